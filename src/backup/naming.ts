@@ -1,0 +1,30 @@
+/**
+ * Backup file names: `<prefix>_YYYYMMDD_HHMMSS.json` (UTC), with `_2`, `_3`, … appended when a
+ * name is already taken in the same second.
+ */
+
+/** The prefix used when none is configured. */
+export const DEFAULT_BACKUP_PREFIX = "neo4j_backup";
+
+/** `YYYYMMDD_HHMMSS` of a date, in UTC. */
+export function formatTimestamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}_${p(date.getUTCHours())}${p(
+    date.getUTCMinutes(),
+  )}${p(date.getUTCSeconds())}`;
+}
+
+/** The file name of a backup taken at `date`; `attempt` > 1 adds a suffix. */
+export function backupFileName(prefix: string, date: Date, attempt = 1): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) {
+    throw new TypeError(`invalid backup prefix ${JSON.stringify(prefix)}: use letters, digits, "_" and "-"`);
+  }
+  return `${prefix}_${formatTimestamp(date)}${attempt > 1 ? `_${attempt}` : ""}.json`;
+}
+
+/** Parses a name made by {@link backupFileName}; undefined for other names. */
+export function parseBackupFileName(name: string): { prefix: string; timestamp: string; attempt: number } | undefined {
+  const m = /^(.+)_(\d{8}_\d{6})(?:_(\d+))?\.json$/.exec(name);
+  if (!m) return undefined;
+  return { prefix: m[1]!, timestamp: m[2]!, attempt: m[3] ? Number(m[3]) : 1 };
+}

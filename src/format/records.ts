@@ -1,0 +1,100 @@
+/**
+ * Node and relationship records of format version 2, their canonical one-line JSON form, and the
+ * content checksum computed over those lines.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { EncodedValue } from "./values.js";
+
+/** A record id: a non-negative integer (what this library writes) or a non-empty string. */
+export type RecordId = number | string;
+
+/** A node as stored in a backup file. */
+export interface NodeRecord {
+  /** Identifier unique among the file's nodes; relationships refer to it. */
+  _id: RecordId;
+  /** The node's labels, in any order. */
+  _labels: string[];
+  /** Property keys mapped to encoded values (see docs/format.md). */
+  properties: Record<string, EncodedValue>;
+}
+
+/** A relationship as stored in a backup file. */
+export interface RelationshipRecord {
+  /** Identifier unique among the file's relationships. */
+  _id: RecordId;
+  /** The relationship type. */
+  _type: string;
+  /** `_id` of the start node. */
+  _start_id: RecordId;
+  /** `_id` of the end node. */
+  _end_id: RecordId;
+  /** Property keys mapped to encoded values. */
+  properties: Record<string, EncodedValue>;
+}
+
+function sortedObject(value: Record<string, unknown>, deep: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = value[key];
+    out[key] = deep ? canonicalValue(v) : v;
+  }
+  return out;
+}
+
+function canonicalValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalValue);
+  if (value !== null && typeof value === "object") return sortedObject(value as Record<string, unknown>, true);
+  return value;
+}
+
+/**
+ * The canonical line of a node: keys `_id`, `_labels`, `properties` in that order, property keys
+ * inserted in sorted order, wrapper bodies sorted. Writing and checksum verification both use it,
+ * so a re-indented copy of a file verifies against the same checksum.
+ */
+export function canonicalNodeLine(record: NodeRecord): string {
+  return JSON.stringify({
+    _id: record._id,
+    _labels: record._labels,
+    properties: sortedObject(record.properties, true),
+  });
+}
+
+/** The canonical line of a relationship: `_id`, `_type`, `_start_id`, `_end_id`, `properties`. */
+export function canonicalRelationshipLine(record: RelationshipRecord): string {
+  return JSON.stringify({
+    _id: record._id,
+    _type: record._type,
+    _start_id: record._start_id,
+    _end_id: record._end_id,
+    properties: sortedObject(record.properties, true),
+  });
+}
+
+/**
+ * Computes the content checksum: SHA-256 over the canonical node lines (each followed by "\n"),
+ * SHA-256 over the canonical relationship lines, and SHA-256 of the two hex digests joined by ":".
+ * Written as `sha256:<hex>` in `statistics.checksum`.
+ */
+export class ContentChecksum {
+  private readonly nodes: Hash = createHash("sha256");
+  private readonly relationships: Hash = createHash("sha256");
+
+  /** Adds one canonical node line (without the trailing newline). */
+  addNode(line: string): void {
+    this.nodes.update(line);
+    this.nodes.update("\n");
+  }
+
+  /** Adds one canonical relationship line (without the trailing newline). */
+  addRelationship(line: string): void {
+    this.relationships.update(line);
+    this.relationships.update("\n");
+  }
+
+  /** The final `sha256:<hex>` value; call once. */
+  digest(): string {
+    const combined = `${this.nodes.digest("hex")}:${this.relationships.digest("hex")}`;
+    return `sha256:${createHash("sha256").update(combined).digest("hex")}`;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Reading the original (version 1) layout: properties flattened beside the reserved keys, values
+ * as plain JSON. Types are best effort: integral numbers become Integers, other numbers Floats,
+ * strings stay strings (a v1 file cannot say that a string was once a temporal value).
+ */
+import neo4j from "neo4j-driver";
+import { ValueCodecError } from "./values.js";
+
+/** Keys that v1 records use for structure, never for properties. */
+export const V1_RESERVED_KEYS = new Set(["_id", "_labels", "_type", "_start_id", "_end_id"]);
+
+function decodeV1Scalar(value: unknown, path: string): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (Number.isInteger(value)) {
+        if (!Number.isSafeInteger(value)) {
+          throw new ValueCodecError("integer beyond ±(2^53-1) cannot be read exactly from a v1 file", path);
+        }
+        return neo4j.int(value);
+      }
+      return value;
+    default:
+      throw new ValueCodecError(
+        value === null ? "null" : `a ${Array.isArray(value) ? "nested list" : "map"} is not a property value`,
+        path,
+      );
+  }
+}
+
+/** Decodes one v1 property value (best effort); throws ValueCodecError with the path when impossible. */
+export function decodeV1Value(value: unknown, path: string): unknown {
+  if (!Array.isArray(value)) return decodeV1Scalar(value, path);
+  const out = value.map((item, i) => decodeV1Scalar(item, `${path}[${i}]`));
+  let kind: string | undefined;
+  for (let i = 0; i < out.length; i++) {
+    const item = out[i];
+    const k = typeof item === "object" ? "Integer" : typeof item;
+    if (kind === undefined) kind = k;
+    else if (k !== kind) {
+      // a list of numbers mixing integral and non-integral values was a list of floats
+      if ((kind === "Integer" && k === "number") || (kind === "number" && k === "Integer")) {
+        kind = "number";
+        continue;
+      }
+      throw new ValueCodecError(`list mixes ${kind} and ${k}`, `${path}[${i}]`);
+    }
+  }
+  if (kind === "number") return value.map((item) => Number(item));
+  return out;
+}
+
+/**
+ * Splits a v1 record into its properties (decoded) and the keys that were structure.
+ * `null` values are dropped (Neo4j has no null properties) and reported in `dropped`.
+ */
+export function decodeV1Properties(
+  record: Record<string, unknown>,
+  path: string,
+): { properties: Record<string, unknown>; dropped: string[] } {
+  const properties: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const key of Object.keys(record)) {
+    if (V1_RESERVED_KEYS.has(key)) continue;
+    const value = record[key];
+    if (value === null) {
+      dropped.push(key);
+      continue;
+    }
+    properties[key] = decodeV1Value(value, `${path}.${key}`);
+  }
+  return { properties, dropped };
+}

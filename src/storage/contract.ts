@@ -1,0 +1,59 @@
+/**
+ * The storage contract: where backup files live. Implementations publish atomically — a reader
+ * sees either nothing or the complete file under a name — and never overwrite an existing backup.
+ */
+
+import { BackupError } from "../errors.js";
+
+/** What a storage knows about one stored backup. */
+export interface StoredBackup {
+  /** File name, e.g. `neo4j_backup_20250128_143022.json`. */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** When it was published. */
+  modified: Date;
+}
+
+/** Options of {@link BackupStorage.write}. */
+export interface StorageWriteOptions {
+  /** Aborting discards everything written so far; nothing is published. */
+  signal?: AbortSignal;
+}
+
+/** A place where backup files are kept. */
+export interface BackupStorage {
+  /**
+   * Stores `content` under `name`, atomically: until the returned promise resolves nothing is
+   * visible under `name`; when it rejects nothing is left behind.
+   * Rejects with a BackupError of code `BACKUP_EXISTS` when `name` is taken.
+   */
+  write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup>;
+  /** Opens a stored backup for streaming; rejects with code `NOT_FOUND` when absent. */
+  read(name: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Describes one backup, or `undefined` when absent. */
+  stat(name: string): Promise<StoredBackup | undefined>;
+  /** Every stored backup file (`*.json` except the index), in no particular order. */
+  list(): Promise<StoredBackup[]>;
+  /** Removes one backup; removing an absent name is not an error. */
+  remove(name: string): Promise<void>;
+  /** Where the storage keeps its files, for messages (never containing secrets). */
+  describe(): string;
+}
+
+/** Backup names are plain file names: no separators, no leading dot, ending in `.json`. */
+export function assertValidBackupName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(name) || name.includes("..")) {
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      `invalid backup name ${JSON.stringify(name)}: use letters, digits, "._-" and end in .json`,
+    );
+  }
+}
+
+/** Type guard: does `value` look like a {@link BackupStorage}? */
+export function isBackupStorage(value: unknown): value is BackupStorage {
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string, unknown>;
+  return ["write", "read", "stat", "list", "remove", "describe"].every((k) => typeof v[k] === "function");
+}

@@ -1,0 +1,149 @@
+/**
+ * FileSystemStorage: backups as files in one folder. Writes go to a hidden temporary file that is
+ * fsynced and then linked into place (the link fails if the name exists, so nothing is ever
+ * overwritten); the folder is fsynced so the publication survives a crash.
+ */
+import { randomBytes } from "node:crypto";
+import { constants, createReadStream } from "node:fs";
+import { link, mkdir, open, readdir, stat, unlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { BackupError } from "../errors.js";
+import { assertValidBackupName, type BackupStorage, type StorageWriteOptions, type StoredBackup } from "./contract.js";
+
+/** Options of {@link FileSystemStorage}. */
+export interface FileSystemStorageOptions {
+  /** The folder; default `neo4j/fullbackup` (relative to the working directory). */
+  directory?: string;
+  /** Mode of created folders; default 0o750. */
+  directoryMode?: number;
+  /** Mode of backup files; default 0o640. */
+  fileMode?: number;
+}
+
+/** Name of the index file kept beside the backups; never listed as a backup. */
+export const INDEX_FILE_NAME = "backup_metadata.json";
+
+/** A {@link BackupStorage} over a local folder. */
+export class FileSystemStorage implements BackupStorage {
+  /** Absolute path of the folder. */
+  readonly directory: string;
+  private readonly directoryMode: number;
+  private readonly fileMode: number;
+
+  constructor(options: FileSystemStorageOptions = {}) {
+    this.directory = resolve(options.directory ?? join("neo4j", "fullbackup"));
+    this.directoryMode = options.directoryMode ?? 0o750;
+    this.fileMode = options.fileMode ?? 0o640;
+  }
+
+  /** Creates the folder (with its mode) if missing. */
+  async ensureDirectory(): Promise<void> {
+    await mkdir(this.directory, { recursive: true, mode: this.directoryMode });
+  }
+
+  async write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup> {
+    assertValidBackupName(name);
+    await this.ensureDirectory();
+    const target = join(this.directory, name);
+    const temp = join(this.directory, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
+    const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, this.fileMode);
+    let published = false;
+    try {
+      let size = 0;
+      for await (const chunk of content) {
+        if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        let offset = 0;
+        while (offset < bytes.length) {
+          const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+          offset += bytesWritten;
+        }
+        size += bytes.length;
+      }
+      await handle.sync();
+      await handle.close();
+      try {
+        await link(temp, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+          throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists in ${this.directory}`);
+        }
+        throw error;
+      }
+      published = true;
+      await unlink(temp);
+      await this.syncDirectory();
+      const info = await stat(target);
+      return { name, size, modified: info.mtime };
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await unlink(temp).catch(() => {});
+      if (published) throw error;
+      if (error instanceof BackupError) throw error;
+      throw new BackupError("STORAGE", `writing ${name} to ${this.directory} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    assertValidBackupName(name);
+    const path = join(this.directory, name);
+    try {
+      await stat(path);
+    } catch {
+      throw new BackupError("NOT_FOUND", `backup ${name} not found in ${this.directory}`);
+    }
+    return createReadStream(path, { highWaterMark: 1 << 20 });
+  }
+
+  async stat(name: string): Promise<StoredBackup | undefined> {
+    assertValidBackupName(name);
+    try {
+      const info = await stat(join(this.directory, name));
+      return { name, size: info.size, modified: info.mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async list(): Promise<StoredBackup[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const out: StoredBackup[] = [];
+    for (const name of names) {
+      if (!name.endsWith(".json") || name.startsWith(".") || name === INDEX_FILE_NAME) continue;
+      const info = await this.stat(name).catch(() => undefined);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  async remove(name: string): Promise<void> {
+    assertValidBackupName(name);
+    try {
+      await unlink(join(this.directory, name));
+      await this.syncDirectory();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+
+  describe(): string {
+    return this.directory;
+  }
+
+  private async syncDirectory(): Promise<void> {
+    const dir = await open(this.directory, constants.O_RDONLY);
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * MemoryStorage: keeps backups in memory. A real implementation of the contract — useful for
+ * tests, short-lived processes and as a model for custom storages.
+ */
+import { BackupError } from "../errors.js";
+import { assertValidBackupName, type BackupStorage, type StorageWriteOptions, type StoredBackup } from "./contract.js";
+
+/** A {@link BackupStorage} held in process memory. */
+export class MemoryStorage implements BackupStorage {
+  private readonly files = new Map<string, { data: Buffer; modified: Date }>();
+
+  async write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup> {
+    assertValidBackupName(name);
+    if (this.files.has(name)) throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of content) {
+      if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+    }
+    // checked again: another write may have published the name meanwhile
+    if (this.files.has(name)) throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists`);
+    const entry = { data: Buffer.concat(chunks), modified: new Date() };
+    this.files.set(name, entry);
+    return { name, size: entry.data.length, modified: entry.modified };
+  }
+
+  async read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    const entry = this.files.get(name);
+    if (!entry) throw new BackupError("NOT_FOUND", `backup ${name} not found in ${this.describe()}`);
+    const data = entry.data;
+    return (async function* () {
+      const step = 1 << 16;
+      for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);
+    })();
+  }
+
+  async stat(name: string): Promise<StoredBackup | undefined> {
+    const entry = this.files.get(name);
+    return entry ? { name, size: entry.data.length, modified: entry.modified } : undefined;
+  }
+
+  async list(): Promise<StoredBackup[]> {
+    return [...this.files].map(([name, e]) => ({ name, size: e.data.length, modified: e.modified }));
+  }
+
+  async remove(name: string): Promise<void> {
+    this.files.delete(name);
+  }
+
+  describe(): string {
+    return "memory storage";
+  }
+}
