@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:backup`: backup speed and memory against the raw driver drain, in one run.
+ *
+ * For each size (default 100k and 1M domain nodes, ~3 relationships per node, mixed property types)
+ * it loads the sample graph into a local Neo4j 5.26, then alternates, RUNS times each, a raw drain
+ * of `MATCH (n) RETURN n` + `MATCH ()-[r]->() RETURN r` and a createBackup to a temp folder, each in
+ * a fresh process. Prints medians, spread, nodes/s, MB/s, peak RSS and the backup/drain ratio.
+ *
+ * Environment: BENCH_SIZES (e.g. "100000,1000000"), BENCH_RUNS (default 3), NEO4J_URI/… to use
+ * your own server (it is emptied!).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import neo4j from "neo4j-driver";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
+// @ts-expect-error plain ESM script without type declarations
+import { startNeo4j } from "../scripts/neo4j/server.mjs";
+
+interface Run {
+  mode: string;
+  ms: number;
+  peakRssMb: number;
+  bytes?: number;
+  nodes?: number;
+  relationships?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+
+function runWorker(mode: string, uri: string, user: string, password: string, dir: string): Run {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "worker.ts"), mode, uri, user, password, dir],
+    { encoding: "utf8", maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  let server: { uri: string; username: string; password: string; version: string; stop: () => Promise<void> } | undefined;
+  let uri = process.env.NEO4J_URI;
+  let user = process.env.NEO4J_USERNAME ?? "neo4j";
+  let password = process.env.NEO4J_PASSWORD ?? "";
+  if (!uri) {
+    server = await startNeo4j({ line: "5.26", heap: "2g", pageCache: "2g" });
+    ({ uri, username: user, password } = server!);
+  }
+  const driver = neo4j.driver(uri!, neo4j.auth.basic(user, password));
+  const rows: string[] = [];
+  try {
+    for (const size of sizes) {
+      await clearDatabase(driver);
+      const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
+      console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships in ${(loaded.ms / 1000).toFixed(1)} s`);
+      const dir = mkdtempSync(join(tmpdir(), "neo4j-backup-bench-"));
+      const drains: Run[] = [];
+      const backups: Run[] = [];
+      try {
+        runWorker("drain", uri!, user, password, dir); // warm the page cache
+        for (let i = 0; i < runs; i++) {
+          drains.push(runWorker("drain", uri!, user, password, dir));
+          backups.push(runWorker("backup", uri!, user, password, dir));
+          console.log(`  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, backup ${backups[i]!.ms.toFixed(0)} ms`);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const d = median(drains.map((r) => r.ms));
+      const b = median(backups.map((r) => r.ms));
+      const bytes = backups[0]!.bytes!;
+      rows.push(
+        [
+          size.toLocaleString("en-US"),
+          `${(d / 1000).toFixed(2)} s (${spread(drains.map((r) => r.ms))} ms)`,
+          `${(b / 1000).toFixed(2)} s (${spread(backups.map((r) => r.ms))} ms)`,
+          `${(b / d).toFixed(2)}×`,
+          `${Math.round(loaded.nodes / (b / 1000)).toLocaleString("en-US")}`,
+          `${(bytes / 1e6 / (b / 1000)).toFixed(1)}`,
+          `${(bytes / 1e6).toFixed(1)} MB`,
+          `${median(drains.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+          `${median(backups.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+        ].join(" | "),
+      );
+    }
+  } finally {
+    await driver.close();
+    await server?.stop();
+  }
+  console.log(`\nNeo4j ${server?.version ?? uri}; ${runs} runs each, medians (min–max)`);
+  console.log("| nodes | drain | backup | backup/drain | nodes/s | MB/s | file | drain peak RSS | backup peak RSS |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const row of rows) console.log(`| ${row} |`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
