@@ -14,9 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
-import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-// @ts-expect-error plain ESM script without type declarations
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
 
 interface Run {
   mode: string;
@@ -42,7 +41,9 @@ function runWorker(mode: string, uri: string, user: string, password: string, di
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
   const runs = Number(process.env.BENCH_RUNS ?? 3);
-  let server: { uri: string; username: string; password: string; version: string; stop: () => Promise<void> } | undefined;
+  let server:
+    | { uri: string; username: string; password: string; version: string; stop: () => Promise<void> }
+    | undefined;
   let uri = process.env.NEO4J_URI;
   let user = process.env.NEO4J_USERNAME ?? "neo4j";
   let password = process.env.NEO4J_PASSWORD ?? "";
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       await clearDatabase(driver);
       const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
-      console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships in ${(loaded.ms / 1000).toFixed(1)} s`);
+      console.log(
+        `loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships in ${(loaded.ms / 1000).toFixed(1)} s`,
+      );
       const dir = mkdtempSync(join(tmpdir(), "neo4j-backup-bench-"));
       const drains: Run[] = [];
       const backups: Run[] = [];
@@ -65,7 +68,9 @@ async function main(): Promise<void> {
         for (let i = 0; i < runs; i++) {
           drains.push(runWorker("drain", uri!, user, password, dir));
           backups.push(runWorker("backup", uri!, user, password, dir));
-          console.log(`  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, backup ${backups[i]!.ms.toFixed(0)} ms`);
+          console.log(
+            `  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, backup ${backups[i]!.ms.toFixed(0)} ms`,
+          );
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -92,7 +97,9 @@ async function main(): Promise<void> {
     await server?.stop();
   }
   console.log(`\nNeo4j ${server?.version ?? uri}; ${runs} runs each, medians (min–max)`);
-  console.log("| nodes | drain | backup | backup/drain | nodes/s | MB/s | file | drain peak RSS | backup peak RSS |");
+  console.log(
+    "| nodes | drain | backup | backup/drain | nodes/s | MB/s | file | drain peak RSS | backup peak RSS |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
 }

@@ -2,10 +2,10 @@
  * One measured run in a fresh process, so that its peak RSS is its own:
  * `tsx bench/worker.ts <drain|backup> <uri> <user> <password> <dir>` prints one JSON line.
  */
-import neo4j from "neo4j-driver";
+import neo4j, { type Driver } from "neo4j-driver";
 import { createBackup, FileSystemStorage } from "../src/index.js";
 
-async function drain(driver: neo4j.Driver): Promise<{ records: number }> {
+async function drain(driver: Driver): Promise<{ records: number }> {
   const session = driver.session({ defaultAccessMode: "READ", fetchSize: 2000 });
   let records = 0;
   try {
@@ -27,7 +27,11 @@ async function main(): Promise<void> {
     let extra: Record<string, unknown> = {};
     if (mode === "drain") extra = await drain(driver);
     else if (mode === "backup") {
-      const r = await createBackup({ driver, storage: new FileSystemStorage({ directory: dir! }), reason: "benchmark" });
+      const r = await createBackup({
+        driver,
+        storage: new FileSystemStorage({ directory: dir! }),
+        reason: "benchmark",
+      });
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount };
     } else throw new Error(`unknown mode ${mode}`);
     const ms = performance.now() - started;

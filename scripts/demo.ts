@@ -9,9 +9,13 @@
  */
 import neo4j from "neo4j-driver";
 import { createBackup, FileSystemStorage, validateBackup } from "../src/index.js";
-import { clearDatabase, countsByLabelAndType, detectCapabilities, loadSampleGraph } from "./sample-graph/index.js";
-// @ts-expect-error plain ESM script without type declarations
 import { startNeo4j } from "./neo4j/server.mjs";
+import {
+  clearDatabase,
+  countsByLabelAndType,
+  detectCapabilities,
+  loadSampleGraph,
+} from "./sample-graph/index.js";
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 
@@ -33,20 +37,28 @@ async function main(): Promise<void> {
   const driver = neo4j.driver(uri!, neo4j.auth.basic(username, password));
   try {
     const capabilities = await detectCapabilities(driver);
-    console.log(`2. Loading the sample graph (${fmt(nodes)} domain nodes, seed 42) into an emptied database…`);
+    console.log(
+      `2. Loading the sample graph (${fmt(nodes)} domain nodes, seed 42) into an emptied database…`,
+    );
     await clearDatabase(driver);
     const loaded = await loadSampleGraph(driver, { nodes, capabilities });
-    console.log(`   ${fmt(loaded.nodes)} nodes and ${fmt(loaded.relationships)} relationships in ${fmt(loaded.ms)} ms`);
+    console.log(
+      `   ${fmt(loaded.nodes)} nodes and ${fmt(loaded.relationships)} relationships in ${fmt(loaded.ms)} ms`,
+    );
     const counts = await countsByLabelAndType(driver);
     console.log("   Nodes per label:");
-    for (const [label, n] of Object.entries(counts.labels)) console.log(`     ${label.padEnd(28)} ${fmt(n).padStart(9)}`);
+    for (const [label, n] of Object.entries(counts.labels))
+      console.log(`     ${label.padEnd(28)} ${fmt(n).padStart(9)}`);
     console.log("   Relationships per type:");
-    for (const [type, n] of Object.entries(counts.types)) console.log(`     ${type.padEnd(28)} ${fmt(n).padStart(9)}`);
+    for (const [type, n] of Object.entries(counts.types))
+      console.log(`     ${type.padEnd(28)} ${fmt(n).padStart(9)}`);
 
     console.log("3. Backing up…");
     const storage = new FileSystemStorage({ directory: ".demo/fullbackup" });
     const result = await createBackup({ driver, storage, reason: "Demo backup", source: "npm run demo" });
-    console.log(`   ${result.name}: ${fmt(result.nodeCount)} nodes, ${fmt(result.relationshipCount)} relationships, ${fmt(result.bytes)} bytes in ${fmt(result.durationMs)} ms`);
+    console.log(
+      `   ${result.name}: ${fmt(result.nodeCount)} nodes, ${fmt(result.relationshipCount)} relationships, ${fmt(result.bytes)} bytes in ${fmt(result.durationMs)} ms`,
+    );
     console.log(`   in ${result.location}`);
 
     console.log("4. Validating the file…");
@@ -55,7 +67,11 @@ async function main(): Promise<void> {
     const { schema, ...metadata } = result.metadata;
     console.log("   Metadata:");
     console.log(
-      JSON.stringify({ ...metadata, schema: { indexes: schema.indexes.length, constraints: schema.constraints.length } }, null, 2)
+      JSON.stringify(
+        { ...metadata, schema: { indexes: schema.indexes.length, constraints: schema.constraints.length } },
+        null,
+        2,
+      )
         .split("\n")
         .map((l) => `     ${l}`)
         .join("\n"),

@@ -56,10 +56,19 @@ export function classifyDriverError(error: unknown, what: string): unknown {
   if (error instanceof BackupError) return error;
   const code = (error as { code?: string } | undefined)?.code ?? "";
   const message = error instanceof Error ? error.message : String(error);
-  if (code === "ServiceUnavailable" || code === "SessionExpired" || /ECONNREFUSED|ECONNRESET|connection/i.test(code)) {
-    return new BackupError("CONNECTION", `${what}: the database connection failed (${message})`, { cause: error });
+  if (
+    code === "ServiceUnavailable" ||
+    code === "SessionExpired" ||
+    /ECONNREFUSED|ECONNRESET|connection/i.test(code)
+  ) {
+    return new BackupError("CONNECTION", `${what}: the database connection failed (${message})`, {
+      cause: error,
+    });
   }
-  if (code === "Neo.ClientError.Security.Unauthorized" || code === "Neo.ClientError.Security.AuthenticationRateLimit") {
+  if (
+    code === "Neo.ClientError.Security.Unauthorized" ||
+    code === "Neo.ClientError.Security.AuthenticationRateLimit"
+  ) {
     return new BackupError("AUTHENTICATION", `${what}: the server refused the credentials`, { cause: error });
   }
   return error;

@@ -3,8 +3,18 @@
  *
  * The public surface, and nothing else.
  */
-export { type BackupProgress, type BackupResult, type CreateBackupOptions, createBackup } from "./backup/create-backup.js";
-export { backupFileName, DEFAULT_BACKUP_PREFIX, formatTimestamp, parseBackupFileName } from "./backup/naming.js";
+export {
+  type BackupProgress,
+  type BackupResult,
+  type CreateBackupOptions,
+  createBackup,
+} from "./backup/create-backup.js";
+export {
+  backupFileName,
+  DEFAULT_BACKUP_PREFIX,
+  formatTimestamp,
+  parseBackupFileName,
+} from "./backup/naming.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
 export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./format/reader.js";
 export type { NodeRecord, RecordId, RelationshipRecord } from "./format/records.js";

@@ -91,14 +91,16 @@ export interface BackupResult {
 const PROGRESS_EVERY = 5000;
 
 function assertOptions(options: CreateBackupOptions): void {
-  if (!options || typeof options !== "object") throw new BackupError("INVALID_OPTIONS", "createBackup needs an options object");
+  if (!options || typeof options !== "object")
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs an options object");
   if (!options.driver || typeof (options.driver as Driver).session !== "function") {
     throw new BackupError("INVALID_OPTIONS", "createBackup needs `driver`: a neo4j-driver Driver");
   }
   if (!options.storage || typeof options.storage.write !== "function") {
     throw new BackupError("INVALID_OPTIONS", "createBackup needs `storage`: a BackupStorage");
   }
-  if (typeof options.reason !== "string") throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
+  if (typeof options.reason !== "string")
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
   assertLosslessDriver(options.driver);
 }
 
@@ -141,7 +143,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     const server = await readServerInfo(session);
     const database = options.database ?? server.database;
     const before = await readChangeMarker(driver, database);
-    logger.info({ database, server: server.version, edition: server.edition, reason: options.reason }, "backup started");
+    logger.info(
+      { database, server: server.version, edition: server.edition, reason: options.reason },
+      "backup started",
+    );
 
     tx = await session.beginTransaction();
     const abortTx = () => {
@@ -265,11 +270,17 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       report();
       const header = metadataLine(metadata);
       const footer = statisticsLine(statistics);
-      const stored = await publish(storage, options.prefix ?? DEFAULT_BACKUP_PREFIX, started, signal, async function* () {
-        yield header;
-        yield* spool.read();
-        yield footer;
-      });
+      const stored = await publish(
+        storage,
+        options.prefix ?? DEFAULT_BACKUP_PREFIX,
+        started,
+        signal,
+        async function* () {
+          yield header;
+          yield* spool.read();
+          yield footer;
+        },
+      );
       progress.phase = "done";
       report();
       const result: BackupResult = {
@@ -285,7 +296,14 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         metadata,
       };
       logger.info(
-        { name: result.name, nodes: result.nodeCount, relationships: result.relationshipCount, bytes: result.bytes, ms: result.durationMs, changed },
+        {
+          name: result.name,
+          nodes: result.nodeCount,
+          relationships: result.relationshipCount,
+          bytes: result.bytes,
+          ms: result.durationMs,
+          changed,
+        },
         "backup published",
       );
       return result;
@@ -298,7 +316,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       signal?.aborted && !(error instanceof BackupError && error.code !== "ABORTED")
         ? new BackupError("ABORTED", "the backup was aborted; nothing was published", { cause: error })
         : classifyDriverError(error, "backup");
-    logger.error({ err: mapped instanceof Error ? mapped.message : String(mapped) }, "backup failed; nothing was published");
+    logger.error(
+      { err: mapped instanceof Error ? mapped.message : String(mapped) },
+      "backup failed; nothing was published",
+    );
     throw mapped;
   } finally {
     await spool.discard();
@@ -330,7 +351,9 @@ async function publish(
       if (error instanceof BackupError && error.code === "BACKUP_EXISTS") continue;
       throw error instanceof BackupError
         ? error
-        : new BackupError("STORAGE", `publishing the backup failed: ${(error as Error).message}`, { cause: error });
+        : new BackupError("STORAGE", `publishing the backup failed: ${(error as Error).message}`, {
+            cause: error,
+          });
     }
   }
   throw new BackupError("STORAGE", "could not find a free backup name after 100 attempts");

@@ -23,7 +23,9 @@ export function backupFileName(prefix: string, date: Date, attempt = 1): string 
 }
 
 /** Parses a name made by {@link backupFileName}; undefined for other names. */
-export function parseBackupFileName(name: string): { prefix: string; timestamp: string; attempt: number } | undefined {
+export function parseBackupFileName(
+  name: string,
+): { prefix: string; timestamp: string; attempt: number } | undefined {
   const m = /^(.+)_(\d{8}_\d{6})(?:_(\d+))?\.json$/.exec(name);
   if (!m) return undefined;
   return { prefix: m[1]!, timestamp: m[2]!, attempt: m[3] ? Number(m[3]) : 1 };

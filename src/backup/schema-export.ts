@@ -11,7 +11,11 @@ type Runner = Pick<Transaction | ManagedTransaction, "run">;
 
 function encodeOptions(value: unknown, path: string): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value as object).sort()) {
       out[key] = encodeOptions((value as Record<string, unknown>)[key], `${path}.${key}`);
@@ -26,7 +30,9 @@ function strings(value: unknown): string[] | null {
 }
 
 /** Exports indexes and constraints through an open transaction. */
-export async function exportSchema(tx: Runner): Promise<{ indexes: IndexDefinition[]; constraints: ConstraintDefinition[] }> {
+export async function exportSchema(
+  tx: Runner,
+): Promise<{ indexes: IndexDefinition[]; constraints: ConstraintDefinition[] }> {
   const indexResult = await tx.run("SHOW INDEXES YIELD *");
   const indexes: IndexDefinition[] = [];
   for (const record of indexResult.records) {
@@ -39,7 +45,10 @@ export async function exportSchema(tx: Runner): Promise<{ indexes: IndexDefiniti
       entity_type: get("entityType") === "RELATIONSHIP" ? "RELATIONSHIP" : "NODE",
       labels_or_types: strings(get("labelsOrTypes")),
       properties: strings(get("properties")),
-      options: (encodeOptions(get("options") ?? {}, `schema.indexes.${name}.options`) ?? {}) as Record<string, unknown>,
+      options: (encodeOptions(get("options") ?? {}, `schema.indexes.${name}.options`) ?? {}) as Record<
+        string,
+        unknown
+      >,
       create_statement: (get("createStatement") as string | null) ?? null,
     });
   }
@@ -55,7 +64,10 @@ export async function exportSchema(tx: Runner): Promise<{ indexes: IndexDefiniti
       labels_or_types: strings(get("labelsOrTypes")) ?? [],
       properties: strings(get("properties")) ?? [],
       property_type: (get("propertyType") as string | null) ?? null,
-      options: encodeOptions(get("options"), `schema.constraints.${name}.options`) as Record<string, unknown> | null,
+      options: encodeOptions(get("options"), `schema.constraints.${name}.options`) as Record<
+        string,
+        unknown
+      > | null,
       create_statement: (get("createStatement") as string | null) ?? null,
     });
   }

@@ -55,9 +55,12 @@ export async function readChangeMarker(driver: Driver, database: string): Promis
   }
   const system = driver.session({ database: "system", defaultAccessMode: "READ" });
   try {
-    const result = await system.run("SHOW DATABASE $db YIELD name, lastCommittedTxn RETURN lastCommittedTxn", {
-      db: database,
-    });
+    const result = await system.run(
+      "SHOW DATABASE $db YIELD name, lastCommittedTxn RETURN lastCommittedTxn",
+      {
+        db: database,
+      },
+    );
     const txn = result.records[0]?.get("lastCommittedTxn");
     if (txn !== null && txn !== undefined) {
       return { marker: `txn:${toBigInt(txn)}`, detection: "transaction-id", nodes, relationships };

@@ -43,7 +43,9 @@ export function buildProgram(): Command {
           `Relationships: ${report.relationshipCount.toLocaleString("en-US")}`,
         ];
         for (const p of report.problems) {
-          lines.push(`${p.severity}: ${p.message}${p.location.line ? ` (line ${p.location.line})` : ""} [${p.location.path}]`);
+          lines.push(
+            `${p.severity}: ${p.message}${p.location.line ? ` (line ${p.location.line})` : ""} [${p.location.path}]`,
+          );
         }
         if (report.omittedProblems) lines.push(`… and ${report.omittedProblems} more problems`);
         process.stdout.write(`${lines.join("\n")}\n`);
@@ -62,7 +64,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   } catch (error) {
     const code = (error as { code?: string }).code ?? "";
     if (code.startsWith("commander.")) {
-      const help = code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help";
+      const help =
+        code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help";
       process.exitCode = help ? EXIT.ok : EXIT.usage;
       return;
     }

@@ -40,7 +40,12 @@ export function statisticsLine(statistics: unknown): string {
  * Renders a whole document from record lines — for small files (tests, examples). Large files are
  * written by streaming the same pieces.
  */
-export function renderDocument(metadata: unknown, nodeLines: string[], relationshipLines: string[], statistics: unknown): string {
+export function renderDocument(
+  metadata: unknown,
+  nodeLines: string[],
+  relationshipLines: string[],
+  statistics: unknown,
+): string {
   const section = (lines: string[]) => (lines.length ? `\n${lines.join(",\n")}\n` : "\n");
   return `${metadataLine(metadata)}${NODES_OPEN}${section(nodeLines)}${SECTION_CLOSE}\n${RELATIONSHIPS_OPEN}${section(relationshipLines)}${SECTION_CLOSE}\n${statisticsLine(statistics)}`;
 }

@@ -11,8 +11,8 @@ import { Readable } from "node:stream";
 import Assembler from "stream-json/Assembler.js";
 import Parser from "stream-json/Parser.js";
 import {
-  METADATA_PREFIX,
   NODES_OPEN as DATA_LINE,
+  METADATA_PREFIX,
   RELATIONSHIPS_OPEN as RELATIONSHIPS_LINE,
   SECTION_CLOSE as SECTION_END,
   STATISTICS_PREFIX,
@@ -56,7 +56,6 @@ export interface ReadOptions {
 const NEWLINE = 0x0a;
 /** How far the first line may run before the file is treated as "not line-oriented". */
 const PROBE_LIMIT = 16 * 1024 * 1024;
-
 
 /**
  * Reads a backup document from a byte stream and yields its parts in order.
@@ -163,7 +162,8 @@ async function* readLines(
   let lastLine = 0;
   for await (const [bytes, line] of splitLines(source, maxLine, signal)) {
     lastLine = line;
-    if (!isUtf8(bytes)) throw new BackupFormatError("invalid UTF-8", { line, path: sectionPath(section, index) });
+    if (!isUtf8(bytes))
+      throw new BackupFormatError("invalid UTF-8", { line, path: sectionPath(section, index) });
     const text = bytes.toString("utf8");
     switch (section) {
       case "metadata": {
@@ -224,7 +224,10 @@ async function* readLines(
       }
       case "done":
         if (text.trim() !== "") {
-          throw new BackupFormatError("unexpected content after the end of the document", { line, path: "file" });
+          throw new BackupFormatError("unexpected content after the end of the document", {
+            line,
+            path: "file",
+          });
         }
     }
   }
@@ -247,7 +250,10 @@ function sectionPath(section: Section, index: number): string {
 function expectLine(text: string, expected: string, location: Location): void {
   if (text.trimEnd() !== expected) {
     const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
-    throw new BackupFormatError(`expected ${JSON.stringify(expected)} but found ${JSON.stringify(shown)}`, location);
+    throw new BackupFormatError(
+      `expected ${JSON.stringify(expected)} but found ${JSON.stringify(shown)}`,
+      location,
+    );
   }
 }
 
@@ -272,7 +278,10 @@ interface Token {
  * Reads any valid JSON layout of the document with stream-json, tracking the path so that each
  * record of `data.nodes` / `data.relationships` is assembled alone.
  */
-async function* readGeneral(source: AsyncIterable<Buffer>, signal: AbortSignal | undefined): AsyncGenerator<BackupEvent> {
+async function* readGeneral(
+  source: AsyncIterable<Buffer>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<BackupEvent> {
   const parser = new Parser({ packValues: true, streamValues: false });
   // lines fed to the parser so far: exact at the end of the input, so truncation gets a line number
   let lines = 1;
@@ -404,5 +413,6 @@ function checkContainer(path: string[], isArray: boolean): void {
     (joined === "" && !isArray) ||
     (joined === "data" && !isArray) ||
     ((joined === "data.nodes" || joined === "data.relationships") && isArray);
-  if (!ok) throw new BackupFormatError(`unexpected ${isArray ? "array" : "object"}`, { path: joined || "document" });
+  if (!ok)
+    throw new BackupFormatError(`unexpected ${isArray ? "array" : "object"}`, { path: joined || "document" });
 }

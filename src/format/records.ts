@@ -43,7 +43,8 @@ function sortedObject(value: Record<string, unknown>, deep: boolean): Record<str
 
 function canonicalValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalValue);
-  if (value !== null && typeof value === "object") return sortedObject(value as Record<string, unknown>, true);
+  if (value !== null && typeof value === "object")
+    return sortedObject(value as Record<string, unknown>, true);
   return value;
 }
 

@@ -5,13 +5,17 @@
 import { z } from "zod";
 
 const decimalInteger = z.string().regex(/^-?\d+$/, "a decimal integer");
-const floatText = z.string().regex(/^(?:NaN|-?Infinity|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/, "a float in text form");
+const floatText = z
+  .string()
+  .regex(/^(?:NaN|-?Infinity|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/, "a float in text form");
 const coordinate = z.union([z.number(), floatText]);
 
 /** Typed wrappers: one key each; see docs/format.md for every form. */
 export const typedWrapperSchema = z.union([
   z.strictObject({ $int: decimalInteger }).describe("Integer outside ±(2^53-1)"),
-  z.strictObject({ $float: floatText }).describe("Float that plain JSON cannot carry: integral, -0, NaN, ±Infinity"),
+  z
+    .strictObject({ $float: floatText })
+    .describe("Float that plain JSON cannot carry: integral, -0, NaN, ±Infinity"),
   z.strictObject({ $bytes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/) }).describe("byte array, base64"),
   z.strictObject({ $date: z.string() }).describe("Date: YYYY-MM-DD"),
   z.strictObject({ $time: z.string() }).describe("Time: HH:MM:SS[.nnnnnnnnn]±HH:MM[:SS] or Z"),

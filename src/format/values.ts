@@ -7,7 +7,6 @@
  * The rules are specified in docs/format.md.
  */
 import neo4j, {
-  Date as Neo4jDate,
   DateTime,
   Duration,
   type Integer,
@@ -23,6 +22,7 @@ import neo4j, {
   isVector,
   LocalDateTime,
   LocalTime,
+  Date as Neo4jDate,
   Point,
   Time,
   type Vector,
@@ -336,7 +336,8 @@ export function encodeValue(value: unknown, path = "value"): EncodedValue {
     return out;
   }
   if (isInt(value)) return encodeInteger(toBigInt(value as Integer), path);
-  if (value instanceof Int8Array) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.length).toString("base64") };
+  if (value instanceof Int8Array)
+    return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.length).toString("base64") };
   if (isDateTime(value)) {
     const d = value as DateTime<Integer | number>;
     const local = `${formatDate(num(d.year), num(d.month), num(d.day))}T${formatLocalTime(num(d.hour), num(d.minute), num(d.second), num(d.nanosecond))}`;
@@ -548,7 +549,10 @@ function checkHomogeneous(items: unknown[], path: string): void {
 }
 
 /** Encodes a property map; keys are kept exactly, values encoded with {@link encodeValue}. */
-export function encodeProperties(props: Record<string, unknown>, path = "properties"): Record<string, EncodedValue> {
+export function encodeProperties(
+  props: Record<string, unknown>,
+  path = "properties",
+): Record<string, EncodedValue> {
   const keys = Object.keys(props).sort();
   const out: Record<string, EncodedValue> = {};
   for (const key of keys) out[key] = encodeValue(props[key], `${path}.${key}`);
@@ -556,7 +560,10 @@ export function encodeProperties(props: Record<string, unknown>, path = "propert
 }
 
 /** Decodes a property map written by {@link encodeProperties}. */
-export function decodeProperties(props: Record<string, unknown>, path = "properties"): Record<string, unknown> {
+export function decodeProperties(
+  props: Record<string, unknown>,
+  path = "properties",
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(props)) out[key] = decodeValue(props[key], `${path}.${key}`);
   return out;

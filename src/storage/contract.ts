@@ -28,7 +28,11 @@ export interface BackupStorage {
    * visible under `name`; when it rejects nothing is left behind.
    * Rejects with a BackupError of code `BACKUP_EXISTS` when `name` is taken.
    */
-  write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup>;
+  write(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup>;
   /** Opens a stored backup for streaming; rejects with code `NOT_FOUND` when absent. */
   read(name: string): Promise<AsyncIterable<Uint8Array>>;
   /** Describes one backup, or `undefined` when absent. */

@@ -8,7 +8,12 @@ import { constants, createReadStream } from "node:fs";
 import { link, mkdir, open, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupError } from "../errors.js";
-import { assertValidBackupName, type BackupStorage, type StorageWriteOptions, type StoredBackup } from "./contract.js";
+import {
+  assertValidBackupName,
+  type BackupStorage,
+  type StorageWriteOptions,
+  type StoredBackup,
+} from "./contract.js";
 
 /** Options of {@link FileSystemStorage}. */
 export interface FileSystemStorageOptions {
@@ -41,7 +46,11 @@ export class FileSystemStorage implements BackupStorage {
     await mkdir(this.directory, { recursive: true, mode: this.directoryMode });
   }
 
-  async write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup> {
+  async write(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
     assertValidBackupName(name);
     await this.ensureDirectory();
     const target = join(this.directory, name);
@@ -80,9 +89,13 @@ export class FileSystemStorage implements BackupStorage {
       await unlink(temp).catch(() => {});
       if (published) throw error;
       if (error instanceof BackupError) throw error;
-      throw new BackupError("STORAGE", `writing ${name} to ${this.directory} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new BackupError(
+        "STORAGE",
+        `writing ${name} to ${this.directory} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 

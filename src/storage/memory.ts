@@ -3,13 +3,22 @@
  * tests, short-lived processes and as a model for custom storages.
  */
 import { BackupError } from "../errors.js";
-import { assertValidBackupName, type BackupStorage, type StorageWriteOptions, type StoredBackup } from "./contract.js";
+import {
+  assertValidBackupName,
+  type BackupStorage,
+  type StorageWriteOptions,
+  type StoredBackup,
+} from "./contract.js";
 
 /** A {@link BackupStorage} held in process memory. */
 export class MemoryStorage implements BackupStorage {
   private readonly files = new Map<string, { data: Buffer; modified: Date }>();
 
-  async write(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions): Promise<StoredBackup> {
+  async write(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
     assertValidBackupName(name);
     if (this.files.has(name)) throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists`);
     const chunks: Buffer[] = [];

@@ -6,7 +6,13 @@ import type { z } from "zod";
 import { BackupError } from "../errors.js";
 import { IdSet } from "../format/id-set.js";
 import { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "../format/reader.js";
-import { canonicalNodeLine, canonicalRelationshipLine, ContentChecksum, type NodeRecord, type RelationshipRecord } from "../format/records.js";
+import {
+  ContentChecksum,
+  canonicalNodeLine,
+  canonicalRelationshipLine,
+  type NodeRecord,
+  type RelationshipRecord,
+} from "../format/records.js";
 import {
   metadataSchema,
   metadataV1Schema,
@@ -149,7 +155,12 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         if (formatVersion === undefined) version = 1;
         else if (formatVersion === 2) version = 2;
         else {
-          builder.add("error", "FORMAT_VERSION", `unsupported format_version ${JSON.stringify(formatVersion)}`, event.location);
+          builder.add(
+            "error",
+            "FORMAT_VERSION",
+            `unsupported format_version ${JSON.stringify(formatVersion)}`,
+            event.location,
+          );
           version = 2;
         }
         report.formatVersion = version;
@@ -168,7 +179,12 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         }
         const record = parsed.data as NodeRecord & Record<string, unknown>;
         if (!nodeIds.add(record._id)) {
-          builder.add("error", "DUPLICATE_ID", `duplicate node _id ${JSON.stringify(record._id)}`, event.location);
+          builder.add(
+            "error",
+            "DUPLICATE_ID",
+            `duplicate node _id ${JSON.stringify(record._id)}`,
+            event.location,
+          );
         }
         for (const label of record._labels) increment(report.labelCounts, label);
         checkProperties(v, record, event.location, builder);
@@ -179,14 +195,21 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         if (!sawNodesSection) relationshipsBeforeNodesEnded = true;
         report.relationshipCount++;
         const v = version ?? inferVersion(event.value);
-        const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(event.value);
+        const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(
+          event.value,
+        );
         if (!parsed.success) {
           builder.zod(parsed.error, event.location);
           return;
         }
         const record = parsed.data as RelationshipRecord & Record<string, unknown>;
         if (!relIds.add(record._id)) {
-          builder.add("error", "DUPLICATE_ID", `duplicate relationship _id ${JSON.stringify(record._id)}`, event.location);
+          builder.add(
+            "error",
+            "DUPLICATE_ID",
+            `duplicate relationship _id ${JSON.stringify(record._id)}`,
+            event.location,
+          );
         }
         increment(report.relationshipTypeCounts, record._type);
         for (const end of [record._start_id, record._end_id]) {
@@ -199,7 +222,10 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         break;
       }
       case "statistics": {
-        statistics = event.value !== null && typeof event.value === "object" ? (event.value as Record<string, unknown>) : null;
+        statistics =
+          event.value !== null && typeof event.value === "object"
+            ? (event.value as Record<string, unknown>)
+            : null;
         const parsed = ((version ?? 2) === 2 ? statisticsSchema : statisticsV1Schema).safeParse(event.value);
         if (!parsed.success) builder.zod(parsed.error, event.location);
         break;
@@ -214,7 +240,11 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
   try {
     for await (const event of readBackupEvents(source, { signal: options.signal })) {
       handle(event);
-      if (options.onProgress && (event.kind === "node" || event.kind === "relationship") && ++progressCounter % 10000 === 0) {
+      if (
+        options.onProgress &&
+        (event.kind === "node" || event.kind === "relationship") &&
+        ++progressCounter % 10000 === 0
+      ) {
         options.onProgress({ nodes: report.nodeCount, relationships: report.relationshipCount });
       }
     }
@@ -225,7 +255,9 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
     }
     if (options.signal?.aborted) throw new BackupError("ABORTED", "validation was aborted", { cause: error });
     if (error instanceof BackupError) throw error;
-    throw new BackupError("STORAGE", `reading the backup failed: ${(error as Error).message}`, { cause: error });
+    throw new BackupError("STORAGE", `reading the backup failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   options.onProgress?.({ nodes: report.nodeCount, relationships: report.relationshipCount });
 
@@ -234,14 +266,21 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
   }
 
   const documentLocation = { path: "document" };
-  if (metadata === null) builder.add("error", "MISSING_SECTION", "the metadata section is missing", documentLocation);
+  if (metadata === null)
+    builder.add("error", "MISSING_SECTION", "the metadata section is missing", documentLocation);
   if (statistics === null && version === 2) {
     builder.add("error", "MISSING_SECTION", "the statistics section is missing", { path: "data.statistics" });
   }
   const meta = metadata as Record<string, unknown> | null;
   if (meta) {
     compareCount(builder, meta.node_count, report.nodeCount, "metadata.node_count", "nodes");
-    compareCount(builder, meta.relationship_count, report.relationshipCount, "metadata.relationship_count", "relationships");
+    compareCount(
+      builder,
+      meta.relationship_count,
+      report.relationshipCount,
+      "metadata.relationship_count",
+      "relationships",
+    );
   }
   const stats = statistics as Record<string, unknown> | null;
   if (stats) {
@@ -249,17 +288,33 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
       compareCount(builder, stats.node_count, report.nodeCount, "data.statistics.node_count", "nodes");
     }
     if (stats.relationship_count !== undefined) {
-      compareCount(builder, stats.relationship_count, report.relationshipCount, "data.statistics.relationship_count", "relationships");
+      compareCount(
+        builder,
+        stats.relationship_count,
+        report.relationshipCount,
+        "data.statistics.relationship_count",
+        "relationships",
+      );
     }
     compareCounts(builder, stats.label_counts, report.labelCounts, "data.statistics.label_counts");
-    compareCounts(builder, stats.relationship_type_counts, report.relationshipTypeCounts, "data.statistics.relationship_type_counts");
+    compareCounts(
+      builder,
+      stats.relationship_type_counts,
+      report.relationshipTypeCounts,
+      "data.statistics.relationship_type_counts",
+    );
   }
   if (version === 2) {
     report.checksum = checksum.digest();
     if (stats && typeof stats.checksum === "string" && stats.checksum !== report.checksum) {
-      builder.add("error", "CHECKSUM", `content checksum ${report.checksum} does not match the recorded ${stats.checksum}`, {
-        path: "data.statistics.checksum",
-      });
+      builder.add(
+        "error",
+        "CHECKSUM",
+        `content checksum ${report.checksum} does not match the recorded ${stats.checksum}`,
+        {
+          path: "data.statistics.checksum",
+        },
+      );
     }
   }
   return report;
@@ -267,7 +322,12 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
 
 function danglingProblem(builder: ReportBuilder, id: string | number, location: Location): void {
   builder.report.danglingRelationships++;
-  builder.add("error", "DANGLING_RELATIONSHIP", `relationship refers to node _id ${JSON.stringify(id)} which is not in the file`, location);
+  builder.add(
+    "error",
+    "DANGLING_RELATIONSHIP",
+    `relationship refers to node _id ${JSON.stringify(id)} which is not in the file`,
+    location,
+  );
 }
 
 function checkProperties(
@@ -281,12 +341,22 @@ function checkProperties(
       decodeProperties(record.properties as Record<string, unknown>, `${location.path}.properties`);
     } else {
       if ("properties" in record && typeof record.properties === "object" && record.properties !== null) {
-        builder.add("error", "V1_AMBIGUOUS", "a v1 record with an object under `properties` is ambiguous", location);
+        builder.add(
+          "error",
+          "V1_AMBIGUOUS",
+          "a v1 record with an object under `properties` is ambiguous",
+          location,
+        );
         return;
       }
       const { dropped } = decodeV1Properties(record, location.path);
       for (const key of dropped) {
-        builder.add("warning", "V1_NULL", `property ${JSON.stringify(key)} is null and will be skipped`, location);
+        builder.add(
+          "warning",
+          "V1_NULL",
+          `property ${JSON.stringify(key)} is null and will be skipped`,
+          location,
+        );
       }
     }
   } catch (error) {
@@ -296,22 +366,40 @@ function checkProperties(
   }
 }
 
-function compareCount(builder: ReportBuilder, recorded: unknown, actual: number, path: string, what: string): void {
+function compareCount(
+  builder: ReportBuilder,
+  recorded: unknown,
+  actual: number,
+  path: string,
+  what: string,
+): void {
   if (typeof recorded === "number" && recorded !== actual) {
-    builder.add("error", "COUNT_MISMATCH", `${path} says ${recorded} but the file holds ${actual} ${what}`, { path });
+    builder.add("error", "COUNT_MISMATCH", `${path} says ${recorded} but the file holds ${actual} ${what}`, {
+      path,
+    });
   }
 }
 
-function compareCounts(builder: ReportBuilder, recorded: unknown, actual: Record<string, number>, path: string): void {
+function compareCounts(
+  builder: ReportBuilder,
+  recorded: unknown,
+  actual: Record<string, number>,
+  path: string,
+): void {
   if (recorded === undefined || recorded === null || typeof recorded !== "object") return;
   const rec = recorded as Record<string, unknown>;
   for (const key of new Set([...Object.keys(rec), ...Object.keys(actual)])) {
     const r = rec[key] ?? 0;
     const a = actual[key] ?? 0;
     if (r !== a) {
-      builder.add("error", "COUNT_MISMATCH", `${path} says ${JSON.stringify(key)}: ${String(r)} but the file holds ${a}`, {
-        path: `${path}.${key}`,
-      });
+      builder.add(
+        "error",
+        "COUNT_MISMATCH",
+        `${path} says ${JSON.stringify(key)}: ${String(r)} but the file holds ${a}`,
+        {
+          path: `${path}.${key}`,
+        },
+      );
     }
   }
 }

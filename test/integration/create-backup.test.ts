@@ -100,22 +100,46 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
       fc.double(),
       fc.string({ unit: "grapheme" }),
       fc.boolean(),
-      fc.integer({ min: 0, max: 86399 }).map((s) => new neo4j.types.LocalTime(Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60, s * 7919)),
       fc
-        .tuple(fc.integer({ min: -9999, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
+        .integer({ min: 0, max: 86399 })
+        .map(
+          (s) => new neo4j.types.LocalTime(Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60, s * 7919),
+        ),
+      fc
+        .tuple(
+          fc.integer({ min: -9999, max: 9999 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 28 }),
+        )
         .map(([y, m, d]) => new neo4j.types.Date(y, m, d)),
       fc
-        .tuple(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: -64800, max: 64800 }))
+        .tuple(
+          fc.integer({ min: 1900, max: 2100 }),
+          fc.integer({ min: 0, max: 999_999_999 }),
+          fc.integer({ min: -64800, max: 64800 }),
+        )
         .map(([y, ns, off]) => new neo4j.types.DateTime(y, 3, 15, 12, 30, 45, ns, off - (off % 60))),
       fc
-        .tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 999_999_999 }))
+        .tuple(
+          fc.integer({ min: -1000, max: 1000 }),
+          fc.integer({ min: -1000, max: 1000 }),
+          fc.integer({ min: -1e6, max: 1e6 }),
+          fc.integer({ min: 0, max: 999_999_999 }),
+        )
         .map(([mo, d, s, ns]) => new neo4j.types.Duration(mo, d, s, ns)),
       fc
-        .tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }))
+        .tuple(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+        )
         .map(([x, y]) => new neo4j.types.Point(7203, x, y)),
       fc.uint8Array({ maxLength: 64 }).map((a) => new Int8Array(a.buffer, a.byteOffset, a.length)),
     );
-    const value = fc.oneof(scalar, fc.array(fc.double(), { maxLength: 5 }), fc.array(fc.string(), { maxLength: 5 }));
+    const value = fc.oneof(
+      scalar,
+      fc.array(fc.double(), { maxLength: 5 }),
+      fc.array(fc.string(), { maxLength: 5 }),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 12 }), async (values) => {
         await clearDatabase(driver);
@@ -179,7 +203,9 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
           })(),
         ),
     };
-    await expect(createBackup({ driver, storage: failing, reason: "fail" })).rejects.toMatchObject({ code: "STORAGE" });
+    await expect(createBackup({ driver, storage: failing, reason: "fail" })).rejects.toMatchObject({
+      code: "STORAGE",
+    });
     expect(await memory.list()).toEqual([]);
   });
 
@@ -213,7 +239,9 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
       disableLosslessIntegers: true,
     });
     try {
-      await expect(createBackup({ driver: lossy, storage: new MemoryStorage(), reason: "x" })).rejects.toMatchObject({
+      await expect(
+        createBackup({ driver: lossy, storage: new MemoryStorage(), reason: "x" }),
+      ).rejects.toMatchObject({
         code: "DRIVER_CONFIG",
       });
     } finally {
@@ -225,7 +253,9 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
     const secret = "not-the-password-Zq9";
     const bad = neo4j.driver(server.uri, neo4j.auth.basic(server.username, secret));
     try {
-      const error = await createBackup({ driver: bad, storage: new MemoryStorage(), reason: "x" }).catch((e) => e);
+      const error = await createBackup({ driver: bad, storage: new MemoryStorage(), reason: "x" }).catch(
+        (e) => e,
+      );
       expect(error).toBeInstanceOf(BackupError);
       expect(error.code).toBe("AUTHENTICATION");
       expect(String(error.message)).not.toContain(secret);

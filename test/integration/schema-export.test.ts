@@ -49,25 +49,51 @@ describe.each(testServers())("schema export on Neo4j $version ($label)", (server
     const indexes = new Map(metadata.schema.indexes.map((i) => [i.name, i]));
     const constraints = new Map(metadata.schema.constraints.map((c) => [c.name, c]));
 
-    expect(indexes.get("range_node")).toMatchObject({ type: "RANGE", entity_type: "NODE", labels_or_types: ["Function"], properties: ["category"] });
-    expect(indexes.get("range_rel")).toMatchObject({ type: "RANGE", entity_type: "RELATIONSHIP", labels_or_types: ["USES"] });
+    expect(indexes.get("range_node")).toMatchObject({
+      type: "RANGE",
+      entity_type: "NODE",
+      labels_or_types: ["Function"],
+      properties: ["category"],
+    });
+    expect(indexes.get("range_rel")).toMatchObject({
+      type: "RANGE",
+      entity_type: "RELATIONSHIP",
+      labels_or_types: ["USES"],
+    });
     expect(indexes.get("text_node")?.type).toBe("TEXT");
     expect(indexes.get("text_rel")?.entity_type).toBe("RELATIONSHIP");
     expect(indexes.get("point_node")?.type).toBe("POINT");
-    expect(indexes.get("fulltext_node")).toMatchObject({ type: "FULLTEXT", labels_or_types: ["Function", "Template"], properties: ["name", "description"] });
+    expect(indexes.get("fulltext_node")).toMatchObject({
+      type: "FULLTEXT",
+      labels_or_types: ["Function", "Template"],
+      properties: ["name", "description"],
+    });
     expect(indexes.get("fulltext_rel")?.type).toBe("FULLTEXT");
-    const vectorConfig = (indexes.get("vector_node")?.options as { indexConfig: Record<string, unknown> }).indexConfig;
-    expect(indexes.get("vector_node")?.type).toBe("VECTOR");
+    const vectorIndex = indexes.get("vector_node");
+    expect(vectorIndex?.type).toBe("VECTOR");
+    const vectorConfig = (vectorIndex!.options as { indexConfig: Record<string, unknown> }).indexConfig;
     expect(vectorConfig["vector.dimensions"]).toBe(4);
     expect(vectorConfig["vector.similarity_function"]).toMatch(/cosine/i);
     expect(indexes.get(odd)).toMatchObject({ labels_or_types: ["Über Label"], properties: ["a`b"] });
-    expect([...indexes.values()].filter((i) => i.type === "LOOKUP").map((i) => i.entity_type).sort()).toEqual(["NODE", "RELATIONSHIP"]);
+    expect(
+      [...indexes.values()]
+        .filter((i) => i.type === "LOOKUP")
+        .map((i) => i.entity_type)
+        .sort(),
+    ).toEqual(["NODE", "RELATIONSHIP"]);
     // indexes owned by constraints are recreated by the constraint, so they are not exported
     expect(indexes.has("unique_node")).toBe(false);
 
-    expect(constraints.get("unique_node")).toMatchObject({ entity_type: "NODE", labels_or_types: ["Function"], properties: ["name"] });
+    expect(constraints.get("unique_node")).toMatchObject({
+      entity_type: "NODE",
+      labels_or_types: ["Function"],
+      properties: ["name"],
+    });
     expect(constraints.get("unique_node")?.type).toMatch(/UNIQUENESS/);
-    expect(constraints.get("unique_rel")).toMatchObject({ entity_type: "RELATIONSHIP", labels_or_types: ["CO_OCCURS_WITH"] });
+    expect(constraints.get("unique_rel")).toMatchObject({
+      entity_type: "RELATIONSHIP",
+      labels_or_types: ["CO_OCCURS_WITH"],
+    });
     if (enterprise) {
       for (const name of ["exists_node", "exists_rel", "key_node", "key_rel", "type_node", "type_rel"]) {
         expect(constraints.has(name), name).toBe(true);

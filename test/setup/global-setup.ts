@@ -17,7 +17,12 @@ import type { TestServer } from "../support/servers.js";
 const PASSWORD = "neo4j-backup-test";
 type Stop = () => Promise<void>;
 
-async function describeServer(uri: string, username: string, password: string, label: string): Promise<TestServer> {
+async function describeServer(
+  uri: string,
+  username: string,
+  password: string,
+  label: string,
+): Promise<TestServer> {
   const driver = neo4j.driver(uri, neo4j.auth.basic(username, password));
   try {
     await driver.verifyConnectivity();
@@ -80,10 +85,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
         servers.push(await describeServer(container.getBoltUri(), "neo4j", PASSWORD, line));
       }
     } else if (has("java", ["-version"]) && has("mvn", ["-v"])) {
-      // @ts-expect-error plain ESM script without type declarations
       const { startNeo4j } = await import("../../scripts/neo4j/server.mjs");
       const started = await Promise.all(
-        lines().map((line) => startNeo4j({ line, password: PASSWORD, log: (m: string) => console.log(`[neo4j ${line}] ${m}`) })),
+        lines().map((line) =>
+          startNeo4j({ line, password: PASSWORD, log: (m: string) => console.log(`[neo4j ${line}] ${m}`) }),
+        ),
       );
       for (const [i, s] of started.entries()) {
         stops.push(() => s.stop());
@@ -99,7 +105,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await teardown();
     throw error;
   }
-  for (const s of servers) console.log(`[neo4j] ${s.label}: Neo4j ${s.version} ${s.edition} at ${s.uri} (auth on)`);
+  for (const s of servers)
+    console.log(`[neo4j] ${s.label}: Neo4j ${s.version} ${s.edition} at ${s.uri} (auth on)`);
   project.provide("neo4jServers", servers);
   return teardown;
 }

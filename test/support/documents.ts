@@ -4,22 +4,36 @@
  */
 import { renderDocument } from "../../src/format/layout.js";
 import {
+  ContentChecksum,
   canonicalNodeLine,
   canonicalRelationshipLine,
-  ContentChecksum,
   type NodeRecord,
   type RelationshipRecord,
 } from "../../src/format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../../src/format/schema.js";
 
 export const sampleNodes: NodeRecord[] = [
-  { _id: 0, _labels: ["Function"], properties: { name: "system.tag.readBlocking", usage_count: 142, weight: { $float: "1" } } },
-  { _id: 1, _labels: ["Function", "Deprecated"], properties: { name: "system.db.runQuery", "10": "x", "2": "y" } },
+  {
+    _id: 0,
+    _labels: ["Function"],
+    properties: { name: "system.tag.readBlocking", usage_count: 142, weight: { $float: "1" } },
+  },
+  {
+    _id: 1,
+    _labels: ["Function", "Deprecated"],
+    properties: { name: "system.db.runQuery", "10": "x", "2": "y" },
+  },
   { _id: 7, _labels: [], properties: {} },
 ];
 
 export const sampleRelationships: RelationshipRecord[] = [
-  { _id: 0, _type: "CO_OCCURS_WITH", _start_id: 0, _end_id: 1, properties: { confidence: 0.85, support: 0.23 } },
+  {
+    _id: 0,
+    _type: "CO_OCCURS_WITH",
+    _start_id: 0,
+    _end_id: 1,
+    properties: { confidence: 0.85, support: 0.23 },
+  },
   { _id: 1, _type: "SELF", _start_id: 7, _end_id: 7, properties: {} },
 ];
 
@@ -91,7 +105,13 @@ export const V1_DOCUMENT = JSON.stringify(
           _labels: ["Function"],
           _id: 1234,
         },
-        { name: "system.tag.writeBlocking", usage_count: 7, tags: ["a", "b"], _labels: ["Function"], _id: 5678 },
+        {
+          name: "system.tag.writeBlocking",
+          usage_count: 7,
+          tags: ["a", "b"],
+          _labels: ["Function"],
+          _id: 5678,
+        },
       ],
       relationships: [
         {

@@ -2,9 +2,16 @@ import { describe, expect, it } from "vitest";
 import { readBackupEvents } from "../../src/format/reader.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
-import { buildDocument, chunks, sampleNodes, sampleRelationships, V1_DOCUMENT } from "../support/documents.js";
+import {
+  buildDocument,
+  chunks,
+  sampleNodes,
+  sampleRelationships,
+  V1_DOCUMENT,
+} from "../support/documents.js";
 
-const validate = (content: string | Buffer, chunkSize = 7) => validateBackup({ source: chunks(content, chunkSize) });
+const validate = (content: string | Buffer, chunkSize = 7) =>
+  validateBackup({ source: chunks(content, chunkSize) });
 
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
@@ -22,7 +29,13 @@ describe("validateBackup on good files", () => {
   it("accepts a file in this library's layout, read line by line", async () => {
     const report = await validate(buildDocument());
     expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ valid: true, formatVersion: 2, layout: "lines", nodeCount: 3, relationshipCount: 2 });
+    expect(report).toMatchObject({
+      valid: true,
+      formatVersion: 2,
+      layout: "lines",
+      nodeCount: 3,
+      relationshipCount: 2,
+    });
     expect(report.labelCounts).toEqual({ Function: 2, Deprecated: 1 });
   });
 
@@ -30,7 +43,11 @@ describe("validateBackup on good files", () => {
     const doc = buildDocument();
     const original = await validate(doc);
     const parsed = JSON.parse(doc);
-    for (const variant of [JSON.stringify(parsed, null, 2), JSON.stringify(parsed), JSON.stringify(sortKeysDeep(parsed), null, "\t")]) {
+    for (const variant of [
+      JSON.stringify(parsed, null, 2),
+      JSON.stringify(parsed),
+      JSON.stringify(sortKeysDeep(parsed), null, "\t"),
+    ]) {
       const report = await validate(variant, 5);
       expect(report.problems).toEqual([]);
       expect(report.layout).toBe("general");
@@ -79,7 +96,10 @@ describe("validateBackup on bad files", () => {
   });
 
   it("reports an invalid typed value with its line and property path", async () => {
-    const nodes = [...sampleNodes, { _id: 9, _labels: ["X"], properties: { when: { $date: "2024-02-30x" } } }];
+    const nodes = [
+      ...sampleNodes,
+      { _id: 9, _labels: ["X"], properties: { when: { $date: "2024-02-30x" } } },
+    ];
     const report = await validate(buildDocument(nodes, sampleRelationships));
     const problem = report.problems.find((p) => p.code === "VALUE");
     expect(problem).toMatchObject({ location: { line: 6, path: "data.nodes[3].properties.when" } });
@@ -88,12 +108,18 @@ describe("validateBackup on bad files", () => {
   it("reports wrong record shapes with the path of the field", async () => {
     const doc = buildDocument().replace('"_labels":["Function"]', '"_labels":"Function"');
     const report = await validate(doc);
-    expect(report.problems[0]).toMatchObject({ code: "SCHEMA", location: { line: 3, path: "data.nodes[0]._labels" } });
+    expect(report.problems[0]).toMatchObject({
+      code: "SCHEMA",
+      location: { line: 3, path: "data.nodes[0]._labels" },
+    });
   });
 
   it("reports duplicate ids and dangling relationships", async () => {
     const nodes = [...sampleNodes, { ...sampleNodes[0]!, properties: {} }];
-    const rels = [...sampleRelationships, { _id: 5, _type: "USES", _start_id: 0, _end_id: 99, properties: {} }];
+    const rels = [
+      ...sampleRelationships,
+      { _id: 5, _type: "USES", _start_id: 0, _end_id: 99, properties: {} },
+    ];
     const report = await validate(buildDocument(nodes, rels));
     expect(report.problems.map((p) => p.code).sort()).toEqual(["DANGLING_RELATIONSHIP", "DUPLICATE_ID"]);
     expect(report.danglingRelationships).toBe(1);

@@ -1,5 +1,13 @@
 import fc from "fast-check";
-import neo4j, { Date as Neo4jDate, DateTime, Duration, LocalDateTime, LocalTime, Point, Time } from "neo4j-driver";
+import neo4j, {
+  DateTime,
+  Duration,
+  LocalDateTime,
+  LocalTime,
+  Date as Neo4jDate,
+  Point,
+  Time,
+} from "neo4j-driver";
 import { describe, expect, it } from "vitest";
 import { decodeValue, encodeValue, ValueCodecError } from "../../src/format/values.js";
 
@@ -63,10 +71,19 @@ describe("typed wrappers where plain JSON is not exact", () => {
       [new LocalTime(23, 59, 59, 999_999_999), { $localtime: "23:59:59.999999999" }],
       [new Time(1, 2, 3, 4, 3600), { $time: "01:02:03.000000004+01:00" }],
       [new Time(1, 2, 3, 0, -(5 * 3600 + 30 * 60 + 15)), { $time: "01:02:03-05:30:15" }],
-      [new LocalDateTime(2025, 1, 28, 14, 30, 22, 123456789), { $localdatetime: "2025-01-28T14:30:22.123456789" }],
+      [
+        new LocalDateTime(2025, 1, 28, 14, 30, 22, 123456789),
+        { $localdatetime: "2025-01-28T14:30:22.123456789" },
+      ],
       [new DateTime(2025, 1, 28, 14, 30, 22, 5, 0), { $datetime: "2025-01-28T14:30:22.000000005Z" }],
-      [new DateTime(2024, 10, 27, 2, 30, 0, 0, 7200, "Europe/Berlin"), { $datetime: "2024-10-27T02:30:00+02:00[Europe/Berlin]" }],
-      [new DateTime(2024, 10, 27, 2, 30, 0, 0, undefined, "Europe/Berlin"), { $datetime: "2024-10-27T02:30:00[Europe/Berlin]" }],
+      [
+        new DateTime(2024, 10, 27, 2, 30, 0, 0, 7200, "Europe/Berlin"),
+        { $datetime: "2024-10-27T02:30:00+02:00[Europe/Berlin]" },
+      ],
+      [
+        new DateTime(2024, 10, 27, 2, 30, 0, 0, undefined, "Europe/Berlin"),
+        { $datetime: "2024-10-27T02:30:00[Europe/Berlin]" },
+      ],
     ];
     for (const [value, expected] of cases) {
       expect(encodeValue(value)).toEqual(expected);
@@ -81,8 +98,18 @@ describe("typed wrappers where plain JSON is not exact", () => {
     const d = new Duration(neo4j.int(14), neo4j.int(-3), neo4j.int(-2), neo4j.int(500_000_000));
     expect(encodeValue(d)).toEqual({ $duration: "P14M-3DT-1.500000000S" });
     const back = roundTrip(d) as Duration;
-    expect([back.months, back.days, back.seconds, back.nanoseconds].map(String)).toEqual(["14", "-3", "-2", "500000000"]);
-    const big = new Duration(neo4j.int(0), neo4j.int(0), neo4j.int("9223372036854775807"), neo4j.int(999_999_999));
+    expect([back.months, back.days, back.seconds, back.nanoseconds].map(String)).toEqual([
+      "14",
+      "-3",
+      "-2",
+      "500000000",
+    ]);
+    const big = new Duration(
+      neo4j.int(0),
+      neo4j.int(0),
+      neo4j.int("9223372036854775807"),
+      neo4j.int(999_999_999),
+    );
     expect(String((roundTrip(big) as Duration).seconds)).toBe("9223372036854775807");
   });
 
@@ -107,10 +134,9 @@ describe("typed wrappers where plain JSON is not exact", () => {
     expect([...(back.asTypedArray() as Float32Array)]).toEqual([0.5, -1.25, 3]);
     const v64 = neo4j.vector(new BigInt64Array([9223372036854775807n, -1n]));
     expect(encodeValue(v64)).toEqual({ $vector: { type: "INT64", values: ["9223372036854775807", "-1"] } });
-    expect([...((roundTrip(v64) as ReturnType<typeof neo4j.vector>).asTypedArray() as BigInt64Array)]).toEqual([
-      9223372036854775807n,
-      -1n,
-    ]);
+    expect([
+      ...((roundTrip(v64) as ReturnType<typeof neo4j.vector>).asTypedArray() as BigInt64Array),
+    ]).toEqual([9223372036854775807n, -1n]);
   });
 
   it("keeps list element types, incl. integral floats and empty lists", () => {
@@ -149,7 +175,10 @@ describe("property-based round trips", () => {
 
   it("int64 values are exact", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (x) => String(roundTrip(x)) === String(x)),
+      fc.property(
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        (x) => String(roundTrip(x)) === String(x),
+      ),
       { numRuns: 2000 },
     );
   });
