@@ -29,46 +29,37 @@ export async function readServerInfo(session: Session): Promise<ServerInfo> {
 export interface ChangeMarker {
   /** Compare two markers with `===`. */
   marker: string;
-  /** How the marker was obtained: the last committed transaction id, or (fallback) the counts. */
-  detection: "transaction-id" | "counts";
+  /** How the marker was obtained: the bookmark of a read transaction, or (fallback) the counts. */
+  detection: "bookmark" | "counts";
   nodes: number;
   relationships: number;
 }
 
 /**
- * Reads the database's last committed transaction id (from `SHOW DATABASE … YIELD lastCommittedTxn`
- * on the system database) together with the node and relationship counts. When the transaction id
- * cannot be read (no privilege, older server), the counts alone serve as the marker.
+ * Reads the node and relationship counts in a read transaction and takes the bookmark the server
+ * returns for it. A read transaction's bookmark names the last transaction committed to the
+ * database, so two equal bookmarks mean nothing was committed in between — on Community and
+ * Enterprise alike. When the server returns no bookmark, the counts alone serve as the marker.
  */
 export async function readChangeMarker(driver: Driver, database: string): Promise<ChangeMarker> {
   const session = driver.session({ database, defaultAccessMode: "READ" });
-  let nodes = 0;
-  let relationships = 0;
   try {
-    const result = await session.run(
-      "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
-    );
-    nodes = Number(toBigInt(result.records[0]!.get("nodes")));
-    relationships = Number(toBigInt(result.records[0]!.get("relationships")));
+    const { nodes, relationships } = await session.executeRead(async (tx) => {
+      const result = await tx.run(
+        "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
+      );
+      const record = result.records[0]!;
+      return {
+        nodes: Number(toBigInt(record.get("nodes"))),
+        relationships: Number(toBigInt(record.get("relationships"))),
+      };
+    });
+    const bookmarks = session.lastBookmarks();
+    if (bookmarks.length > 0) {
+      return { marker: `bookmark:${[...bookmarks].sort().join(",")}`, detection: "bookmark", nodes, relationships };
+    }
+    return { marker: `counts:${nodes}:${relationships}`, detection: "counts", nodes, relationships };
   } finally {
     await session.close();
   }
-  const system = driver.session({ database: "system", defaultAccessMode: "READ" });
-  try {
-    const result = await system.run(
-      "SHOW DATABASE $db YIELD name, lastCommittedTxn RETURN lastCommittedTxn",
-      {
-        db: database,
-      },
-    );
-    const txn = result.records[0]?.get("lastCommittedTxn");
-    if (txn !== null && txn !== undefined) {
-      return { marker: `txn:${toBigInt(txn)}`, detection: "transaction-id", nodes, relationships };
-    }
-  } catch {
-    // fall through to counts
-  } finally {
-    await system.close();
-  }
-  return { marker: `counts:${nodes}:${relationships}`, detection: "counts", nodes, relationships };
 }

@@ -114,7 +114,7 @@ export const metadataSchema = z.object({
   duration_ms: z.number().nonnegative(),
   consistency: z.object({
     changed_during_backup: z.boolean(),
-    detection: z.enum(["transaction-id", "counts"]),
+    detection: z.enum(["bookmark", "counts"]),
     skipped_relationships: z.number().int().nonnegative(),
   }),
   schema: z.object({

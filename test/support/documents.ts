@@ -68,7 +68,7 @@ export function buildDocument(
     started_at: "2025-01-28T14:30:22.123Z",
     finished_at: "2025-01-28T14:30:23.000Z",
     duration_ms: 877,
-    consistency: { changed_during_backup: false, detection: "transaction-id", skipped_relationships: 0 },
+    consistency: { changed_during_backup: false, detection: "bookmark", skipped_relationships: 0 },
     schema: { indexes: [], constraints: [] },
   };
   const statistics: BackupStatistics = {
