@@ -27,7 +27,15 @@ export type BackupErrorCode =
   /** A backup file is not valid; `details` holds the validation report. */
   | "VALIDATION_FAILED"
   /** The file is not in a layout or format version this library reads. */
-  | "FORMAT";
+  | "FORMAT"
+  /** A restore in mode "empty" found data (or clashing schema names) in the target. */
+  | "TARGET_NOT_EMPTY"
+  /** The target server cannot hold something in the backup (a type or schema object); nothing was written. */
+  | "UNSUPPORTED_TARGET"
+  /** A restore failed; in replace mode the previous contents were put back (see `details`). */
+  | "RESTORE_FAILED"
+  /** A restore failed and putting the previous contents back failed too; the message names the safety backup. */
+  | "ROLLBACK_FAILED";
 
 /** The one error type thrown by this library; `code` is stable across releases. */
 export class BackupError extends Error {

@@ -28,6 +28,13 @@ export {
 export { decodeValue, type EncodedValue, encodeValue, ValueCodecError } from "./format/values.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
+  latestBackupName,
+  type RestoreBackupOptions,
+  type RestoreProgress,
+  type RestoreResult,
+  restoreBackup,
+} from "./restore/restore-backup.js";
+export {
   assertValidBackupName,
   type BackupStorage,
   isBackupStorage,
@@ -42,4 +49,11 @@ export {
   type ValidationReport,
   validateBackup,
 } from "./validate/validate-backup.js";
+export type { Fingerprint } from "./verify/fingerprint.js";
+export {
+  fingerprintDatabase,
+  type VerifyBackupOptions,
+  type VerifyResult,
+  verifyBackup,
+} from "./verify/verify-backup.js";
 export { FORMAT_VERSION, LIBRARY_VERSION } from "./version.js";

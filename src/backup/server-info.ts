@@ -56,7 +56,12 @@ export async function readChangeMarker(driver: Driver, database: string): Promis
     });
     const bookmarks = session.lastBookmarks();
     if (bookmarks.length > 0) {
-      return { marker: `bookmark:${[...bookmarks].sort().join(",")}`, detection: "bookmark", nodes, relationships };
+      return {
+        marker: `bookmark:${[...bookmarks].sort().join(",")}`,
+        detection: "bookmark",
+        nodes,
+        relationships,
+      };
     }
     return { marker: `counts:${nodes}:${relationships}`, detection: "counts", nodes, relationships };
   } finally {

@@ -2,6 +2,7 @@
  * validateBackup: streams through a backup file and reports every problem with its location.
  * It throws only when the storage itself fails; bad content always ends up in the report.
  */
+import { isVector } from "neo4j-driver";
 import type { z } from "zod";
 import { BackupError } from "../errors.js";
 import { IdSet } from "../format/id-set.js";
@@ -59,6 +60,8 @@ export interface ValidationReport {
   relationshipTypeCounts: Record<string, number>;
   /** Relationships whose start or end node is not in the file. */
   danglingRelationships: number;
+  /** Whether any property holds a VECTOR value (the target must support them). */
+  usesVectors: boolean;
   /** The checksum computed over the content (format 2 only). */
   checksum: string | null;
   /** Problems, at most `maxProblems` of them. */
@@ -93,6 +96,7 @@ class ReportBuilder {
     labelCounts: {},
     relationshipTypeCounts: {},
     danglingRelationships: 0,
+    usesVectors: false,
     checksum: null,
     problems: [],
     omittedProblems: 0,
@@ -338,7 +342,13 @@ function checkProperties(
 ): void {
   try {
     if (version === 2) {
-      decodeProperties(record.properties as Record<string, unknown>, `${location.path}.properties`);
+      const decoded = decodeProperties(
+        record.properties as Record<string, unknown>,
+        `${location.path}.properties`,
+      );
+      if (!builder.report.usesVectors) {
+        for (const key in decoded) if (isVector(decoded[key])) builder.report.usesVectors = true;
+      }
     } else {
       if ("properties" in record && typeof record.properties === "object" && record.properties !== null) {
         builder.add(

@@ -1,0 +1,242 @@
+/**
+ * verifyBackup: compares a live database with a backup — counts per label and type, the schema,
+ * and a content fingerprint that does not depend on internal ids.
+ */
+import type { Driver } from "neo4j-driver";
+import { exportSchema } from "../backup/schema-export.js";
+import { BackupError, classifyDriverError } from "../errors.js";
+import { readBackupEvents } from "../format/reader.js";
+import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
+import { decodeV1Properties } from "../format/v1.js";
+import { decodeProperties, type EncodedValue, encodeProperties, toBigInt } from "../format/values.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { type Fingerprint, FingerprintBuilder } from "./fingerprint.js";
+
+/** Options of {@link verifyBackup}. */
+export interface VerifyBackupOptions {
+  driver: Driver;
+  storage: BackupStorage;
+  /** The backup to compare with. */
+  name: string;
+  /** Database to compare; default the home database. */
+  database?: string;
+  /** Cancels the comparison. */
+  signal?: AbortSignal;
+}
+
+/** What {@link verifyBackup} found. */
+export interface VerifyResult {
+  /** True when counts, schema and content fingerprint all match. */
+  equal: boolean;
+  /** The first differences, in words (at most 20). */
+  differences: string[];
+  /** Fingerprint of the backup file. */
+  backup: Fingerprint;
+  /** Fingerprint of the live database. */
+  database: Fingerprint;
+  /** Whether the schema was compared (version-1 files carry none). */
+  schemaCompared: boolean;
+}
+
+type Schema = { indexes: IndexDefinition[]; constraints: ConstraintDefinition[] };
+
+/** Fingerprints a live database in one read transaction. */
+export async function fingerprintDatabase(driver: Driver, database?: string): Promise<Fingerprint> {
+  const session = driver.session({ database, defaultAccessMode: "READ", fetchSize: 2000 });
+  try {
+    const tx = await session.beginTransaction();
+    try {
+      const builder = new FingerprintBuilder();
+      for await (const r of tx.run(
+        "MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props",
+      )) {
+        builder.addNode(Number(toBigInt(r.get(0))), r.get(1) as string[], encodeProperties(r.get(2)));
+      }
+      for await (const r of tx.run(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
+      )) {
+        builder.addRelationship(
+          r.get(0) as string,
+          Number(toBigInt(r.get(1))),
+          Number(toBigInt(r.get(2))),
+          encodeProperties(r.get(3)),
+        );
+      }
+      return builder.result();
+    } finally {
+      await tx.close().catch(() => {});
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** Fingerprints a stored backup; also returns its schema section (null for version-1 files). */
+export async function fingerprintBackup(
+  storage: BackupStorage,
+  name: string,
+  signal?: AbortSignal,
+): Promise<{ fingerprint: Fingerprint; schema: Schema | null }> {
+  const builder = new FingerprintBuilder();
+  let version = 2;
+  let schema: Schema | null = null;
+  for await (const event of readBackupEvents(await storage.read(name), { signal })) {
+    if (event.kind === "metadata") {
+      const m = event.value as Record<string, unknown>;
+      version = m.format_version === undefined ? 1 : 2;
+      schema = version === 2 ? ((m.schema as Schema | undefined) ?? null) : null;
+    } else if (event.kind === "node") {
+      const r = event.value as {
+        _id: number | string;
+        _labels: string[];
+        properties?: Record<string, unknown>;
+      };
+      builder.addNode(
+        r._id,
+        r._labels,
+        normalise(version, r as Record<string, unknown>, event.location.path),
+      );
+    } else if (event.kind === "relationship") {
+      const r = event.value as { _type: string; _start_id: number | string; _end_id: number | string };
+      builder.addRelationship(
+        r._type,
+        r._start_id,
+        r._end_id,
+        normalise(version, r as Record<string, unknown>, event.location.path),
+      );
+    }
+  }
+  return { fingerprint: builder.result(), schema };
+}
+
+/** Re-encodes a record's properties so that files and databases compare on one canonical form. */
+function normalise(
+  version: number,
+  record: Record<string, unknown>,
+  path: string,
+): Record<string, EncodedValue> {
+  const decoded =
+    version === 2
+      ? decodeProperties((record.properties ?? {}) as Record<string, unknown>, `${path}.properties`)
+      : decodeV1Properties(record, path).properties;
+  return encodeProperties(decoded);
+}
+
+function constraintKind(c: ConstraintDefinition): string {
+  if (/PROPERTY_TYPE/.test(c.type)) return `type ${c.property_type}`;
+  if (/EXISTENCE/.test(c.type)) return "exists";
+  if (/KEY/.test(c.type)) return "key";
+  return "unique";
+}
+
+function schemaSignatures(schema: Schema): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const i of schema.indexes) {
+    out.set(
+      `index ${JSON.stringify(i.name)}`,
+      JSON.stringify([i.type, i.entity_type, i.labels_or_types, i.properties]),
+    );
+  }
+  for (const c of schema.constraints) {
+    out.set(
+      `constraint ${JSON.stringify(c.name)}`,
+      JSON.stringify([constraintKind(c), c.entity_type, c.labels_or_types, c.properties]),
+    );
+  }
+  return out;
+}
+
+function compareRecords(
+  what: string,
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  out: string[],
+): void {
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (a[key] !== b[key])
+      out.push(
+        `${what} ${JSON.stringify(key)}: backup ${String(a[key] ?? 0)}, database ${String(b[key] ?? 0)}`,
+      );
+  }
+}
+
+/** Compares two fingerprints and schemas; returns the differences in words. */
+export function compareFingerprints(
+  backup: Fingerprint,
+  database: Fingerprint,
+  backupSchema: Schema | null,
+  databaseSchema: Schema | null,
+): string[] {
+  const out: string[] = [];
+  if (backup.nodes !== database.nodes)
+    out.push(`node count: backup ${backup.nodes}, database ${database.nodes}`);
+  if (backup.relationships !== database.relationships) {
+    out.push(`relationship count: backup ${backup.relationships}, database ${database.relationships}`);
+  }
+  compareRecords("nodes with label", backup.labelCounts, database.labelCounts, out);
+  compareRecords("relationships of type", backup.typeCounts, database.typeCounts, out);
+  if (backupSchema && databaseSchema) {
+    const a = schemaSignatures(backupSchema);
+    const b = schemaSignatures(databaseSchema);
+    for (const [key, sig] of a) {
+      if (!b.has(key)) out.push(`${key} is missing from the database`);
+      else if (b.get(key) !== sig) out.push(`${key} differs: backup ${sig}, database ${b.get(key)}`);
+    }
+    for (const key of b.keys()) if (!a.has(key)) out.push(`${key} is in the database but not in the backup`);
+  }
+  if (backup.total !== database.total) {
+    const before = out.length;
+    for (const label of new Set([...Object.keys(backup.byLabel), ...Object.keys(database.byLabel)])) {
+      if (backup.byLabel[label] !== database.byLabel[label]) {
+        out.push(
+          `content of nodes ${label === "" ? "without labels" : `with label ${JSON.stringify(label)}`} differs`,
+        );
+      }
+    }
+    for (const type of new Set([...Object.keys(backup.byType), ...Object.keys(database.byType)])) {
+      if (backup.byType[type] !== database.byType[type])
+        out.push(`content of relationships of type ${JSON.stringify(type)} differs`);
+    }
+    if (out.length === before) out.push("content fingerprint differs");
+  }
+  return out.slice(0, 20);
+}
+
+/**
+ * Compares a live database with a backup: counts per label and relationship type, the schema (for
+ * format-2 files), and the content fingerprint.
+ *
+ * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION` or `FORMAT` (unreadable file).
+ */
+export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {
+  const { driver, storage, name, database, signal } = options;
+  try {
+    const file = await fingerprintBackup(storage, name, signal);
+    const live = await fingerprintDatabase(driver, database);
+    let liveSchema: Schema | null = null;
+    if (file.schema) {
+      const session = driver.session({ database, defaultAccessMode: "READ" });
+      try {
+        liveSchema = await session.executeRead((tx) => exportSchema(tx));
+      } finally {
+        await session.close();
+      }
+    }
+    const differences = compareFingerprints(file.fingerprint, live, file.schema, liveSchema);
+    return {
+      equal: differences.length === 0,
+      differences,
+      backup: file.fingerprint,
+      database: live,
+      schemaCompared: file.schema !== null,
+    };
+  } catch (error) {
+    if (error instanceof BackupError) throw error;
+    if ((error as Error).name === "BackupFormatError" || (error as Error).name === "ValueCodecError") {
+      throw new BackupError("FORMAT", `backup ${name} cannot be read: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw classifyDriverError(error, "verify");
+  }
+}
