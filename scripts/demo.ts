@@ -3,12 +3,13 @@
  *
  * Starts a local Neo4j 5.26 Community server from Maven Central jars (or uses NEO4J_URI), loads the
  * deterministic sample graph, prints what the database holds, backs it up into `.demo/fullbackup`,
- * validates the file and prints its metadata. The server it started is stopped at the end.
+ * validates the file and prints its metadata, wipes the database, restores the backup and verifies
+ * that the database equals the backup. The server it started is stopped at the end.
  *
  * Options (environment): DEMO_NODES (default 10000), NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD.
  */
 import neo4j from "neo4j-driver";
-import { createBackup, FileSystemStorage, validateBackup } from "../src/index.js";
+import { createBackup, FileSystemStorage, restoreBackup, validateBackup } from "../src/index.js";
 import { startNeo4j } from "./neo4j/server.mjs";
 import {
   clearDatabase,
@@ -76,11 +77,31 @@ async function main(): Promise<void> {
         .map((l) => `     ${l}`)
         .join("\n"),
     );
-    if (!report.valid) process.exitCode = 1;
+    if (!report.valid) {
+      process.exitCode = 1;
+      return;
+    }
+
+    console.log("5. Wiping the database…");
+    await clearDatabase(driver);
+    const wiped = await countsByLabelAndType(driver);
+    console.log(`   ${fmt(wiped.nodes)} nodes, ${fmt(wiped.relationships)} relationships left`);
+
+    console.log("6. Restoring the backup and verifying it…");
+    const restored = await restoreBackup({ driver, storage, name: result.name });
+    console.log(
+      `   ${fmt(restored.nodeCount)} nodes, ${fmt(restored.relationshipCount)} relationships, ${restored.schemaObjects} indexes/constraints in ${fmt(restored.durationMs)} ms`,
+    );
+    const v = restored.verification!;
+    console.log(
+      `   verification: ${v.equal ? "EQUAL" : "DIFFERENT"} (fingerprint ${v.database.total}, backup ${v.backup.total})`,
+    );
+    for (const d of v.differences) console.log(`     - ${d}`);
+    if (!v.equal) process.exitCode = 1;
   } finally {
     await driver.close();
     if (stop) {
-      console.log("5. Stopping the server.");
+      console.log("7. Stopping the server.");
       await stop();
     }
   }

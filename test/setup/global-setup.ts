@@ -88,7 +88,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const { startNeo4j } = await import("../../scripts/neo4j/server.mjs");
       const started = await Promise.all(
         lines().map((line) =>
-          startNeo4j({ line: line as "5.26" | "latest", password: PASSWORD, log: (m: string) => console.log(`[neo4j ${line}] ${m}`) }),
+          startNeo4j({
+            line: line as "5.26" | "latest",
+            password: PASSWORD,
+            log: (m: string) => console.log(`[neo4j ${line}] ${m}`),
+          }),
         ),
       );
       for (const [i, s] of started.entries()) {
