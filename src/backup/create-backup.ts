@@ -11,7 +11,7 @@ import { IdSet } from "../format/id-set.js";
 import { metadataLine, statisticsLine } from "../format/layout.js";
 import { ContentChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
-import { encodeProperties, toBigInt } from "../format/values.js";
+import { encodeProperties, toSafeNumber } from "../format/values.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { FORMAT_NAME, FORMAT_VERSION, LIBRARY_VERSION } from "../version.js";
@@ -174,7 +174,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       report();
       const nodes = tx.run("MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props");
       for await (const record of nodes) {
-        const id = Number(toBigInt(record.get(0)));
+        const id = toSafeNumber(record.get(0));
         const labels = record.get(1) as string[];
         const properties = encodeWithContext(record.get(2), `node ${id}`);
         const line = JSON.stringify({ _id: id, _labels: labels, properties });
@@ -197,9 +197,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         "MATCH (a)-[r]->(b) RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
       );
       for await (const record of rels) {
-        const id = Number(toBigInt(record.get(0)));
-        const start = Number(toBigInt(record.get(2)));
-        const end = Number(toBigInt(record.get(3)));
+        const id = toSafeNumber(record.get(0));
+        const start = toSafeNumber(record.get(2));
+        const end = toSafeNumber(record.get(3));
         if (!nodeIds.has(start) || !nodeIds.has(end)) {
           // an endpoint was created after the node scan passed it: leave the relationship out so the
           // file stays referentially intact; the change is recorded below

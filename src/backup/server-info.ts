@@ -3,7 +3,7 @@
  * the database changed while the backup ran.
  */
 import type { Driver, Session } from "neo4j-driver";
-import { toBigInt } from "../format/values.js";
+import { toSafeNumber } from "../format/values.js";
 
 /** Version and edition of the server, and the database a session talks to. */
 export interface ServerInfo {
@@ -50,8 +50,8 @@ export async function readChangeMarker(driver: Driver, database: string): Promis
       );
       const record = result.records[0]!;
       return {
-        nodes: Number(toBigInt(record.get("nodes"))),
-        relationships: Number(toBigInt(record.get("relationships"))),
+        nodes: toSafeNumber(record.get("nodes")),
+        relationships: toSafeNumber(record.get("relationships")),
       };
     });
     const bookmarks = session.lastBookmarks();

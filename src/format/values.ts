@@ -70,12 +70,21 @@ const INT64_MIN = -9223372036854775808n;
 export function toBigInt(value: Integer | bigint | number): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number") return BigInt(value);
+  if (value.inSafeRange()) return BigInt(value.toNumber());
   return BigInt(value.toString());
 }
 
-function num(value: Integer | bigint | number): number {
-  return typeof value === "number" ? value : Number(toBigInt(value));
+/**
+ * Converts a driver integer known to be within ±(2^53-1) — an id, a count, a temporal field — to a
+ * number, without going through text.
+ */
+export function toSafeNumber(value: Integer | bigint | number): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  return value.toNumber();
 }
+
+const num = toSafeNumber;
 
 function pad(value: number, width: number): string {
   return String(value).padStart(width, "0");
@@ -335,7 +344,10 @@ export function encodeValue(value: unknown, path = "value"): EncodedValue {
     for (let i = 0; i < value.length; i++) out[i] = encodeValue(value[i], `${path}[${i}]`);
     return out;
   }
-  if (isInt(value)) return encodeInteger(toBigInt(value as Integer), path);
+  if (isInt(value)) {
+    const integer = value as Integer;
+    return integer.inSafeRange() ? integer.toNumber() : encodeInteger(toBigInt(integer), path);
+  }
   if (value instanceof Int8Array)
     return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.length).toString("base64") };
   if (isDateTime(value)) {

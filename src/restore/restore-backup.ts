@@ -13,7 +13,7 @@ import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { readBackupEvents } from "../format/reader.js";
 import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { decodeV1Properties } from "../format/v1.js";
-import { decodeProperties, toBigInt } from "../format/values.js";
+import { decodeProperties, toSafeNumber } from "../format/values.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
@@ -129,8 +129,8 @@ async function countTarget(
     { database, routing: neo4j.routing.READ },
   );
   return {
-    nodes: Number(toBigInt(records[0]!.get("nodes"))),
-    relationships: Number(toBigInt(records[0]!.get("relationships"))),
+    nodes: toSafeNumber(records[0]!.get("nodes")),
+    relationships: toSafeNumber(records[0]!.get("relationships")),
   };
 }
 
@@ -509,7 +509,7 @@ async function writeBackup(
     await pipeline.submit(async () => {
       const result = await writeSession((tx) => tx.run(cypher, { rows }));
       for (const record of result.records) {
-        ids.set(keys[Number(toBigInt(record.get(0)))]!, Number(toBigInt(record.get(1))));
+        ids.set(keys[toSafeNumber(record.get(0))]!, toSafeNumber(record.get(1)));
       }
       progress.nodes += rows.length;
       report();
@@ -524,7 +524,7 @@ async function writeBackup(
     const cypher = `UNWIND $rows AS row MATCH (a) WHERE id(a) = row.s MATCH (b) WHERE id(b) = row.e CREATE (a)-[r:${escapeIdentifier(type)}]->(b) SET r = row.p RETURN count(r) AS created`;
     await pipeline.submit(async () => {
       const result = await writeSession((tx) => tx.run(cypher, { rows }));
-      const created = Number(toBigInt(result.records[0]!.get(0)));
+      const created = toSafeNumber(result.records[0]!.get(0));
       if (created !== rows.length) {
         throw new BackupError(
           "RESTORE_FAILED",

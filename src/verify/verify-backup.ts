@@ -8,7 +8,7 @@ import { BackupError, classifyDriverError } from "../errors.js";
 import { readBackupEvents } from "../format/reader.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { decodeV1Properties } from "../format/v1.js";
-import { decodeProperties, type EncodedValue, encodeProperties, toBigInt } from "../format/values.js";
+import { decodeProperties, type EncodedValue, encodeProperties, toSafeNumber } from "../format/values.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type Fingerprint, FingerprintBuilder } from "./fingerprint.js";
 
@@ -50,15 +50,15 @@ export async function fingerprintDatabase(driver: Driver, database?: string): Pr
       for await (const r of tx.run(
         "MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props",
       )) {
-        builder.addNode(Number(toBigInt(r.get(0))), r.get(1) as string[], encodeProperties(r.get(2)));
+        builder.addNode(toSafeNumber(r.get(0)), r.get(1) as string[], encodeProperties(r.get(2)));
       }
       for await (const r of tx.run(
         "MATCH (a)-[r]->(b) RETURN type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
       )) {
         builder.addRelationship(
           r.get(0) as string,
-          Number(toBigInt(r.get(1))),
-          Number(toBigInt(r.get(2))),
+          toSafeNumber(r.get(1)),
+          toSafeNumber(r.get(2)),
           encodeProperties(r.get(3)),
         );
       }
