@@ -33,7 +33,7 @@ export interface RelationshipRecord {
 }
 
 function sortedObject(value: Record<string, unknown>, deep: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value).sort()) {
     const v = value[key];
     out[key] = deep ? canonicalValue(v) : v;
@@ -83,14 +83,12 @@ export class ContentChecksum {
 
   /** Adds one canonical node line (without the trailing newline). */
   addNode(line: string): void {
-    this.nodes.update(line);
-    this.nodes.update("\n");
+    this.nodes.update(`${line}\n`);
   }
 
   /** Adds one canonical relationship line (without the trailing newline). */
   addRelationship(line: string): void {
-    this.relationships.update(line);
-    this.relationships.update("\n");
+    this.relationships.update(`${line}\n`);
   }
 
   /** The final `sha256:<hex>` value; call once. */

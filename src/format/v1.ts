@@ -60,7 +60,7 @@ export function decodeV1Properties(
   record: Record<string, unknown>,
   path: string,
 ): { properties: Record<string, unknown>; dropped: string[] } {
-  const properties: Record<string, unknown> = {};
+  const properties: Record<string, unknown> = Object.create(null);
   const dropped: string[] = [];
   for (const key of Object.keys(record)) {
     if (V1_RESERVED_KEYS.has(key)) continue;

@@ -70,8 +70,18 @@ const INT64_MIN = -9223372036854775808n;
 export function toBigInt(value: Integer | bigint | number): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number") return BigInt(value);
-  if (value.inSafeRange()) return BigInt(value.toNumber());
+  if (isSafeInteger(value)) return BigInt(value.toNumber());
   return BigInt(value.toString());
+}
+
+/**
+ * Whether a driver Integer lies within ±(2^53-1), read from its 32-bit halves (the driver's own
+ * `inSafeRange` compares through Integer arithmetic, which is slow on a hot path).
+ */
+function isSafeInteger(value: Integer): boolean {
+  const high = value.high;
+  if (high > -2097152 && high < 2097151) return true;
+  return value.inSafeRange();
 }
 
 /**
@@ -346,7 +356,7 @@ export function encodeValue(value: unknown, path = "value"): EncodedValue {
   }
   if (isInt(value)) {
     const integer = value as Integer;
-    return integer.inSafeRange() ? integer.toNumber() : encodeInteger(toBigInt(integer), path);
+    return isSafeInteger(integer) ? integer.toNumber() : encodeInteger(toBigInt(integer), path);
   }
   if (value instanceof Int8Array)
     return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.length).toString("base64") };
@@ -566,7 +576,8 @@ export function encodeProperties(
   path = "properties",
 ): Record<string, EncodedValue> {
   const keys = Object.keys(props).sort();
-  const out: Record<string, EncodedValue> = {};
+  // no prototype: a property may be called "__proto__"
+  const out: Record<string, EncodedValue> = Object.create(null);
   for (const key of keys) out[key] = encodeValue(props[key], `${path}.${key}`);
   return out;
 }
@@ -576,7 +587,7 @@ export function decodeProperties(
   props: Record<string, unknown>,
   path = "properties",
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(props)) out[key] = decodeValue(props[key], `${path}.${key}`);
   return out;
 }

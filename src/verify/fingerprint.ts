@@ -14,7 +14,7 @@ const MOD = 1n << 64n;
 function sortedDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedDeep);
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(value).sort())
       out[key] = sortedDeep((value as Record<string, unknown>)[key]);
     return out;

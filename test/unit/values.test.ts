@@ -9,7 +9,13 @@ import neo4j, {
   Time,
 } from "neo4j-driver";
 import { describe, expect, it } from "vitest";
-import { decodeValue, encodeValue, ValueCodecError } from "../../src/format/values.js";
+import {
+  decodeProperties,
+  decodeValue,
+  encodeProperties,
+  encodeValue,
+  ValueCodecError,
+} from "../../src/format/values.js";
 
 /** Encode, go through JSON text (as a file does), decode. */
 function roundTrip(value: unknown): unknown {
@@ -207,5 +213,15 @@ describe("property-based round trips", () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("property names that are special to JavaScript", () => {
+  it("keeps a property called __proto__ as data", () => {
+    const props = JSON.parse('{"__proto__": 1, "constructor": "c"}');
+    const encoded = encodeProperties(props);
+    expect(JSON.stringify(encoded)).toBe('{"__proto__":{"$float":"1"},"constructor":"c"}');
+    const decoded = decodeProperties(JSON.parse(JSON.stringify(encoded)));
+    expect(Object.keys(decoded)).toEqual(["__proto__", "constructor"]);
   });
 });
