@@ -15,8 +15,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
-import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
 
 interface Run {
   mode: string;
@@ -27,13 +27,18 @@ interface Run {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) => `${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s`;
+const spread = (xs: number[]) =>
+  `${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s`;
 
 function runWorker(args: string[]): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "worker.ts"), ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "worker.ts"), ...args],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
@@ -67,7 +72,9 @@ async function main(): Promise<void> {
           plains.push(runWorker(["plain", ...conn, dir, name]));
           await clearDatabase(driver);
           restores.push(runWorker(["restore", ...conn, dir, name]));
-          console.log(`  run ${i + 1}: plain ${plains[i]!.ms.toFixed(0)} ms, restore ${restores[i]!.ms.toFixed(0)} ms`);
+          console.log(
+            `  run ${i + 1}: plain ${plains[i]!.ms.toFixed(0)} ms, restore ${restores[i]!.ms.toFixed(0)} ms`,
+          );
         }
         const p = median(plains.map((r) => r.ms));
         const r = median(restores.map((x) => x.ms));
@@ -92,7 +99,9 @@ async function main(): Promise<void> {
     await server?.stop();
   }
   console.log(`\nNeo4j ${server?.version ?? uri}; ${runs} runs each, medians (min–max)`);
-  console.log("| nodes | plain UNWIND CREATE | restoreBackup | restore/plain | nodes/s | rels/s | plain peak RSS | restore peak RSS |");
+  console.log(
+    "| nodes | plain UNWIND CREATE | restoreBackup | restore/plain | nodes/s | rels/s | plain peak RSS | restore peak RSS |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
 }

@@ -3,10 +3,10 @@
  * `tsx bench/worker.ts <drain|backup> <uri> <user> <password> <dir>` prints one JSON line.
  */
 import neo4j, { type Driver } from "neo4j-driver";
+import { escapeIdentifier, labelFragment } from "../src/cypher/names.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
 import { createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
-import { escapeIdentifier, labelFragment } from "../src/cypher/names.js";
 import { NodeIdMap } from "../src/restore/id-map.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {
@@ -28,7 +28,11 @@ async function drain(driver: Driver): Promise<{ records: number }> {
  * `UNWIND … CREATE` (nodes grouped by label set, relationships by type and connected by id seeks),
  * one transaction per batch, no validation, verification, schema or progress.
  */
-async function plainCreate(driver: Driver, dir: string, name: string): Promise<{ nodes: number; relationships: number }> {
+async function plainCreate(
+  driver: Driver,
+  dir: string,
+  name: string,
+): Promise<{ nodes: number; relationships: number }> {
   const storage = new FileSystemStorage({ directory: dir });
   const ids = new NodeIdMap();
   const nodes = new Map<string, { labels: string[]; keys: (number | string)[]; rows: unknown[] }>();
@@ -40,9 +44,12 @@ async function plainCreate(driver: Driver, dir: string, name: string): Promise<{
     const b = nodes.get(key)!;
     nodes.delete(key);
     const res = await session.executeWrite((tx) =>
-      tx.run(`UNWIND $rows AS row CREATE (n${labelFragment(b.labels)}) SET n = row.p RETURN row.i, id(n)`, { rows: b.rows }),
+      tx.run(`UNWIND $rows AS row CREATE (n${labelFragment(b.labels)}) SET n = row.p RETURN row.i, id(n)`, {
+        rows: b.rows,
+      }),
     );
-    for (const rec of res.records) ids.set(b.keys[Number(toBigInt(rec.get(0)))]!, Number(toBigInt(rec.get(1))));
+    for (const rec of res.records)
+      ids.set(b.keys[Number(toBigInt(rec.get(0)))]!, Number(toBigInt(rec.get(1))));
     n += b.rows.length;
   };
   const flushRels = async (type: string) => {
@@ -62,15 +69,26 @@ async function plainCreate(driver: Driver, dir: string, name: string): Promise<{
         const v = e.value as { _id: number; _labels: string[]; properties: Record<string, unknown> };
         const key = v._labels.join("\u0000");
         let b = nodes.get(key);
-        if (!b) nodes.set(key, (b = { labels: v._labels, keys: [], rows: [] }));
+        if (!b) {
+          b = { labels: v._labels, keys: [], rows: [] };
+          nodes.set(key, b);
+        }
         b.rows.push({ i: b.keys.length, p: decodeProperties(v.properties) });
         b.keys.push(v._id);
         if (b.rows.length >= 5000) await flushNodes(key);
       } else if (e.kind === "relationship") {
         for (const key of [...nodes.keys()]) await flushNodes(key);
-        const v = e.value as { _type: string; _start_id: number; _end_id: number; properties: Record<string, unknown> };
+        const v = e.value as {
+          _type: string;
+          _start_id: number;
+          _end_id: number;
+          properties: Record<string, unknown>;
+        };
         let rows = rels.get(v._type);
-        if (!rows) rels.set(v._type, (rows = []));
+        if (!rows) {
+          rows = [];
+          rels.set(v._type, rows);
+        }
         rows.push({ s: ids.get(v._start_id), e: ids.get(v._end_id), p: decodeProperties(v.properties) });
         if (rows.length >= 5000) await flushRels(v._type);
       }
@@ -98,8 +116,13 @@ async function main(): Promise<void> {
       });
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount };
     } else if (mode === "restore") {
-      const r = await restoreBackup({ driver, storage: new FileSystemStorage({ directory: dir! }), name: name! });
-      if (!r.verification?.equal) throw new Error(`restore not equal: ${r.verification?.differences.join("; ")}`);
+      const r = await restoreBackup({
+        driver,
+        storage: new FileSystemStorage({ directory: dir! }),
+        name: name!,
+      });
+      if (!r.verification?.equal)
+        throw new Error(`restore not equal: ${r.verification?.differences.join("; ")}`);
       extra = { nodes: r.nodeCount, relationships: r.relationshipCount };
     } else if (mode === "plain") {
       extra = await plainCreate(driver, dir!, name!);
