@@ -5,7 +5,7 @@
  *
  * Data flows one way: storage → reader → decoder → batch writer → driver.
  */
-import neo4j, { type Driver, isVector } from "neo4j-driver";
+import neo4j, { type Driver } from "neo4j-driver";
 import { createBackup } from "../backup/create-backup.js";
 import { readServerInfo } from "../backup/server-info.js";
 import { escapeIdentifier, labelFragment } from "../cypher/names.js";
@@ -134,15 +134,21 @@ async function countTarget(
   };
 }
 
-/** Whether the target can store and transport VECTOR values (probed with a parameter, writes nothing). */
-async function targetSupportsVectors(driver: Driver, database: string | undefined): Promise<boolean> {
+/**
+ * Whether the target can store VECTOR values and this connection can carry them: Bolt 6 or newer,
+ * and a database in the block store format (other formats refuse vector properties). Writes nothing.
+ */
+async function targetSupportsVectors(driver: Driver, database: string): Promise<boolean> {
   try {
+    const protocol = await driver.getNegotiatedProtocolVersion();
+    if (protocol.getMajor() < 6) return false;
     const { records } = await driver.executeQuery(
-      "RETURN $v AS v",
-      { v: neo4j.vector(new Float32Array([1, 2])) },
-      { database, routing: neo4j.routing.READ },
+      "SHOW DATABASES YIELD name, store WHERE name = $database RETURN store",
+      { database },
+      { database: "system", routing: neo4j.routing.READ },
     );
-    return isVector(records[0]?.get("v"));
+    const store = records[0]?.get("store");
+    return typeof store === "string" && store.startsWith("block");
   } catch {
     return false;
   }
@@ -189,7 +195,7 @@ class Pipeline {
 async function prepare(
   options: RestoreBackupOptions,
   name: string,
-  target: { version: string; edition: string },
+  target: { version: string; edition: string; database: string },
 ): Promise<PreparedRestore> {
   const validation = await validateBackup({ storage: options.storage, name, signal: options.signal });
   const errors = validation.problems.filter((p) => p.severity === "error");
@@ -216,9 +222,9 @@ async function prepare(
     ? planSchema(schema, target, sourceServer)
     : { statements: [], problems: [] as SchemaProblem[] };
   const problems = plan.problems.map((p) => `${p.kind} ${JSON.stringify(p.name)}: ${p.message}`);
-  if (validation.usesVectors && !(await targetSupportsVectors(options.driver, options.database))) {
+  if (validation.usesVectors && !(await targetSupportsVectors(options.driver, target.database))) {
     problems.push(
-      `the backup holds VECTOR property values, which Neo4j ${target.version} (or this driver connection) cannot store`,
+      `the backup holds VECTOR property values, which this target cannot store: they need Bolt 6 and a database in the block store format (Neo4j ${target.version} ${target.edition})`,
     );
   }
   if (problems.length > 0) {
@@ -267,7 +273,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
 
   let name: string;
   let prepared: PreparedRestore;
-  let target: { version: string; edition: string };
+  let target: { version: string; edition: string; database: string };
   try {
     name = options.name ?? (await latestBackupName(storage));
     const session = driver.session({ database, defaultAccessMode: "READ" });

@@ -12,7 +12,7 @@ import { createBackup } from "../../src/backup/create-backup.js";
 import { restoreBackup } from "../../src/restore/restore-backup.js";
 import type { BackupStorage } from "../../src/storage/contract.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
-import { fingerprintDatabase } from "../../src/verify/verify-backup.js";
+import { fingerprintDatabase, verifyBackup } from "../../src/verify/verify-backup.js";
 import { buildDocument, chunks, sampleNodes, V1_DOCUMENT } from "../support/documents.js";
 import { driverFor, testServers } from "../support/servers.js";
 
@@ -193,6 +193,60 @@ describe.each(servers)("restoreBackup on Neo4j $version ($label)", (server) => {
       allowDanglingRelationships: true,
     });
     expect(result).toMatchObject({ nodeCount: 3, relationshipCount: 0, skippedRelationships: 1 });
+  });
+
+  it("reports what the target cannot hold before writing anything", async () => {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { seed: 3, nodes: 50, special: false });
+    const before = await fingerprintDatabase(driver);
+    const storage = new MemoryStorage();
+    const nodes = [
+      ...sampleNodes,
+      { _id: 8, _labels: ["Emb"], properties: { v: { $vector: { type: "FLOAT32", values: [1, 2] } } } },
+    ];
+    const document = buildDocument(nodes, [], (m) => {
+      m.schema.constraints.push({
+        name: "must_have_name",
+        type: "NODE_PROPERTY_EXISTENCE",
+        entity_type: "NODE",
+        labels_or_types: ["Function"],
+        properties: ["name"],
+        property_type: null,
+        options: null,
+        create_statement: null,
+      });
+    });
+    await storage.write("ent_20250101_000000.json", chunks(document));
+    const outcome = await restoreBackup({
+      driver,
+      storage,
+      name: "ent_20250101_000000.json",
+      mode: "replace",
+    }).catch((e) => e);
+    const community = server.edition !== "enterprise";
+    if (!community && capabilities.vector) {
+      expect(outcome.verification?.equal).toBe(true); // this target can hold everything in the file
+      return;
+    }
+    expect(outcome.code).toBe("UNSUPPORTED_TARGET");
+    const message = String(outcome.message);
+    if (community) expect(message).toMatch(/must_have_name.*Enterprise/);
+    if (!capabilities.vector) expect(message).toMatch(/VECTOR/);
+    expect((await fingerprintDatabase(driver)).total).toBe(before.total);
+    expect((await storage.list()).length).toBe(1);
+  });
+
+  it("verifyBackup names what differs after the database changed", async () => {
+    const { storage, name } = await sampleBackup(300);
+    const same = await verifyBackup({ driver, storage, name });
+    expect(same).toMatchObject({ equal: true, differences: [] });
+    await driver.executeQuery("MATCH (n:Pattern) WITH n LIMIT 1 SET n.confidence = 0.123456");
+    const changed = await verifyBackup({ driver, storage, name });
+    expect(changed.equal).toBe(false);
+    expect(changed.differences).toContain('content of nodes with label "Pattern" differs');
+    await driver.executeQuery("MATCH (n:Template) WITH n LIMIT 1 DETACH DELETE n");
+    const fewer = await verifyBackup({ driver, storage, name });
+    expect(fewer.differences.some((d) => d.startsWith('nodes with label "Template"'))).toBe(true);
   });
 
   it("restores a version-1 file with best-effort types", async () => {
