@@ -3,6 +3,8 @@
  * name is already taken in the same second.
  */
 
+import { BackupError } from "../errors.js";
+
 /** The prefix used when none is configured. */
 export const DEFAULT_BACKUP_PREFIX = "neo4j_backup";
 
@@ -17,7 +19,10 @@ export function formatTimestamp(date: Date): string {
 /** The file name of a backup taken at `date`; `attempt` > 1 adds a suffix. */
 export function backupFileName(prefix: string, date: Date, attempt = 1): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) {
-    throw new TypeError(`invalid backup prefix ${JSON.stringify(prefix)}: use letters, digits, "_" and "-"`);
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      `invalid backup prefix ${JSON.stringify(prefix)}: use letters, digits, "_" and "-"`,
+    );
   }
   return `${prefix}_${formatTimestamp(date)}${attempt > 1 ? `_${attempt}` : ""}.json`;
 }
