@@ -17,7 +17,7 @@ import { decodeProperties, toSafeNumber } from "../format/values.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
-import { type VerifyResult, verifyBackup } from "../verify/verify-backup.js";
+import { compareWithDatabase, type VerifyResult } from "../verify/verify-backup.js";
 import { NodeIdMap } from "./id-map.js";
 import {
   createSchema,
@@ -197,7 +197,12 @@ async function prepare(
   name: string,
   target: { version: string; edition: string; database: string },
 ): Promise<PreparedRestore> {
-  const validation = await validateBackup({ storage: options.storage, name, signal: options.signal });
+  const validation = await validateBackup({
+    storage: options.storage,
+    name,
+    signal: options.signal,
+    fingerprint: !options.skipVerify,
+  });
   const errors = validation.problems.filter((p) => p.severity === "error");
   const onlyDangling = errors.length > 0 && errors.every((p) => p.code === "DANGLING_RELATIONSHIP");
   if (
@@ -213,6 +218,12 @@ async function prepare(
       "VALIDATION_FAILED",
       `backup ${name} fails validation with ${errors.length + validation.omittedProblems} problem(s)${where}${hint}; nothing was written`,
       { details: validation },
+    );
+  }
+  if (validation.relationshipsFirst) {
+    throw new BackupError(
+      "FORMAT",
+      `backup ${name} lists relationships before nodes; a restore streams nodes first — rewrite the file with "nodes" before "relationships"; nothing was written`,
     );
   }
   const metadata = (validation.metadata ?? {}) as Record<string, unknown>;
@@ -348,8 +359,14 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     let verification: VerifyResult | undefined;
     if (!options.skipVerify) {
       report("verifying");
-      verification = await verifyBackup({ driver, storage, name, database, signal });
-      if (!verification.equal && !options.allowDanglingRelationships) {
+      // the file was fingerprinted while it was validated: only the database is read again
+      verification = await compareWithDatabase(
+        driver,
+        database,
+        prepared.validation.fingerprint!,
+        prepared.schema,
+      );
+      if (!verification.equal) {
         throw new BackupError(
           "RESTORE_FAILED",
           `the restored database differs from ${name}: ${verification.differences.join("; ")}`,

@@ -25,8 +25,9 @@ import {
   statisticsV1Schema,
 } from "../format/schema.js";
 import { decodeV1Properties } from "../format/v1.js";
-import { decodeProperties, ValueCodecError } from "../format/values.js";
+import { decodeProperties, encodeProperties, ValueCodecError } from "../format/values.js";
 import type { BackupStorage } from "../storage/contract.js";
+import { type Fingerprint, FingerprintBuilder } from "../verify/fingerprint.js";
 
 /** One problem found in a file. */
 export interface ValidationProblem {
@@ -60,10 +61,14 @@ export interface ValidationReport {
   relationshipTypeCounts: Record<string, number>;
   /** Relationships whose start or end node is not in the file. */
   danglingRelationships: number;
+  /** True when the relationship array comes before the node array (readable, but not restorable as it streams). */
+  relationshipsFirst: boolean;
   /** Whether any property holds a VECTOR value (the target must support them). */
   usesVectors: boolean;
   /** The checksum computed over the content (format 2 only). */
   checksum: string | null;
+  /** The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup). */
+  fingerprint?: Fingerprint;
   /** Problems, at most `maxProblems` of them. */
   problems: ValidationProblem[];
   /** How many further problems were found but not listed. */
@@ -77,6 +82,8 @@ export type ValidateBackupOptions = (
 ) & {
   /** How many problems to list before only counting them; default 100. */
   maxProblems?: number;
+  /** Also compute the content fingerprint of the file (restoreBackup uses it to verify without a re-read). */
+  fingerprint?: boolean;
   /** Cancels the validation. */
   signal?: AbortSignal;
   /** Called every `progressEvery` records with the records seen so far. */
@@ -97,6 +104,7 @@ class ReportBuilder {
     relationshipTypeCounts: {},
     danglingRelationships: 0,
     usesVectors: false,
+    relationshipsFirst: false,
     checksum: null,
     problems: [],
     omittedProblems: 0,
@@ -140,6 +148,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
   const relIds = new IdSet();
   const pendingEndpoints: { id: string | number; location: Location }[] = [];
   const checksum = new ContentChecksum();
+  const fingerprint = options.fingerprint ? new FingerprintBuilder() : undefined;
   let version: Version | null = null;
   let metadata: Record<string, unknown> | null = null;
   let statistics: Record<string, unknown> | null = null;
@@ -191,12 +200,17 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
           );
         }
         for (const label of record._labels) increment(report.labelCounts, label);
-        checkProperties(v, record, event.location, builder);
+        const nodeProps = checkProperties(v, record, event.location, builder);
         if (v === 2) checksum.addNode(canonicalNodeLine(record));
+        if (fingerprint && nodeProps)
+          fingerprint.addNode(record._id, record._labels, encodeProperties(nodeProps));
         break;
       }
       case "relationship": {
-        if (!sawNodesSection) relationshipsBeforeNodesEnded = true;
+        if (!sawNodesSection) {
+          relationshipsBeforeNodesEnded = true;
+          report.relationshipsFirst = true;
+        }
         report.relationshipCount++;
         const v = version ?? inferVersion(event.value);
         const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(
@@ -221,8 +235,17 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
           if (relationshipsBeforeNodesEnded) pendingEndpoints.push({ id: end, location: event.location });
           else danglingProblem(builder, end, event.location);
         }
-        checkProperties(v, record, event.location, builder);
+        const relProps = checkProperties(v, record, event.location, builder);
         if (v === 2) checksum.addRelationship(canonicalRelationshipLine(record));
+        // dangling relationships are never restored, so they are not part of the content
+        if (fingerprint && relProps && nodeIds.has(record._start_id) && nodeIds.has(record._end_id)) {
+          fingerprint.addRelationship(
+            record._type,
+            record._start_id,
+            record._end_id,
+            encodeProperties(relProps),
+          );
+        }
         break;
       }
       case "statistics": {
@@ -264,6 +287,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
     });
   }
   options.onProgress?.({ nodes: report.nodeCount, relationships: report.relationshipCount });
+  if (fingerprint) report.fingerprint = fingerprint.result();
 
   for (const pending of pendingEndpoints) {
     if (!nodeIds.has(pending.id)) danglingProblem(builder, pending.id, pending.location);
@@ -339,7 +363,7 @@ function checkProperties(
   record: Record<string, unknown>,
   location: Location,
   builder: ReportBuilder,
-): void {
+): Record<string, unknown> | undefined {
   try {
     if (version === 2) {
       const decoded = decodeProperties(
@@ -349,6 +373,7 @@ function checkProperties(
       if (!builder.report.usesVectors) {
         for (const key in decoded) if (isVector(decoded[key])) builder.report.usesVectors = true;
       }
+      return decoded;
     } else {
       if ("properties" in record && typeof record.properties === "object" && record.properties !== null) {
         builder.add(
@@ -357,9 +382,9 @@ function checkProperties(
           "a v1 record with an object under `properties` is ambiguous",
           location,
         );
-        return;
+        return undefined;
       }
-      const { dropped } = decodeV1Properties(record, location.path);
+      const { properties, dropped } = decodeV1Properties(record, location.path);
       for (const key of dropped) {
         builder.add(
           "warning",
@@ -368,11 +393,14 @@ function checkProperties(
           location,
         );
       }
+      return properties;
     }
   } catch (error) {
     if (error instanceof ValueCodecError) {
       builder.add("error", "VALUE", error.message, { ...location, path: error.path });
-    } else throw error;
+      return undefined;
+    }
+    throw error;
   }
 }
 

@@ -203,6 +203,36 @@ export function compareFingerprints(
 }
 
 /**
+ * Compares a live database with a backup already fingerprinted (e.g. during validation): reads the
+ * database once.
+ */
+export async function compareWithDatabase(
+  driver: Driver,
+  database: string | undefined,
+  backup: Fingerprint,
+  backupSchema: Schema | null,
+): Promise<VerifyResult> {
+  const live = await fingerprintDatabase(driver, database);
+  let liveSchema: Schema | null = null;
+  if (backupSchema) {
+    const session = driver.session({ database, defaultAccessMode: "READ" });
+    try {
+      liveSchema = await session.executeRead((tx) => exportSchema(tx));
+    } finally {
+      await session.close();
+    }
+  }
+  const differences = compareFingerprints(backup, live, backupSchema, liveSchema);
+  return {
+    equal: differences.length === 0,
+    differences,
+    backup,
+    database: live,
+    schemaCompared: backupSchema !== null,
+  };
+}
+
+/**
  * Compares a live database with a backup: counts per label and relationship type, the schema (for
  * format-2 files), and the content fingerprint.
  *
@@ -212,24 +242,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   const { driver, storage, name, database, signal } = options;
   try {
     const file = await fingerprintBackup(storage, name, signal);
-    const live = await fingerprintDatabase(driver, database);
-    let liveSchema: Schema | null = null;
-    if (file.schema) {
-      const session = driver.session({ database, defaultAccessMode: "READ" });
-      try {
-        liveSchema = await session.executeRead((tx) => exportSchema(tx));
-      } finally {
-        await session.close();
-      }
-    }
-    const differences = compareFingerprints(file.fingerprint, live, file.schema, liveSchema);
-    return {
-      equal: differences.length === 0,
-      differences,
-      backup: file.fingerprint,
-      database: live,
-      schemaCompared: file.schema !== null,
-    };
+    return await compareWithDatabase(driver, database, file.fingerprint, file.schema);
   } catch (error) {
     if (error instanceof BackupError) throw error;
     if ((error as Error).name === "BackupFormatError" || (error as Error).name === "ValueCodecError") {
