@@ -41,7 +41,8 @@ function sortedObject(value: Record<string, unknown>, deep: boolean): Record<str
   return out;
 }
 
-function canonicalValue(value: unknown): unknown {
+/** A copy of a JSON value with every object's keys inserted in sorted order (the canonical form). */
+export function canonicalValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalValue);
   if (value !== null && typeof value === "object")
     return sortedObject(value as Record<string, unknown>, true);

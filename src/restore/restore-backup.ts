@@ -7,6 +7,7 @@
  */
 import neo4j, { type Driver } from "neo4j-driver";
 import { createBackup } from "../backup/create-backup.js";
+import { parseBackupFileName } from "../backup/naming.js";
 import { readServerInfo } from "../backup/server-info.js";
 import { escapeIdentifier, labelFragment } from "../cypher/names.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
@@ -108,12 +109,11 @@ interface PreparedRestore {
 export async function latestBackupName(storage: BackupStorage): Promise<string> {
   const all = await storage.list();
   if (all.length === 0) throw new BackupError("NOT_FOUND", `no backups in ${storage.describe()}`);
-  const key = (name: string) => /_(\d{8}_\d{6})(?:_(\d+))?\.json$/.exec(name);
   all.sort((a, b) => {
-    const ka = key(a.name);
-    const kb = key(b.name);
-    if (ka && kb && ka[1] !== kb[1]) return ka[1]! < kb[1]! ? 1 : -1;
-    if (ka && kb && ka[2] !== kb[2]) return Number(kb[2] ?? 1) - Number(ka[2] ?? 1);
+    const ka = parseBackupFileName(a.name);
+    const kb = parseBackupFileName(b.name);
+    if (ka && kb && ka.timestamp !== kb.timestamp) return ka.timestamp < kb.timestamp ? 1 : -1;
+    if (ka && kb && ka.attempt !== kb.attempt) return kb.attempt - ka.attempt;
     return b.modified.getTime() - a.modified.getTime();
   });
   return all[0]!.name;

@@ -3,7 +3,7 @@
  * schema of a target database. Every name reaches Cypher escaped; options travel as parameters.
  */
 import type { Driver } from "neo4j-driver";
-import { escapeIdentifier, labelFragment } from "../cypher/names.js";
+import { alternatives, escapeIdentifier, labelFragment } from "../cypher/names.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { decodeValue } from "../format/values.js";
 
@@ -71,8 +71,8 @@ export function indexStatement(index: IndexDefinition, keepProvider: boolean): S
           : `CREATE LOOKUP INDEX ${name} FOR ()-[e]-() ON EACH type(e)`;
       break;
     case "FULLTEXT": {
-      const alternatives = tokens.map(escapeIdentifier).join("|");
-      const target = index.entity_type === "NODE" ? `(e:${alternatives})` : `()-[e:${alternatives}]-()`;
+      const tokenList = alternatives(tokens);
+      const target = index.entity_type === "NODE" ? `(e:${tokenList})` : `()-[e:${tokenList}]-()`;
       cypher = `CREATE FULLTEXT INDEX ${name} FOR ${target} ON EACH [${props(properties)}]${withOptions}`;
       break;
     }

@@ -6,21 +6,11 @@
  * the same way, from the same canonical encoding.
  */
 import { createHash } from "node:crypto";
+import { canonicalValue } from "../format/records.js";
 import type { EncodedValue } from "../format/values.js";
 import { NodeIdMap } from "../restore/id-map.js";
 
 const MOD = 1n << 64n;
-
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const key of Object.keys(value).sort())
-      out[key] = sortedDeep((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
 
 /** A 52-bit hash (exact in a double) of a JSON-able value. */
 function hash52(value: unknown): number {
@@ -57,7 +47,7 @@ export class FingerprintBuilder {
   /** Adds a node; `properties` encoded with encodeProperties. */
   addNode(id: number | string, labels: readonly string[], properties: Record<string, EncodedValue>): void {
     const sortedLabels = [...labels].sort();
-    const h = hash52(["n", sortedLabels, sortedDeep(properties)]);
+    const h = hash52(["n", sortedLabels, canonicalValue(properties)]);
     this.nodeHashes.set(id, h);
     const big = BigInt(h);
     this.total = (this.total + big) % MOD;
@@ -79,7 +69,7 @@ export class FingerprintBuilder {
     const s = this.nodeHashes.get(start);
     const e = this.nodeHashes.get(end);
     if (s === undefined || e === undefined) this.unknownEndpoints++;
-    const h = BigInt(hash52(["r", type, s ?? null, e ?? null, sortedDeep(properties)]));
+    const h = BigInt(hash52(["r", type, s ?? null, e ?? null, canonicalValue(properties)]));
     this.total = (this.total + h) % MOD;
     this.byType.set(type, ((this.byType.get(type) ?? 0n) + h) % MOD);
     this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);
