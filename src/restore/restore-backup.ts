@@ -189,6 +189,11 @@ class Pipeline {
     await Promise.all(this.running);
     if (this.failure) throw this.failure;
   }
+
+  /** Waits for every job still running, ignoring their outcome (used before undoing a failed restore). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.running);
+  }
 }
 
 /** Validates the file and checks the target; throws before anything is written. */
@@ -468,6 +473,14 @@ interface Undo {
   droppedLookups: { name: string; entity: "NODE" | "RELATIONSHIP" }[];
 }
 
+interface Written {
+  nodeCount: number;
+  relationshipCount: number;
+  skippedRelationships: number;
+  schemaObjects: number;
+}
+
+/** Writes the data and schema; on failure, returns only once no batch is still writing. */
 async function writeBackup(
   options: RestoreBackupOptions,
   prepared: PreparedRestore,
@@ -475,15 +488,28 @@ async function writeBackup(
   progress: RestoreProgress,
   report: (phase?: RestoreProgress["phase"]) => void,
   undo: Undo,
-): Promise<{
-  nodeCount: number;
-  relationshipCount: number;
-  skippedRelationships: number;
-  schemaObjects: number;
-}> {
+): Promise<Written> {
+  const pipeline = new Pipeline(Math.max(1, options.concurrency ?? 2));
+  try {
+    return await writeWith(pipeline, options, prepared, mode, progress, report, undo);
+  } catch (error) {
+    // undoing must not race a batch that is still being written
+    await pipeline.settle();
+    throw error;
+  }
+}
+
+async function writeWith(
+  pipeline: Pipeline,
+  options: RestoreBackupOptions,
+  prepared: PreparedRestore,
+  mode: "empty" | "replace",
+  progress: RestoreProgress,
+  report: (phase?: RestoreProgress["phase"]) => void,
+  undo: Undo,
+): Promise<Written> {
   const { driver, storage, database, signal } = options;
   const batchSize = options.batchSize ?? 5000;
-  const pipeline = new Pipeline(Math.max(1, options.concurrency ?? 2));
   if (mode === "replace") {
     report("clearing");
     await clearData(driver, database);

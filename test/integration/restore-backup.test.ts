@@ -152,7 +152,7 @@ describe.each(servers)("restoreBackup on Neo4j $version ($label)", (server) => {
       mode: "replace",
       batchSize: 200,
     }).catch((e) => e);
-    expect(error.code).toBe("RESTORE_FAILED");
+    expect(error.code, error.message).toBe("RESTORE_FAILED");
     expect(String(error.message)).toMatch(/injected read failure/);
     expect((await fingerprintDatabase(driver)).total).toBe(before.total);
   });
