@@ -20,6 +20,8 @@ export type BackupErrorCode =
   | "INCONSISTENT"
   /** The storage failed to read or write. */
   | "STORAGE"
+  /** Another process holds the storage's lock and did not release it in time; `details` names the holder. */
+  | "LOCKED"
   /** A backup with this name already exists in the storage. */
   | "BACKUP_EXISTS"
   /** No backup with this name exists in the storage. */

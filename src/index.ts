@@ -15,6 +15,7 @@ export {
   formatTimestamp,
   parseBackupFileName,
 } from "./backup/naming.js";
+export { countGraph } from "./backup/server-info.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
 export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./format/reader.js";
 export type { NodeRecord, RecordId, RelationshipRecord } from "./format/records.js";
@@ -26,6 +27,57 @@ export {
   type IndexDefinition,
 } from "./format/schema.js";
 export { decodeValue, type EncodedValue, encodeValue, ValueCodecError } from "./format/values.js";
+export {
+  type AutoBackupDecision,
+  type AutoBackupOptions,
+  type AutoBackupResult,
+  type AutoBackupThresholds,
+  autoBackup,
+  type Baseline,
+  DEFAULT_AUTO_BACKUP_THRESHOLDS,
+  decideAutoBackup,
+  type ShouldAutoBackupOptions,
+  shouldAutoBackup,
+} from "./lifecycle/auto-backup.js";
+export {
+  type BackupIndex,
+  type BackupIndexEntry,
+  type BackupKind,
+  backupKind,
+  type CatalogOptions,
+  DISTRIBUTION_BACKUP_NAME,
+  getBackupInfo,
+  listBackups,
+  type PendingRestore,
+  PRE_UPGRADE_BACKUP_PREFIX,
+  type RestoreIndexEntry,
+  readIndex,
+  SAFETY_BACKUP_PREFIX,
+} from "./lifecycle/catalog.js";
+export {
+  type CreateDistributionBackupOptions,
+  createDistributionBackup,
+  type InitializeDatabaseOptions,
+  type InitializeOutcome,
+  type InitializeResult,
+  initializeDatabase,
+} from "./lifecycle/initialize.js";
+export { DEFAULT_KEEP } from "./lifecycle/retention.js";
+export {
+  type BackupHealth,
+  type BackupHealthOptions,
+  type BackupStatus,
+  type BackupStatusOptions,
+  backupStatus,
+  checkBackupHealth,
+  DEFAULT_MAX_BACKUP_AGE_DAYS,
+} from "./lifecycle/status.js";
+export {
+  type BackupBeforeUpgradeOptions,
+  backupBeforeUpgrade,
+  type RollbackUpgradeOptions,
+  rollbackUpgrade,
+} from "./lifecycle/upgrade.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
   latestBackupName,
@@ -38,10 +90,18 @@ export {
   assertValidBackupName,
   type BackupStorage,
   isBackupStorage,
+  type StorageLock,
+  type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
 } from "./storage/contract.js";
-export { FileSystemStorage, type FileSystemStorageOptions, INDEX_FILE_NAME } from "./storage/filesystem.js";
+export {
+  FileSystemStorage,
+  type FileSystemStorageOptions,
+  INDEX_FILE_NAME,
+  type InitResult,
+  LOCK_FILE_NAME,
+} from "./storage/filesystem.js";
 export { MemoryStorage } from "./storage/memory.js";
 export {
   type ValidateBackupOptions,

@@ -12,8 +12,12 @@ import { metadataLine, statisticsLine } from "../format/layout.js";
 import { ContentChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { encodeProperties, toSafeNumber } from "../format/values.js";
+import { entryFromResult, recordBackup, updateIndex } from "../lifecycle/catalog.js";
+import { withStorageLock } from "../lifecycle/locking.js";
+import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
 import { type Logger, silentLogger } from "../logger.js";
-import type { BackupStorage } from "../storage/contract.js";
+import { assertValidBackupName, type BackupStorage } from "../storage/contract.js";
+import { validateBackup } from "../validate/validate-backup.js";
 import { FORMAT_NAME, FORMAT_VERSION, LIBRARY_VERSION } from "../version.js";
 import { backupFileName, DEFAULT_BACKUP_PREFIX, formatTimestamp } from "./naming.js";
 import { exportSchema } from "./schema-export.js";
@@ -46,6 +50,20 @@ export interface CreateBackupOptions {
   database?: string;
   /** File name prefix; default `neo4j_backup`. */
   prefix?: string;
+  /**
+   * Publish under exactly this name instead of `<prefix>_YYYYMMDD_HHMMSS.json` (for example
+   * `initial_backup.json`); fails with `BACKUP_EXISTS` when taken. Such backups are not subject to retention.
+   */
+  name?: string;
+  /**
+   * How many backups with this prefix to keep, the new one included; default 1. Older ones are removed
+   * only after the new backup was published and validated. `Infinity` keeps all.
+   */
+  keep?: number;
+  /** Backups retention must not remove (for example the file a restore is reading). */
+  protect?: string[];
+  /** How long to wait for another backup or restore on the same storage; default 30 minutes. */
+  lockTimeoutMs?: number;
   /** Stored as `metadata.source`; default `neo4j-backup`. */
   source?: string;
   /** Fail with code INCONSISTENT instead of publishing when the database changed during the backup. */
@@ -86,6 +104,8 @@ export interface BackupResult {
   skippedRelationships: number;
   /** The metadata written at the top of the file. */
   metadata: BackupMetadata;
+  /** Older backups removed by retention after this one was validated. */
+  removed: string[];
 }
 
 const PROGRESS_EVERY = 5000;
@@ -101,6 +121,7 @@ function assertOptions(options: CreateBackupOptions): void {
   }
   if (typeof options.reason !== "string")
     throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
+  if (options.name !== undefined) assertValidBackupName(options.name);
   assertLosslessDriver(options.driver);
 }
 
@@ -124,6 +145,67 @@ export function assertLosslessDriver(driver: Driver): void {
  */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupResult> {
   assertOptions(options);
+  if (options.keep !== undefined) assertKeep(options.keep);
+  const logger = options.logger ?? silentLogger;
+  const { storage } = options;
+  return withStorageLock(
+    storage,
+    async () => {
+      const result = await writeBackupFile(options);
+      try {
+        await recordBackup(storage, entryFromResult(result), { logger });
+      } catch (error) {
+        // the backup itself is published and complete; the index is rebuilt from the files when next read
+        logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
+      }
+      if (options.name === undefined) {
+        result.removed = await cleanUp(
+          storage,
+          result.name,
+          options.keep ?? DEFAULT_KEEP,
+          new Set(options.protect ?? []),
+          options.signal,
+          logger,
+        );
+      }
+      return result;
+    },
+    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger },
+  );
+}
+
+/**
+ * Retention after a publication: validates the new backup (only when something would be removed),
+ * then removes the older ones. An invalid new backup is taken back and the older ones stay.
+ */
+async function cleanUp(
+  storage: BackupStorage,
+  name: string,
+  keep: number,
+  protect: ReadonlySet<string>,
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<string[]> {
+  const candidates = (await retentionCandidates(storage, name, keep)).filter((n) => !protect.has(n));
+  if (candidates.length === 0) return [];
+  const report = await validateBackup({ storage, name, signal, maxProblems: 5 });
+  if (!report.valid) {
+    await storage.remove(name);
+    await updateIndex(storage, () => {}, { logger }).catch(() => {});
+    throw new BackupError(
+      "VALIDATION_FAILED",
+      `the new backup ${name} failed validation after it was written (${report.problems.map((p) => p.message).join("; ")}); it was removed and the older backups were kept`,
+      { details: report },
+    );
+  }
+  const removed = await removeBackups(storage, candidates, logger);
+  await updateIndex(storage, () => {}, { logger }).catch((error) => {
+    logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
+  });
+  return removed;
+}
+
+async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResult> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const { driver, storage, signal } = options;
@@ -270,17 +352,15 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       report();
       const header = metadataLine(metadata);
       const footer = statisticsLine(statistics);
-      const stored = await publish(
-        storage,
-        options.prefix ?? DEFAULT_BACKUP_PREFIX,
-        started,
-        signal,
-        async function* () {
-          yield header;
-          yield* spool.read();
-          yield footer;
-        },
-      );
+      const content = async function* () {
+        yield header;
+        yield* spool.read();
+        yield footer;
+      };
+      const stored =
+        options.name !== undefined
+          ? await storage.write(options.name, content(), { signal })
+          : await publish(storage, options.prefix ?? DEFAULT_BACKUP_PREFIX, started, signal, content);
       progress.phase = "done";
       report();
       const result: BackupResult = {
@@ -294,6 +374,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         changedDuringBackup: changed,
         skippedRelationships: skipped,
         metadata,
+        removed: [],
       };
       logger.info(
         {

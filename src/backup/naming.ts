@@ -30,8 +30,11 @@ export function backupFileName(prefix: string, date: Date, attempt = 1): string 
 /** Parses a name made by {@link backupFileName}; undefined for other names. */
 export function parseBackupFileName(
   name: string,
-): { prefix: string; timestamp: string; attempt: number } | undefined {
-  const m = /^(.+)_(\d{8}_\d{6})(?:_(\d+))?\.json$/.exec(name);
+): { prefix: string; timestamp: string; attempt: number; date: Date } | undefined {
+  const m = /^(.+)_((\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2}))(?:_(\d+))?\.json$/.exec(name);
   if (!m) return undefined;
-  return { prefix: m[1]!, timestamp: m[2]!, attempt: m[3] ? Number(m[3]) : 1 };
+  const [, prefix, timestamp, y, mo, d, h, mi, s, attempt] = m as unknown as string[];
+  const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
+  if (Number.isNaN(date.getTime())) return undefined;
+  return { prefix: prefix!, timestamp: timestamp!, attempt: attempt ? Number(attempt) : 1, date };
 }

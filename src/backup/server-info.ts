@@ -2,7 +2,7 @@
  * Facts about the server and database being backed up, and the change marker used to tell whether
  * the database changed while the backup ran.
  */
-import type { Driver, Session } from "neo4j-driver";
+import neo4j, { type Driver, type Session } from "neo4j-driver";
 import { toSafeNumber } from "../format/values.js";
 
 /** Version and edition of the server, and the database a session talks to. */
@@ -64,6 +64,33 @@ export async function readChangeMarker(driver: Driver, database: string): Promis
       };
     }
     return { marker: `counts:${nodes}:${relationships}`, detection: "counts", nodes, relationships };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Counts the nodes and relationships of a database (from the count store: fast at any size). */
+export async function countGraph(
+  driver: Driver,
+  database: string | undefined,
+): Promise<{ nodes: number; relationships: number }> {
+  const { records } = await driver.executeQuery(
+    "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
+    {},
+    { database, routing: neo4j.routing.READ },
+  );
+  return {
+    nodes: toSafeNumber(records[0]!.get("nodes")),
+    relationships: toSafeNumber(records[0]!.get("relationships")),
+  };
+}
+
+/** The database a call will use: `database`, or the user's home database when it is not given. */
+export async function resolveDatabase(driver: Driver, database: string | undefined): Promise<string> {
+  if (database) return database;
+  const session = driver.session({ defaultAccessMode: neo4j.session.READ });
+  try {
+    return (await readServerInfo(session)).database;
   } finally {
     await session.close();
   }

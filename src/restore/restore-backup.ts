@@ -5,16 +5,20 @@
  *
  * Data flows one way: storage → reader → decoder → batch writer → driver.
  */
+
+import { hostname } from "node:os";
 import neo4j, { type Driver } from "neo4j-driver";
 import { createBackup } from "../backup/create-backup.js";
 import { parseBackupFileName } from "../backup/naming.js";
-import { readServerInfo } from "../backup/server-info.js";
+import { countGraph, readServerInfo } from "../backup/server-info.js";
 import { escapeIdentifier, labelFragment } from "../cypher/names.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { readBackupEvents } from "../format/reader.js";
 import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { decodeV1Properties } from "../format/v1.js";
 import { decodeProperties, toSafeNumber } from "../format/values.js";
+import { backupKind, markPendingRestore, recordRestore, SAFETY_BACKUP_PREFIX } from "../lifecycle/catalog.js";
+import { withStorageLock } from "../lifecycle/locking.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
@@ -72,6 +76,8 @@ export interface RestoreBackupOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Cancels the restore; in replace mode the previous contents are put back. */
   signal?: AbortSignal;
+  /** How long to wait for another backup or restore on the same storage; default 30 minutes. */
+  lockTimeoutMs?: number;
 }
 
 /** What {@link restoreBackup} returns. */
@@ -105,7 +111,11 @@ interface PreparedRestore {
   statements: ReturnType<typeof planSchema>["statements"];
 }
 
-/** Picks the newest backup in a storage by the timestamp in its name (then modification time). */
+/**
+ * Picks the backup to restore when none is named: the newest regular or pre-upgrade backup by the
+ * timestamp in its name (then suffix, then modification time); safety and distribution backups only
+ * when there is nothing else.
+ */
 export async function latestBackupName(storage: BackupStorage): Promise<string> {
   const all = await storage.list();
   if (all.length === 0) throw new BackupError("NOT_FOUND", `no backups in ${storage.describe()}`);
@@ -116,22 +126,8 @@ export async function latestBackupName(storage: BackupStorage): Promise<string> 
     if (ka && kb && ka.attempt !== kb.attempt) return kb.attempt - ka.attempt;
     return b.modified.getTime() - a.modified.getTime();
   });
-  return all[0]!.name;
-}
-
-async function countTarget(
-  driver: Driver,
-  database: string | undefined,
-): Promise<{ nodes: number; relationships: number }> {
-  const { records } = await driver.executeQuery(
-    "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
-    {},
-    { database, routing: neo4j.routing.READ },
-  );
-  return {
-    nodes: toSafeNumber(records[0]!.get("nodes")),
-    relationships: toSafeNumber(records[0]!.get("relationships")),
-  };
+  const regular = all.find((f) => ["backup", "pre-upgrade"].includes(backupKind(f.name)));
+  return (regular ?? all[0]!).name;
 }
 
 /**
@@ -263,6 +259,17 @@ async function prepare(
  *   `details.safetyBackup`), `ROLLBACK_FAILED` (the message names the safety backup), `CONNECTION`.
  */
 export async function restoreBackup(options: RestoreBackupOptions): Promise<RestoreResult> {
+  if (!options?.storage || typeof options.storage.lock !== "function") {
+    throw new BackupError("INVALID_OPTIONS", "restoreBackup needs `storage`: a BackupStorage");
+  }
+  return withStorageLock(options.storage, () => restoreLocked(options), {
+    timeoutMs: options.lockTimeoutMs,
+    signal: options.signal,
+    logger: options.logger,
+  });
+}
+
+async function restoreLocked(options: RestoreBackupOptions): Promise<RestoreResult> {
   if (!options?.driver || typeof options.driver.session !== "function") {
     throw new BackupError("INVALID_OPTIONS", "restoreBackup needs `driver`: a neo4j-driver Driver");
   }
@@ -304,7 +311,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     progress.totalRelationships =
       prepared.validation.relationshipCount - prepared.validation.danglingRelationships;
     throwIfAborted(signal, "the restore");
-    const current = await countTarget(driver, database);
+    const current = await countGraph(driver, database);
     if (mode === "empty") {
       if (current.nodes > 0 || current.relationships > 0) {
         throw new BackupError(
@@ -349,8 +356,9 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
       driver,
       storage,
       database,
-      prefix: "safety_backup",
+      prefix: SAFETY_BACKUP_PREFIX,
       reason: `Safety backup before restoring ${name}`,
+      protect: [name],
       logger,
       signal,
     });
@@ -359,6 +367,19 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
   }
 
   const undo: Undo = { droppedLookups: [] };
+  const catalog = { logger };
+  await markPendingRestore(
+    storage,
+    {
+      name,
+      database: target.database,
+      safetyBackup: safetyBackup ?? null,
+      started: new Date().toISOString(),
+      pid: process.pid,
+      host: hostname(),
+    },
+    catalog,
+  );
   try {
     const written = await writeBackup(options, prepared, mode, progress, report, undo);
     let verification: VerifyResult | undefined;
@@ -382,6 +403,23 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
       }
     }
     report("done");
+    await recordRestore(
+      storage,
+      {
+        name,
+        database: target.database,
+        mode,
+        restoredAt: new Date().toISOString(),
+        nodeCount: written.nodeCount,
+        relationshipCount: written.relationshipCount,
+        durationMs: Math.round(performance.now() - started),
+        initial: backupKind(name) === "distribution",
+        safetyBackup: safetyBackup ?? null,
+      },
+      catalog,
+    ).catch((error) =>
+      logger.warn({ err: (error as Error).message }, "the backup index could not be updated"),
+    );
     const result: RestoreResult = {
       ...base,
       ...written,
@@ -403,6 +441,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
       report("rolling-back");
       try {
         await rollBack(driver, storage, database, safetyBackup);
+        await markPendingRestore(storage, null, catalog).catch(() => {});
       } catch (rollbackError) {
         throw new BackupError(
           "ROLLBACK_FAILED",
@@ -419,12 +458,14 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     }
     if (mode === "empty") {
       // the target was empty: take back what this restore wrote, nothing else
-      await undoEmptyRestore(driver, database, prepared, undo).catch((error) => {
-        logger.error(
-          { err: (error as Error).message },
-          "emptying the target after the failed restore failed",
-        );
-      });
+      await undoEmptyRestore(driver, database, prepared, undo)
+        .then(() => markPendingRestore(storage, null, catalog))
+        .catch((error) => {
+          logger.error(
+            { err: (error as Error).message },
+            "emptying the target after the failed restore failed",
+          );
+        });
     }
     throw cause;
   }

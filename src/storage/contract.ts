@@ -21,6 +21,22 @@ export interface StorageWriteOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link BackupStorage.lock}. */
+export interface StorageLockOptions {
+  /** How long to wait for another holder; default 30 minutes. Then `LOCKED` is thrown. */
+  timeoutMs?: number;
+  /** Stops waiting (code `ABORTED`). */
+  signal?: AbortSignal;
+  /** Called once when the lock is busy and the caller starts waiting, with the holder's description. */
+  onWait?: (holder: string) => void;
+}
+
+/** A held storage lock. */
+export interface StorageLock {
+  /** Releases the lock; releasing twice is harmless. */
+  release(): Promise<void>;
+}
+
 /** A place where backup files are kept. */
 export interface BackupStorage {
   /**
@@ -43,6 +59,19 @@ export interface BackupStorage {
   remove(name: string): Promise<void>;
   /** Where the storage keeps its files, for messages (never containing secrets). */
   describe(): string;
+  /**
+   * Reads the index document (`backup_metadata.json` in a folder), or `undefined` when there is none.
+   * The index is never listed as a backup.
+   */
+  readIndex(): Promise<string | undefined>;
+  /** Replaces the index document atomically: a reader sees the old or the new text, never a mix. */
+  writeIndex(text: string): Promise<void>;
+  /**
+   * Takes the storage's exclusive lock, waiting while another holder (in this or another process)
+   * has it. Not reentrant: the library's operations take it once per operation.
+   * Rejects with code `LOCKED` after `timeoutMs`.
+   */
+  lock(options?: StorageLockOptions): Promise<StorageLock>;
 }
 
 /** Backup names are plain file names: no separators, no leading dot, ending in `.json`. */
@@ -59,5 +88,7 @@ export function assertValidBackupName(name: string): void {
 export function isBackupStorage(value: unknown): value is BackupStorage {
   if (value === null || typeof value !== "object") return false;
   const v = value as Record<string, unknown>;
-  return ["write", "read", "stat", "list", "remove", "describe"].every((k) => typeof v[k] === "function");
+  return ["write", "read", "stat", "list", "remove", "describe", "readIndex", "writeIndex", "lock"].every(
+    (k) => typeof v[k] === "function",
+  );
 }

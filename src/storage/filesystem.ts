@@ -5,15 +5,18 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { link, mkdir, open, readdir, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupError } from "../errors.js";
 import {
   assertValidBackupName,
   type BackupStorage,
+  type StorageLock,
+  type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
 } from "./contract.js";
+import { acquireFileLock } from "./file-lock.js";
 
 /** Options of {@link FileSystemStorage}. */
 export interface FileSystemStorageOptions {
@@ -27,6 +30,33 @@ export interface FileSystemStorageOptions {
 
 /** Name of the index file kept beside the backups; never listed as a backup. */
 export const INDEX_FILE_NAME = "backup_metadata.json";
+
+/** Name of the lock file in the folder (hidden, never listed). */
+export const LOCK_FILE_NAME = ".neo4j-backup.lock";
+
+/** Temporary files of interrupted writes older than this are removed when the lock is taken. */
+const ORPHAN_AGE_MS = 60 * 60_000;
+
+const FOLDER_README = `# Neo4j backups
+
+This folder is managed by neo4j-backup.
+
+- \`<prefix>_YYYYMMDD_HHMMSS.json\` — full backups (the most recent are kept; older ones are removed
+  automatically once a newer backup is complete and valid).
+- \`initial_backup.json\` — the bundled backup restored into a new installation's empty database; never
+  removed automatically.
+- \`backup_metadata.json\` — the index of the backups above (rebuilt from the files if it is lost).
+
+Check a file with \`npx neo4j-backup info <file>\`; restore with \`npx neo4j-backup restore --file <file>\`.
+`;
+
+/** What {@link FileSystemStorage.init} did. */
+export interface InitResult {
+  /** Absolute path of the folder. */
+  directory: string;
+  /** Files and folders it created (absent ones only; nothing is overwritten). */
+  created: string[];
+}
 
 /** A {@link BackupStorage} over a local folder. */
 export class FileSystemStorage implements BackupStorage {
@@ -149,6 +179,93 @@ export class FileSystemStorage implements BackupStorage {
 
   describe(): string {
     return this.directory;
+  }
+
+  /**
+   * Prepares the folder for use and for version control: creates it (mode 0750) with a README.md
+   * and a .gitkeep when they are absent. Existing files are left as they are.
+   */
+  async init(): Promise<InitResult> {
+    const created: string[] = [];
+    const existed = await stat(this.directory).then(
+      () => true,
+      () => false,
+    );
+    await this.ensureDirectory();
+    if (!existed) created.push(this.directory);
+    for (const [name, text] of [
+      ["README.md", FOLDER_README],
+      [".gitkeep", ""],
+    ] as const) {
+      try {
+        await writeFile(join(this.directory, name), text, { flag: "wx", mode: this.fileMode });
+        created.push(join(this.directory, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+    }
+    return { directory: this.directory, created };
+  }
+
+  async readIndex(): Promise<string | undefined> {
+    try {
+      return await readFile(join(this.directory, INDEX_FILE_NAME), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new BackupError(
+        "STORAGE",
+        `reading the index in ${this.directory} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async writeIndex(text: string): Promise<void> {
+    await this.ensureDirectory();
+    const temp = join(this.directory, `.${INDEX_FILE_NAME}.${randomBytes(6).toString("hex")}.tmp`);
+    try {
+      const handle = await open(
+        temp,
+        constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+        this.fileMode,
+      );
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, join(this.directory, INDEX_FILE_NAME));
+      await this.syncDirectory();
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw new BackupError(
+        "STORAGE",
+        `writing the index in ${this.directory} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async lock(options?: StorageLockOptions): Promise<StorageLock> {
+    await this.ensureDirectory();
+    const lock = await acquireFileLock(join(this.directory, LOCK_FILE_NAME), this.fileMode, options);
+    await this.removeOrphans().catch(() => {});
+    return lock;
+  }
+
+  /** Removes temporary files that interrupted writes left behind (old enough that no writer is alive). */
+  private async removeOrphans(): Promise<void> {
+    for (const name of await readdir(this.directory)) {
+      if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
+      const path = join(this.directory, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > ORPHAN_AGE_MS) await unlink(path).catch(() => {});
+    }
   }
 
   private async syncDirectory(): Promise<void> {

@@ -6,6 +6,8 @@ import { BackupError } from "../errors.js";
 import {
   assertValidBackupName,
   type BackupStorage,
+  type StorageLock,
+  type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
 } from "./contract.js";
@@ -13,6 +15,8 @@ import {
 /** A {@link BackupStorage} held in process memory. */
 export class MemoryStorage implements BackupStorage {
   private readonly files = new Map<string, { data: Buffer; modified: Date }>();
+  private index: string | undefined;
+  private holder: Promise<void> | undefined;
 
   async write(
     name: string,
@@ -58,5 +62,47 @@ export class MemoryStorage implements BackupStorage {
 
   describe(): string {
     return "memory storage";
+  }
+
+  async readIndex(): Promise<string | undefined> {
+    return this.index;
+  }
+
+  async writeIndex(text: string): Promise<void> {
+    this.index = text;
+  }
+
+  async lock(options: StorageLockOptions = {}): Promise<StorageLock> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    let waited = false;
+    while (this.holder) {
+      if (!waited) {
+        waited = true;
+        options.onWait?.("another operation in this process");
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0)
+        throw new BackupError("LOCKED", "the memory storage is locked by another operation");
+      if (options.signal?.aborted)
+        throw new BackupError("ABORTED", "waiting for the storage lock was aborted");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.holder,
+        new Promise((r) => (timer = setTimeout(r, Math.min(remaining, 100)))),
+      ]);
+      clearTimeout(timer);
+    }
+    let free!: () => void;
+    const holder = new Promise<void>((r) => (free = r));
+    this.holder = holder;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (this.holder === holder) this.holder = undefined;
+        free();
+      },
+    };
   }
 }

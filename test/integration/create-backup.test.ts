@@ -18,6 +18,7 @@ import { decodeProperties } from "../../src/format/values.js";
 import type { BackupStorage } from "../../src/storage/contract.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
+import { FaultyStorage } from "../support/faulty-storage.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 /** All node records of a stored backup, keyed by `_id`. */
@@ -184,25 +185,7 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
     await clearDatabase(driver);
     await loadSampleGraph(driver, { nodes: 500, special: false });
     const memory = new MemoryStorage();
-    const failing: BackupStorage = {
-      ...memory,
-      stat: (n) => memory.stat(n),
-      list: () => memory.list(),
-      read: (n) => memory.read(n),
-      remove: (n) => memory.remove(n),
-      describe: () => "failing storage",
-      write: (name, content) =>
-        memory.write(
-          name,
-          (async function* () {
-            let i = 0;
-            for await (const chunk of content) {
-              if (++i === 2) throw new Error("disk full");
-              yield chunk;
-            }
-          })(),
-        ),
-    };
+    const failing = new FaultyStorage(memory, { failWriteAfterBytes: 10_000 });
     await expect(createBackup({ driver, storage: failing, reason: "fail" })).rejects.toMatchObject({
       code: "STORAGE",
     });

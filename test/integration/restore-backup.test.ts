@@ -10,10 +10,10 @@ import {
 } from "../../scripts/sample-graph/index.js";
 import { createBackup } from "../../src/backup/create-backup.js";
 import { restoreBackup } from "../../src/restore/restore-backup.js";
-import type { BackupStorage } from "../../src/storage/contract.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { fingerprintDatabase, verifyBackup } from "../../src/verify/verify-backup.js";
 import { buildDocument, chunks, sampleNodes, V1_DOCUMENT } from "../support/documents.js";
+import { FaultyStorage } from "../support/faulty-storage.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 /** The schema of a database as a sorted list of names, for before/after comparisons. */
@@ -21,34 +21,6 @@ async function schemaNames(driver: Driver): Promise<string[]> {
   const i = await driver.executeQuery("SHOW INDEXES YIELD name RETURN collect(name) AS n");
   const c = await driver.executeQuery("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n");
   return [...(i.records[0]!.get("n") as string[]), ...(c.records[0]!.get("n") as string[])].sort();
-}
-
-/** A storage whose reads of `name` fail after `failAfterChunks` chunks, from the `fromRead`-th read on. */
-function failingReads(
-  inner: BackupStorage,
-  name: string,
-  fromRead: number,
-  failAfterChunks: number,
-): BackupStorage {
-  let reads = 0;
-  return {
-    write: (n, c, o) => inner.write(n, c, o),
-    stat: (n) => inner.stat(n),
-    list: () => inner.list(),
-    remove: (n) => inner.remove(n),
-    describe: () => "flaky storage",
-    read: async (n) => {
-      const source = await inner.read(n);
-      if (n !== name || ++reads < fromRead) return source;
-      return (async function* () {
-        let i = 0;
-        for await (const chunk of source) {
-          if (++i > failAfterChunks) throw new Error("injected read failure");
-          yield chunk;
-        }
-      })();
-    },
-  };
 }
 
 const servers = testServers();
@@ -144,7 +116,7 @@ describe.each(servers)("restoreBackup on Neo4j $version ($label)", (server) => {
     await loadSampleGraph(driver, { seed: 5, nodes: 500, special: false });
     const before = await fingerprintDatabase(driver);
     // the first read (validation) succeeds; the second (writing) fails part-way
-    const flaky = failingReads(storage, name, 2, 3);
+    const flaky = new FaultyStorage(storage, { only: name, fromRead: 2, failReadAfterBytes: 200_000 });
     const error = await restoreBackup({
       driver,
       storage: flaky,

@@ -13,7 +13,9 @@ describe("backup names", () => {
       prefix: "b",
       timestamp: "20250128_143022",
       attempt: 2,
+      date: new Date(Date.UTC(2025, 0, 28, 14, 30, 22)),
     });
+    expect(parseBackupFileName("b_20251399_143022.json")).toBeUndefined();
     expect(() => backupFileName("../x", at)).toThrow(/invalid backup prefix/);
   });
 

@@ -1,0 +1,216 @@
+/**
+ * Auto-backup: back up when the graph changed significantly since the last known saved state
+ * (the newest backup of the database, or the newest restore into it, whichever is later).
+ */
+import type { Driver } from "neo4j-driver";
+import { type BackupResult, type CreateBackupOptions, createBackup } from "../backup/create-backup.js";
+import { countGraph, resolveDatabase } from "../backup/server-info.js";
+import { BackupError, classifyDriverError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { type BackupIndex, readIndex } from "./catalog.js";
+import { withStorageLock } from "./locking.js";
+
+/** When a change is significant. Any one threshold reached is enough. */
+export interface AutoBackupThresholds {
+  /** Nodes added or deleted; default 50. */
+  nodes: number;
+  /** Relationships added or deleted; default 100. */
+  relationships: number;
+  /** Change of either count relative to the last backup, in percent; default 10. */
+  percent: number;
+}
+
+/** The thresholds of the original design: 50 nodes, 100 relationships, 10 %. */
+export const DEFAULT_AUTO_BACKUP_THRESHOLDS: Readonly<AutoBackupThresholds> = Object.freeze({
+  nodes: 50,
+  relationships: 100,
+  percent: 10,
+});
+
+/** The saved state that changes are measured against. */
+export interface Baseline {
+  /** A backup of this database, or a restore into it. */
+  source: "backup" | "restore";
+  /** The backup file. */
+  name: string;
+  /** When the backup was taken or the restore finished (ISO 8601). */
+  at: string;
+  nodes: number;
+  relationships: number;
+}
+
+/** What {@link shouldAutoBackup} decided, and from which numbers. */
+export interface AutoBackupDecision {
+  /** True when a backup is recommended. */
+  backup: boolean;
+  /** Why, in one sentence. */
+  reason: string;
+  /** The database the numbers are about. */
+  database: string;
+  /** Counts now. */
+  current: { nodes: number; relationships: number };
+  /** The state compared with; null when nothing was ever backed up or restored. */
+  baseline: Baseline | null;
+  /** Signed differences (deletions are negative) and their size relative to the baseline, in percent. */
+  changes: {
+    nodes: number;
+    relationships: number;
+    nodesPercent: number;
+    relationshipsPercent: number;
+  } | null;
+  /** The thresholds applied. */
+  thresholds: AutoBackupThresholds;
+}
+
+/** Options of {@link shouldAutoBackup}. */
+export interface ShouldAutoBackupOptions {
+  driver: Driver;
+  storage: BackupStorage;
+  /** Default: the user's home database. */
+  database?: string;
+  /** Overrides of {@link DEFAULT_AUTO_BACKUP_THRESHOLDS}. */
+  thresholds?: Partial<AutoBackupThresholds>;
+  logger?: Logger;
+}
+
+/** Merges and checks thresholds. */
+export function resolveThresholds(partial: Partial<AutoBackupThresholds> = {}): AutoBackupThresholds {
+  const t = { ...DEFAULT_AUTO_BACKUP_THRESHOLDS, ...partial };
+  for (const [key, value] of Object.entries(t)) {
+    if (typeof value !== "number" || !(value > 0)) {
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        `threshold ${key} must be a positive number, not ${String(value)}`,
+      );
+    }
+  }
+  return t;
+}
+
+/** The newest backup of `database` or restore into it, whichever is later. */
+export function findBaseline(index: BackupIndex, database: string): Baseline | null {
+  const backup = index.backups.find((e) => e.database === database && e.valid);
+  const restore = [...index.restores].reverse().find((r) => r.database === database);
+  const fromBackup: Baseline | null = backup
+    ? {
+        source: "backup",
+        name: backup.name,
+        at: backup.created,
+        nodes: backup.nodeCount,
+        relationships: backup.relationshipCount,
+      }
+    : null;
+  const fromRestore: Baseline | null = restore
+    ? {
+        source: "restore",
+        name: restore.name,
+        at: restore.restoredAt,
+        nodes: restore.nodeCount,
+        relationships: restore.relationshipCount,
+      }
+    : null;
+  if (fromBackup && fromRestore) return fromRestore.at > fromBackup.at ? fromRestore : fromBackup;
+  return fromBackup ?? fromRestore;
+}
+
+const percentOf = (delta: number, base: number) =>
+  base === 0 ? (delta === 0 ? 0 : 100) : (Math.abs(delta) / base) * 100;
+const signed = (n: number) => (n >= 0 ? `+${n}` : String(n));
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Applies the thresholds to current counts and a baseline. Pure. */
+export function decideAutoBackup(
+  database: string,
+  current: { nodes: number; relationships: number },
+  baseline: Baseline | null,
+  thresholds: AutoBackupThresholds,
+): AutoBackupDecision {
+  const base = { database, current, baseline, thresholds };
+  if (!baseline) {
+    return { ...base, backup: true, reason: `database ${database} has no previous backup`, changes: null };
+  }
+  const nodes = current.nodes - baseline.nodes;
+  const relationships = current.relationships - baseline.relationships;
+  const changes = {
+    nodes,
+    relationships,
+    nodesPercent: round1(percentOf(nodes, baseline.nodes)),
+    relationshipsPercent: round1(percentOf(relationships, baseline.relationships)),
+  };
+  const reasons: string[] = [];
+  if (Math.abs(nodes) >= thresholds.nodes)
+    reasons.push(`${signed(nodes)} nodes (threshold ${thresholds.nodes})`);
+  if (Math.abs(relationships) >= thresholds.relationships)
+    reasons.push(`${signed(relationships)} relationships (threshold ${thresholds.relationships})`);
+  if (changes.nodesPercent >= thresholds.percent)
+    reasons.push(`nodes changed by ${changes.nodesPercent}% (threshold ${thresholds.percent}%)`);
+  if (changes.relationshipsPercent >= thresholds.percent)
+    reasons.push(
+      `relationships changed by ${changes.relationshipsPercent}% (threshold ${thresholds.percent}%)`,
+    );
+  const since = `since ${baseline.source === "backup" ? "the backup" : "the restore of"} ${baseline.name}`;
+  if (reasons.length) return { ...base, changes, backup: true, reason: `${reasons.join(", ")} ${since}` };
+  return {
+    ...base,
+    changes,
+    backup: false,
+    reason: `${signed(nodes)} nodes and ${signed(relationships)} relationships ${since}: below the thresholds`,
+  };
+}
+
+/**
+ * Should the database be backed up now? Compares the current node and relationship counts with the
+ * last backup (or restore) of the same database: added and deleted elements both count.
+ * With no previous backup the answer is yes.
+ */
+export async function shouldAutoBackup(options: ShouldAutoBackupOptions): Promise<AutoBackupDecision> {
+  if (!options?.driver || !options.storage) {
+    throw new BackupError("INVALID_OPTIONS", "shouldAutoBackup needs `driver` and `storage`");
+  }
+  const thresholds = resolveThresholds(options.thresholds);
+  try {
+    const database = await resolveDatabase(options.driver, options.database);
+    const current = await countGraph(options.driver, database);
+    const index = await readIndex(options.storage, { logger: options.logger });
+    return decideAutoBackup(database, current, findBaseline(index, database), thresholds);
+  } catch (error) {
+    throw classifyDriverError(error, "auto-backup check");
+  }
+}
+
+/** Options of {@link autoBackup}: those of shouldAutoBackup and createBackup; `reason` is optional. */
+export type AutoBackupOptions = ShouldAutoBackupOptions &
+  Omit<CreateBackupOptions, "reason" | "name"> & {
+    /** Default: `Auto-backup: <the decision's reason>`. */
+    reason?: string;
+  };
+
+/** What {@link autoBackup} did. */
+export interface AutoBackupResult {
+  decision: AutoBackupDecision;
+  /** The new backup, when one was made. */
+  backup?: BackupResult;
+}
+
+/**
+ * Backs up when {@link shouldAutoBackup} says so. The decision and the backup are made under the
+ * storage lock, so two jobs finishing at once make one backup, not two.
+ */
+export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackupResult> {
+  return withStorageLock(
+    options.storage,
+    async () => {
+      const decision = await shouldAutoBackup(options);
+      options.logger?.info({ backup: decision.backup, reason: decision.reason }, "auto-backup decision");
+      if (!decision.backup) return { decision };
+      const backup = await createBackup({
+        ...options,
+        database: decision.database,
+        reason: options.reason ?? `Auto-backup: ${decision.reason}`,
+      });
+      return { decision, backup };
+    },
+    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger: options.logger },
+  );
+}

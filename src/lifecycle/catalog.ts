@@ -1,0 +1,322 @@
+/**
+ * The backup index (`backup_metadata.json`): a history of the backups in a storage and of the
+ * restores made from them. The files are the truth — the index is reconciled with them whenever it
+ * is read, and rebuilt from them when it is missing or damaged.
+ */
+import { z } from "zod";
+import type { BackupResult } from "../backup/create-backup.js";
+import { parseBackupFileName } from "../backup/naming.js";
+import { BackupError } from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage, StoredBackup } from "../storage/contract.js";
+import { validateBackup } from "../validate/validate-backup.js";
+import { withStorageLock } from "./locking.js";
+
+/** File name of the bundled backup restored into a new installation's empty database. */
+export const DISTRIBUTION_BACKUP_NAME = "initial_backup.json";
+/** Prefix of the backups a replace restore takes first. */
+export const SAFETY_BACKUP_PREFIX = "safety_backup";
+/** Prefix of the backups taken before an upgrade. */
+export const PRE_UPGRADE_BACKUP_PREFIX = "pre_upgrade_backup";
+
+/** What a backup is for, derived from its name. */
+export type BackupKind = "backup" | "safety" | "pre-upgrade" | "distribution";
+
+const entrySchema = z.object({
+  name: z.string(),
+  kind: z.enum(["backup", "safety", "pre-upgrade", "distribution"]),
+  created: z.string(),
+  reason: z.string(),
+  database: z.string().nullable(),
+  nodeCount: z.number().int().nonnegative(),
+  relationshipCount: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  checksum: z.string().nullable(),
+  durationMs: z.number().nonnegative().nullable(),
+  server: z.object({ version: z.string(), edition: z.string() }).nullable(),
+  formatVersion: z.number().int().nullable(),
+  changedDuringBackup: z.boolean().nullable(),
+  valid: z.boolean(),
+});
+
+const restoreSchema = z.object({
+  name: z.string(),
+  database: z.string().nullable(),
+  mode: z.enum(["empty", "replace"]),
+  restoredAt: z.string(),
+  nodeCount: z.number().int().nonnegative(),
+  relationshipCount: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  initial: z.boolean(),
+  safetyBackup: z.string().nullable(),
+});
+
+const pendingSchema = z.object({
+  name: z.string(),
+  database: z.string().nullable(),
+  safetyBackup: z.string().nullable(),
+  started: z.string(),
+  pid: z.number().int(),
+  host: z.string(),
+});
+
+const indexSchema = z.object({
+  format: z.literal("neo4j-backup-index"),
+  version: z.literal(1),
+  updated: z.string(),
+  backups: z.array(entrySchema),
+  restores: z.array(restoreSchema),
+  pendingRestore: pendingSchema.nullable().optional(),
+});
+
+/** One backup as the index describes it. */
+export type BackupIndexEntry = z.infer<typeof entrySchema>;
+/** One restore recorded in the index. */
+export type RestoreIndexEntry = z.infer<typeof restoreSchema>;
+/** A replace restore that started and has not finished (kept until it finishes or is rolled back). */
+export type PendingRestore = z.infer<typeof pendingSchema>;
+/** The whole index document. */
+export type BackupIndex = z.infer<typeof indexSchema>;
+
+/** How many restores the index remembers. */
+const RESTORE_HISTORY = 100;
+
+/** The kind of a backup, from its name. */
+export function backupKind(name: string): BackupKind {
+  if (name === DISTRIBUTION_BACKUP_NAME) return "distribution";
+  const prefix = parseBackupFileName(name)?.prefix;
+  if (prefix === SAFETY_BACKUP_PREFIX) return "safety";
+  if (prefix === PRE_UPGRADE_BACKUP_PREFIX) return "pre-upgrade";
+  return "backup";
+}
+
+function emptyIndex(): BackupIndex {
+  return {
+    format: "neo4j-backup-index",
+    version: 1,
+    updated: new Date().toISOString(),
+    backups: [],
+    restores: [],
+    pendingRestore: null,
+  };
+}
+
+/** Options of the index readers. */
+export interface CatalogOptions {
+  /** A pino-compatible logger; default silent. */
+  logger?: Logger;
+  /** Cancels reading files that are missing from the index. */
+  signal?: AbortSignal;
+}
+
+/** Parses index text; `undefined` when it is not a valid index. */
+function parseIndex(text: string | undefined): BackupIndex | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = indexSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Describes a file that the index does not know (yet) by reading it in full. */
+async function describeFile(
+  storage: BackupStorage,
+  file: StoredBackup,
+  signal: AbortSignal | undefined,
+): Promise<BackupIndexEntry> {
+  const report = await validateBackup({ storage, name: file.name, signal, maxProblems: 1 });
+  const m = (report.metadata ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  const server = m.server as { version?: unknown; edition?: unknown } | undefined;
+  return {
+    name: file.name,
+    kind: backupKind(file.name),
+    created: text(m.datetime) ?? createdFromName(file.name) ?? file.modified.toISOString(),
+    reason: text(m.reason) ?? "",
+    database: text(m.database),
+    nodeCount: report.nodeCount,
+    relationshipCount: report.relationshipCount,
+    size: file.size,
+    checksum: report.checksum,
+    durationMs: typeof m.duration_ms === "number" ? m.duration_ms : null,
+    server:
+      server && typeof server.version === "string" && typeof server.edition === "string"
+        ? { version: server.version, edition: server.edition }
+        : null,
+    formatVersion: report.formatVersion,
+    changedDuringBackup:
+      typeof (m.consistency as { changed_during_backup?: unknown } | undefined)?.changed_during_backup ===
+      "boolean"
+        ? (m.consistency as { changed_during_backup: boolean }).changed_during_backup
+        : null,
+    valid: report.valid,
+  };
+}
+
+function createdFromName(name: string): string | undefined {
+  return parseBackupFileName(name)?.date.toISOString();
+}
+
+/** The index entry of a backup this library just published. */
+export function entryFromResult(result: BackupResult): BackupIndexEntry {
+  const m = result.metadata;
+  return {
+    name: result.name,
+    kind: backupKind(result.name),
+    created: m.datetime,
+    reason: m.reason,
+    database: m.database,
+    nodeCount: result.nodeCount,
+    relationshipCount: result.relationshipCount,
+    size: result.bytes,
+    checksum: result.checksum,
+    durationMs: result.durationMs,
+    server: { version: m.server.version, edition: m.server.edition },
+    formatVersion: m.format_version,
+    changedDuringBackup: result.changedDuringBackup,
+    valid: true,
+  };
+}
+
+/**
+ * Reads the index and reconciles it with the files: entries without a file are dropped, files
+ * without an entry (or of another size) are read and described. Returns whether anything changed.
+ */
+async function reconcile(
+  storage: BackupStorage,
+  options: CatalogOptions,
+): Promise<{ index: BackupIndex; changed: boolean }> {
+  const logger = options.logger ?? silentLogger;
+  const text = await storage.readIndex();
+  let index = parseIndex(text);
+  let changed = false;
+  if (!index) {
+    if (text !== undefined)
+      logger.warn({ storage: storage.describe() }, "the backup index is damaged; rebuilding it");
+    index = emptyIndex();
+    changed = true;
+  }
+  const files = new Map((await storage.list()).map((f) => [f.name, f]));
+  const kept = index.backups.filter((e) => files.get(e.name)?.size === e.size);
+  if (kept.length !== index.backups.length) changed = true;
+  const known = new Set(kept.map((e) => e.name));
+  for (const file of files.values()) {
+    if (known.has(file.name)) continue;
+    logger.info({ name: file.name }, "indexing a backup file the index did not list");
+    kept.push(await describeFile(storage, file, options.signal));
+    changed = true;
+  }
+  index.backups = sortNewestFirst(kept);
+  return { index, changed };
+}
+
+function sortNewestFirst(entries: BackupIndexEntry[]): BackupIndexEntry[] {
+  return entries.sort((a, b) =>
+    a.created === b.created ? (a.name < b.name ? 1 : -1) : a.created < b.created ? 1 : -1,
+  );
+}
+
+async function save(storage: BackupStorage, index: BackupIndex): Promise<void> {
+  index.updated = new Date().toISOString();
+  await storage.writeIndex(`${JSON.stringify(index, null, 2)}\n`);
+}
+
+/**
+ * Reads the reconciled index. When it had to change, it is saved if the storage lock is free
+ * right now (a reader never waits for a running backup).
+ */
+export async function readIndex(storage: BackupStorage, options: CatalogOptions = {}): Promise<BackupIndex> {
+  const { index, changed } = await reconcile(storage, options);
+  if (changed) {
+    await withStorageLock(storage, () => updateIndex(storage, () => {}, options), { timeoutMs: 0 }).catch(
+      (error) => {
+        if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
+      },
+    );
+  }
+  return index;
+}
+
+/** Reconciles, applies `change`, saves. Call with the storage lock held. */
+export async function updateIndex(
+  storage: BackupStorage,
+  change: (index: BackupIndex) => void,
+  options: CatalogOptions = {},
+): Promise<BackupIndex> {
+  const { index } = await reconcile(storage, options);
+  change(index);
+  index.backups = sortNewestFirst(index.backups);
+  index.restores = index.restores.slice(-RESTORE_HISTORY);
+  await save(storage, index);
+  return index;
+}
+
+/** Records a published backup (replacing an entry of the same name). Call with the lock held. */
+export async function recordBackup(
+  storage: BackupStorage,
+  entry: BackupIndexEntry,
+  options?: CatalogOptions,
+) {
+  return updateIndex(
+    storage,
+    (index) => {
+      index.backups = [...index.backups.filter((e) => e.name !== entry.name), entry];
+    },
+    options,
+  );
+}
+
+/** Records a finished restore. Call with the lock held. */
+export async function recordRestore(
+  storage: BackupStorage,
+  entry: RestoreIndexEntry,
+  options?: CatalogOptions,
+) {
+  return updateIndex(
+    storage,
+    (index) => {
+      index.restores.push(entry);
+      index.pendingRestore = null;
+    },
+    options,
+  );
+}
+
+/** Sets or clears the pending-restore marker. Call with the lock held. */
+export async function markPendingRestore(
+  storage: BackupStorage,
+  pending: PendingRestore | null,
+  options?: CatalogOptions,
+) {
+  return updateIndex(
+    storage,
+    (index) => {
+      index.pendingRestore = pending;
+    },
+    options,
+  );
+}
+
+/**
+ * Every backup in the storage, newest first, as the (reconciled) index describes it.
+ * Files the index did not know are read once and added.
+ */
+export async function listBackups(
+  storage: BackupStorage,
+  options: CatalogOptions = {},
+): Promise<BackupIndexEntry[]> {
+  return (await readIndex(storage, options)).backups;
+}
+
+/** One backup's index entry. @throws BackupError `NOT_FOUND` */
+export async function getBackupInfo(
+  storage: BackupStorage,
+  name: string,
+  options: CatalogOptions = {},
+): Promise<BackupIndexEntry> {
+  const entry = (await listBackups(storage, options)).find((e) => e.name === name);
+  if (!entry) throw new BackupError("NOT_FOUND", `backup ${name} not found in ${storage.describe()}`);
+  return entry;
+}

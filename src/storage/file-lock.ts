@@ -1,0 +1,165 @@
+/**
+ * An exclusive lock between processes, as a file created with O_EXCL. The holder refreshes the
+ * file's modification time while it holds the lock; a lock is stale when its holder process is
+ * gone (same host) or it has not been refreshed for a minute (any host). Stale locks are broken
+ * under a second O_EXCL "breaker" file so two waiters never both take over.
+ */
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { hostname } from "node:os";
+import { BackupError } from "../errors.js";
+import type { StorageLock, StorageLockOptions } from "./contract.js";
+
+/** What the lock file holds. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  token: string;
+  acquired: string;
+}
+
+const HEARTBEAT_MS = 10_000;
+const STALE_AFTER_MS = 60_000;
+const POLL_MS = 100;
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** Takes the lock at `path` (a file name beside the data it protects). */
+export async function acquireFileLock(
+  path: string,
+  fileMode: number,
+  options: StorageLockOptions = {},
+): Promise<StorageLock> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(12).toString("hex"),
+    acquired: new Date().toISOString(),
+  };
+  let waited = false;
+  for (;;) {
+    if (options.signal?.aborted) {
+      throw new BackupError("ABORTED", "waiting for the storage lock was aborted");
+    }
+    if (await tryCreate(path, owner, fileMode)) return held(path, owner);
+    const current = await readOwner(path);
+    if (current === "gone") continue;
+    if (await isStale(path, current)) {
+      await breakStale(path, current, fileMode);
+      continue;
+    }
+    if (!waited) {
+      waited = true;
+      options.onWait?.(describeOwner(current));
+    }
+    if (Date.now() >= deadline) {
+      throw new BackupError(
+        "LOCKED",
+        `the backup storage is locked by ${describeOwner(current)}; waited ${Math.round(timeoutMs / 1000)} s (${path})`,
+        { details: { lockFile: path, holder: current === "unreadable" ? undefined : current } },
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS + Math.floor(Math.random() * POLL_MS)));
+  }
+}
+
+async function tryCreate(path: string, owner: LockOwner, fileMode: number): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, fileMode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw new BackupError("STORAGE", `cannot create the lock file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+async function readOwner(path: string): Promise<LockOwner | "gone" | "unreadable"> {
+  try {
+    const parsed = JSON.parse(await readFile(path, "utf8")) as LockOwner;
+    if (typeof parsed?.pid === "number" && typeof parsed.token === "string") return parsed;
+    return "unreadable";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "gone";
+    // being written right now, or damaged: judged by its age
+    return "unreadable";
+  }
+}
+
+async function isStale(path: string, owner: LockOwner | "unreadable"): Promise<boolean> {
+  if (owner !== "unreadable" && owner.host === hostname() && !processAlive(owner.pid)) return true;
+  try {
+    const info = await stat(path);
+    return Date.now() - info.mtimeMs > STALE_AFTER_MS;
+  } catch {
+    return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes a stale lock, but only if it is still the one judged stale. */
+async function breakStale(path: string, seen: LockOwner | "unreadable", fileMode: number): Promise<void> {
+  const breaker = `${path}.break`;
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(breaker, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, fileMode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // someone else is breaking it; a breaker left by a crashed process expires
+    const info = await stat(breaker).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > STALE_AFTER_MS) await unlink(breaker).catch(() => {});
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    return;
+  }
+  try {
+    await handle.close();
+    const now = await readOwner(path);
+    const same =
+      (now === "unreadable" && seen === "unreadable") ||
+      (typeof now === "object" && typeof seen === "object" && now.token === seen.token);
+    if (same) await unlink(path).catch(() => {});
+  } finally {
+    await unlink(breaker).catch(() => {});
+  }
+}
+
+function held(path: string, owner: LockOwner): StorageLock {
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(heartbeat);
+      const current = await readOwner(path);
+      if (typeof current === "object" && current.token === owner.token) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+function describeOwner(owner: LockOwner | "unreadable"): string {
+  if (owner === "unreadable") return "another process";
+  return `process ${owner.pid} on ${owner.host} (since ${owner.acquired})`;
+}
