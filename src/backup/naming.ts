@@ -35,6 +35,6 @@ export function parseBackupFileName(
   if (!m) return undefined;
   const [, prefix, timestamp, y, mo, d, h, mi, s, attempt] = m as unknown as string[];
   const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));
-  if (Number.isNaN(date.getTime())) return undefined;
+  if (Number.isNaN(date.getTime()) || formatTimestamp(date) !== timestamp) return undefined;
   return { prefix: prefix!, timestamp: timestamp!, attempt: attempt ? Number(attempt) : 1, date };
 }

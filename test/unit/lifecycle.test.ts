@@ -1,0 +1,212 @@
+/** Pure lifecycle logic over MemoryStorage: index, retention, auto-backup decisions, health. */
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_AUTO_BACKUP_THRESHOLDS,
+  decideAutoBackup,
+  findBaseline,
+  resolveThresholds,
+} from "../../src/lifecycle/auto-backup.js";
+import {
+  backupKind,
+  getBackupInfo,
+  listBackups,
+  readIndex,
+  recordRestore,
+} from "../../src/lifecycle/catalog.js";
+import { withStorageLock } from "../../src/lifecycle/locking.js";
+import { retentionCandidates } from "../../src/lifecycle/retention.js";
+import { judgeHealth } from "../../src/lifecycle/status.js";
+import { MemoryStorage } from "../../src/storage/memory.js";
+import { buildDocument, chunks, sampleNodes, sampleRelationships } from "../support/documents.js";
+
+const T = DEFAULT_AUTO_BACKUP_THRESHOLDS;
+const baseline = (nodes: number, relationships: number) => ({
+  source: "backup" as const,
+  name: "b_20250101_000000.json",
+  at: "2025-01-01T00:00:00.000Z",
+  nodes,
+  relationships,
+});
+
+describe("auto-backup decision", () => {
+  it("says yes when nothing was ever backed up", () => {
+    const d = decideAutoBackup("neo4j", { nodes: 0, relationships: 0 }, null, T);
+    expect(d).toMatchObject({ backup: true, changes: null });
+    expect(d.reason).toMatch(/no previous backup/);
+  });
+
+  it("applies 50 nodes, 100 relationships and 10 % by default, counting deletions too", () => {
+    expect(T).toEqual({ nodes: 50, relationships: 100, percent: 10 });
+    const big = baseline(10_000, 30_000);
+    expect(decideAutoBackup("db", { nodes: 10_049, relationships: 30_099 }, big, T).backup).toBe(false);
+    expect(decideAutoBackup("db", { nodes: 10_050, relationships: 30_000 }, big, T)).toMatchObject({
+      backup: true,
+      changes: { nodes: 50, relationships: 0 },
+    });
+    expect(decideAutoBackup("db", { nodes: 10_000, relationships: 29_900 }, big, T).reason).toMatch(
+      /-100 relationships/,
+    );
+    expect(decideAutoBackup("db", { nodes: 9_950, relationships: 30_000 }, big, T).backup).toBe(true);
+    const small = baseline(100, 10);
+    const pct = decideAutoBackup("db", { nodes: 110, relationships: 10 }, small, T);
+    expect(pct).toMatchObject({ backup: true, changes: { nodesPercent: 10 } });
+    expect(pct.reason).toMatch(/nodes changed by 10%/);
+    expect(decideAutoBackup("db", { nodes: 109, relationships: 10 }, small, T)).toMatchObject({
+      backup: false,
+      reason: expect.stringMatching(/below the thresholds/),
+    });
+  });
+
+  it("takes configured thresholds and refuses nonsense ones", () => {
+    const t = resolveThresholds({ nodes: 5 });
+    expect(t).toEqual({ nodes: 5, relationships: 100, percent: 10 });
+    expect(decideAutoBackup("db", { nodes: 1005, relationships: 0 }, baseline(1000, 0), t).backup).toBe(true);
+    expect(() => resolveThresholds({ percent: 0 })).toThrow(/percent/);
+    expect(() => resolveThresholds({ nodes: -1 })).toThrow(/nodes/);
+  });
+});
+
+async function storageWith(names: string[], doc = buildDocument()): Promise<MemoryStorage> {
+  const storage = new MemoryStorage();
+  for (const name of names) await storage.write(name, chunks(doc, 4096));
+  return storage;
+}
+
+describe("backup index", () => {
+  it("is rebuilt from the files when missing or damaged, newest first", async () => {
+    const storage = await storageWith([
+      "b_20250101_000000.json",
+      "b_20250301_000000.json",
+      "initial_backup.json",
+    ]);
+    const fresh = await listBackups(storage);
+    // all three come from the same document (same metadata datetime): the name breaks ties
+    expect(fresh.map((e) => e.name)).toEqual([
+      "initial_backup.json",
+      "b_20250301_000000.json",
+      "b_20250101_000000.json",
+    ]);
+    expect(fresh[0]).toMatchObject({
+      kind: "distribution",
+      nodeCount: sampleNodes.length,
+      relationshipCount: sampleRelationships.length,
+      reason: "test",
+      server: { version: "5.26.0", edition: "community" },
+      valid: true,
+      checksum: expect.stringMatching(/^sha256:/),
+    });
+    expect(JSON.parse((await storage.readIndex())!).backups).toHaveLength(3);
+    await storage.writeIndex("{ not json");
+    expect((await listBackups(storage)).map((e) => e.name)).toEqual(fresh.map((e) => e.name));
+    expect(JSON.parse((await storage.readIndex())!).format).toBe("neo4j-backup-index");
+  });
+
+  it("drops entries whose file is gone, and marks files that fail validation", async () => {
+    const storage = await storageWith(["b_20250101_000000.json"]);
+    await storage.write("b_20250102_000000.json", chunks(buildDocument().replace("readBlocking", "readBlockinG")));
+    await listBackups(storage);
+    await storage.remove("b_20250101_000000.json");
+    const entries = await listBackups(storage);
+    expect(entries.map((e) => [e.name, e.valid])).toEqual([["b_20250102_000000.json", false]]);
+    await expect(getBackupInfo(storage, "b_20250101_000000.json")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("is not rewritten by a reader while another operation holds the lock", async () => {
+    const storage = await storageWith(["b_20250101_000000.json"]);
+    const lock = await storage.lock();
+    const index = await readIndex(storage);
+    expect(index.backups).toHaveLength(1);
+    expect(await storage.readIndex()).toBeUndefined();
+    await lock.release();
+  });
+
+  it("records restores; the baseline is the later of the last backup and the last restore", async () => {
+    const storage = await storageWith(["b_20250101_000000.json"]);
+    await withStorageLock(storage, () =>
+      recordRestore(storage, {
+        name: "initial_backup.json",
+        database: "neo4j",
+        mode: "empty",
+        restoredAt: "2030-01-01T00:00:00.000Z",
+        nodeCount: 7,
+        relationshipCount: 9,
+        durationMs: 5,
+        initial: true,
+        safetyBackup: null,
+      }),
+    );
+    const index = await readIndex(storage);
+    expect(findBaseline(index, "neo4j")).toMatchObject({ source: "restore", nodes: 7, relationships: 9 });
+    expect(findBaseline(index, "other")).toBeNull();
+    index.restores = [];
+    expect(findBaseline(index, "neo4j")).toMatchObject({ source: "backup", name: "b_20250101_000000.json" });
+  });
+});
+
+describe("retention", () => {
+  it("keeps the newest N of the new backup's prefix, never the distribution backup or other prefixes", async () => {
+    const storage = await storageWith([
+      "b_20250101_000000.json",
+      "b_20250102_000000.json",
+      "b_20250102_000000_2.json",
+      "b_20250103_000000.json",
+      "b_20250104_000000.json",
+      "safety_backup_20250101_000000.json",
+      "initial_backup.json",
+    ]);
+    expect(await retentionCandidates(storage, "b_20250103_000000.json", 1)).toEqual([
+      "b_20250102_000000_2.json",
+      "b_20250102_000000.json",
+      "b_20250101_000000.json",
+    ]);
+    expect(await retentionCandidates(storage, "b_20250103_000000.json", 3)).toEqual([
+      "b_20250101_000000.json",
+    ]);
+    expect(await retentionCandidates(storage, "b_20250103_000000.json", Number.POSITIVE_INFINITY)).toEqual(
+      [],
+    );
+    expect(await retentionCandidates(storage, "initial_backup.json", 1)).toEqual([]);
+    await expect(retentionCandidates(storage, "b_20250103_000000.json", 0)).rejects.toMatchObject({
+      code: "INVALID_OPTIONS",
+    });
+  });
+
+  it("names kinds from file names", () => {
+    expect(backupKind("initial_backup.json")).toBe("distribution");
+    expect(backupKind("safety_backup_20250101_000000.json")).toBe("safety");
+    expect(backupKind("pre_upgrade_backup_20250101_000000.json")).toBe("pre-upgrade");
+    expect(backupKind("ign_scripts_db_backup_20250101_000000.json")).toBe("backup");
+  });
+});
+
+describe("health", () => {
+  it("flags no backup, an old backup, an invalid newest backup and an unfinished restore", async () => {
+    const storage = await storageWith(["b_20250101_000000.json"]);
+    const index = await readIndex(storage);
+    const created = Date.parse(index.backups[0]!.created);
+    expect(judgeHealth(index, "neo4j", 7, new Date(created + 6 * 86_400_000))).toMatchObject({
+      healthy: true,
+      problems: [],
+    });
+    const old = judgeHealth(index, "neo4j", 7, new Date(created + 8 * 86_400_000));
+    expect(old.healthy).toBe(false);
+    expect(old.problems[0]).toMatch(/8 days old \(limit 7 days\)/);
+    expect(judgeHealth(index, "other", 7, new Date(created)).problems).toEqual([
+      "no backup of database other",
+    ]);
+    index.backups[0]!.valid = false;
+    index.pendingRestore = {
+      name: "x_20250101_000000.json",
+      database: "neo4j",
+      safetyBackup: "safety_backup_20250101_000000.json",
+      started: "2025-01-01T00:00:00.000Z",
+      pid: 1,
+      host: "h",
+    };
+    const bad = judgeHealth(index, undefined, 7, new Date(created));
+    expect(bad.problems).toHaveLength(2);
+    expect(bad.problems.join(" ")).toMatch(/does not pass validation.*did not finish/);
+  });
+});
