@@ -9,34 +9,16 @@
  * Environment: BENCH_SIZES (e.g. "100000,1000000"), BENCH_RUNS (default 3), NEO4J_URI/… to use
  * your own server (it is emptied!).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { median, type Run, runWorkerOnce, spreadMs as spread } from "./common.js";
 
-interface Run {
-  mode: string;
-  ms: number;
-  peakRssMb: number;
-  bytes?: number;
-  nodes?: number;
-  relationships?: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-
-function runWorker(mode: string, uri: string, user: string, password: string, dir: string): Run {
-  const out = execFileSync(
-    process.execPath,
-    ["--import", "tsx", join(import.meta.dirname, "worker.ts"), mode, uri, user, password, dir],
-    { encoding: "utf8", maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(out.trim().split("\n").pop()!);
-}
+const runWorker = (mode: string, uri: string, user: string, password: string, dir: string): Run =>
+  runWorkerOnce([mode, uri, user, password, dir]);
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);

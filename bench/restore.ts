@@ -10,37 +10,13 @@
  *
  * Environment: BENCH_SIZES, BENCH_RUNS (default 3), NEO4J_URI/… to use your own server (emptied!).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-
-interface Run {
-  mode: string;
-  ms: number;
-  peakRssMb: number;
-  nodes?: number;
-  relationships?: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) =>
-  `${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s`;
-
-function runWorker(args: string[]): Run {
-  const out = execFileSync(
-    process.execPath,
-    ["--import", "tsx", join(import.meta.dirname, "worker.ts"), ...args],
-    {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-    },
-  );
-  return JSON.parse(out.trim().split("\n").pop()!);
-}
+import { median, type Run, runWorkerOnce as runWorker, spreadSeconds as spread } from "./common.js";
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);

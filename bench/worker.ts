@@ -1,13 +1,23 @@
 /**
  * One measured run in a fresh process, so that its peak RSS is its own:
- * `tsx bench/worker.ts <drain|backup> <uri> <user> <password> <dir>` prints one JSON line.
+ * `tsx bench/worker.ts <mode> <uri> <user> <password> <dir> [<name>] [<options JSON>]` prints one
+ * JSON line (mode, ms, peakRssMb and what the mode counted).
+ *
+ * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
+ * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database), `plain` (batched
+ * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
+ * server's import folder `dir`) and `apoc-import` (`apoc.import.json` of that file; options:
+ * {@link ApocImportOptions}).
  */
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import neo4j, { type Driver } from "neo4j-driver";
 import { escapeIdentifier, labelFragment } from "../src/cypher/names.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
 import { createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
 import { NodeIdMap } from "../src/restore/id-map.js";
+import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {
   const session = driver.session({ defaultAccessMode: "READ", fetchSize: 2000 });
@@ -101,8 +111,66 @@ async function plainCreate(
   return { nodes: n, relationships: r };
 }
 
+/** `apoc.export.json.all` to `name` (relative to the server's import folder `dir`); the file's size. */
+async function apocExport(driver: Driver, dir: string, name: string): Promise<Record<string, unknown>> {
+  const { records } = await driver.executeQuery(
+    "CALL apoc.export.json.all($file, {}) YIELD nodes, relationships RETURN nodes, relationships",
+    { file: name },
+  );
+  return {
+    nodes: Number(toBigInt(records[0]!.get("nodes"))),
+    relationships: Number(toBigInt(records[0]!.get("relationships"))),
+    bytes: statSync(join(dir, name)).size,
+  };
+}
+
+/**
+ * `apoc.import.json` of `name` into an empty database, with everything that takes to end with the
+ * same graph: a uniqueness constraint on the import id per label (APOC refuses to run without), the
+ * import with property type mappings, then dropping those constraints and removing the import id
+ * from every node and relationship (APOC's own `cleanup` option removes it before relationships are
+ * connected, which loses every relationship). `importMs` is the procedure call alone.
+ */
+async function apocImport(
+  driver: Driver,
+  name: string,
+  options: ApocImportOptions,
+): Promise<Record<string, unknown>> {
+  const id = escapeIdentifier(APOC_IMPORT_ID);
+  const constraints = options.labels.map((label, i) => ({ label, name: `bench_apoc_import_${i}` }));
+  const session = driver.session({ defaultAccessMode: "WRITE" });
+  try {
+    for (const c of constraints)
+      await session.run(
+        `CREATE CONSTRAINT ${escapeIdentifier(c.name)} IF NOT EXISTS FOR (n${labelFragment([c.label])}) REQUIRE n.${id} IS UNIQUE`,
+      );
+    const started = performance.now();
+    const result = await session.run(
+      "CALL apoc.import.json($file, {nodePropertyMappings: $nodes, relPropertyMappings: $rels}) " +
+        "YIELD nodes, relationships RETURN nodes, relationships",
+      { file: name, nodes: options.nodePropertyMappings, rels: options.relPropertyMappings },
+    );
+    const importMs = performance.now() - started;
+    for (const c of constraints) await session.run(`DROP CONSTRAINT ${escapeIdentifier(c.name)} IF EXISTS`);
+    await session.run(
+      `MATCH (n) WHERE n.${id} IS NOT NULL CALL (n) { REMOVE n.${id} } IN TRANSACTIONS OF 10000 ROWS`,
+    );
+    await session.run(
+      `MATCH ()-[r]->() WHERE r.${id} IS NOT NULL CALL (r) { REMOVE r.${id} } IN TRANSACTIONS OF 10000 ROWS`,
+    );
+    const record = result.records[0]!;
+    return {
+      nodes: Number(toBigInt(record.get("nodes"))),
+      relationships: Number(toBigInt(record.get("relationships"))),
+      importMs,
+    };
+  } finally {
+    await session.close();
+  }
+}
+
 async function main(): Promise<void> {
-  const [mode, uri, user, password, dir, name] = process.argv.slice(2);
+  const [mode, uri, user, password, dir, name, json] = process.argv.slice(2);
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user!, password!));
   try {
     const started = performance.now();
@@ -114,18 +182,23 @@ async function main(): Promise<void> {
         storage: new FileSystemStorage({ directory: dir! }),
         reason: "benchmark",
       });
-      extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount };
+      extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
     } else if (mode === "restore") {
       const r = await restoreBackup({
         driver,
         storage: new FileSystemStorage({ directory: dir! }),
         name: name!,
+        mode: "empty",
       });
       if (!r.verification?.equal)
         throw new Error(`restore not equal: ${r.verification?.differences.join("; ")}`);
       extra = { nodes: r.nodeCount, relationships: r.relationshipCount };
     } else if (mode === "plain") {
       extra = await plainCreate(driver, dir!, name!);
+    } else if (mode === "apoc-export") {
+      extra = await apocExport(driver, dir!, name!);
+    } else if (mode === "apoc-import") {
+      extra = await apocImport(driver, name!, JSON.parse(json!) as ApocImportOptions);
     } else throw new Error(`unknown mode ${mode}`);
     const ms = performance.now() - started;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;

@@ -103,7 +103,10 @@ describe("backup index", () => {
 
   it("drops entries whose file is gone, and marks files that fail validation", async () => {
     const storage = await storageWith(["b_20250101_000000.json"]);
-    await storage.write("b_20250102_000000.json", chunks(buildDocument().replace("readBlocking", "readBlockinG")));
+    await storage.write(
+      "b_20250102_000000.json",
+      chunks(buildDocument().replace("readBlocking", "readBlockinG")),
+    );
     await listBackups(storage);
     await storage.remove("b_20250101_000000.json");
     const entries = await listBackups(storage);
