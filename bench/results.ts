@@ -1,0 +1,238 @@
+/**
+ * What one harness run measured, and the summaries (medians, spreads, ratios, goals) the report and
+ * the chart are drawn from.
+ */
+import { median, type Run, type Timeout } from "./common.js";
+
+/** Every measured method, in report order. */
+export const METHODS = [
+  "drain",
+  "backup",
+  "apoc-export",
+  "python-backup",
+  "plain",
+  "restore",
+  "apoc-import",
+  "python-restore",
+] as const;
+
+/** One measured method. */
+export type MethodId = (typeof METHODS)[number];
+
+/** Who provides a method (drives the chart's colours). */
+export type Family = "baseline" | "library" | "apoc" | "python";
+
+/** How the report names and groups a method. */
+export const METHOD_INFO: Record<MethodId, { label: string; side: "backup" | "restore"; family: Family }> = {
+  drain: { label: "raw driver drain", side: "backup", family: "baseline" },
+  backup: { label: "createBackup (this library)", side: "backup", family: "library" },
+  "apoc-export": { label: "apoc.export.json.all", side: "backup", family: "apoc" },
+  "python-backup": { label: "neo4j-backup (Python) Extractor", side: "backup", family: "python" },
+  plain: { label: "plain UNWIND … CREATE", side: "restore", family: "baseline" },
+  restore: { label: "restoreBackup (this library)", side: "restore", family: "library" },
+  "apoc-import": { label: "apoc.import.json", side: "restore", family: "apoc" },
+  "python-restore": { label: "neo4j-backup (Python) Importer", side: "restore", family: "python" },
+};
+
+/** All runs of one method at one size. */
+export interface Measurement {
+  runs: Run[];
+  /** Set when a run hit its time limit; the method was not repeated after that. */
+  timeout?: Timeout;
+  /** Set when a run failed; the method was not repeated after that. */
+  error?: string;
+  /** Whether the restored database equals the backup (verifyBackup, after the first run). */
+  exact?: { equal: boolean; detail?: string };
+  /** Runs whose node and relationship counts did not match the generated graph. */
+  countMismatches?: number;
+}
+
+/** Everything measured at one graph size. */
+export interface SizeResult {
+  /** Requested domain nodes. */
+  size: number;
+  nodes: number;
+  relationships: number;
+  /** Time to generate and load the graph (not part of any comparison). */
+  loadMs: number;
+  measurements: Partial<Record<MethodId, Measurement>>;
+}
+
+/** The machine and software a run used. */
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  nodeDriver: string;
+  library: string;
+  java: string;
+  neo4j: string;
+  apoc: string;
+  heap: string;
+  pageCache: string;
+  python?: string;
+  pythonPackage?: string;
+  pythonDriver?: string;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+}
+
+/** One complete harness run. */
+export interface BenchResult {
+  /** ISO timestamp of the start. */
+  started: string;
+  /** Wall time of the whole run in milliseconds. */
+  wallMs: number;
+  /** The command line as a user would type it. */
+  command: string;
+  runs: number;
+  /** Per-measurement time limit of the peers in seconds (undefined: adaptive). */
+  peerTimeoutSeconds?: number;
+  machine: Machine;
+  sizes: SizeResult[];
+  /** Free-text remark given with --note. */
+  note?: string;
+}
+
+/** Median time and spread of a measurement, or why there is none. */
+export interface Summary {
+  /** Median milliseconds (for a timed-out measurement: its limit, a lower bound). */
+  ms: number;
+  minMs: number;
+  maxMs: number;
+  /** True when `ms` is only a lower bound (the run was killed at its limit). */
+  lowerBound: boolean;
+  count: number;
+  peakRssMb: number;
+  bytes?: number;
+}
+
+/** Summarises a measurement; undefined when it has neither runs nor a timeout. */
+export function summarise(m: Measurement | undefined): Summary | undefined {
+  if (!m) return undefined;
+  if (m.runs.length > 0) {
+    const ms = m.runs.map((r) => r.ms);
+    const bytes = m.runs.map((r) => r.bytes).filter((b): b is number => typeof b === "number");
+    return {
+      ms: median(ms),
+      minMs: Math.min(...ms),
+      maxMs: Math.max(...ms),
+      lowerBound: false,
+      count: ms.length,
+      peakRssMb: median(m.runs.map((r) => r.peakRssMb)),
+      bytes: bytes.length > 0 ? median(bytes) : undefined,
+    };
+  }
+  if (m.timeout) {
+    const ms = m.timeout.limitMs;
+    return { ms, minMs: ms, maxMs: ms, lowerBound: true, count: 0, peakRssMb: Number.NaN };
+  }
+  return undefined;
+}
+
+/** A ratio of two medians; `bound` says whether it is only a lower (">") or upper ("<") bound. */
+export interface Ratio {
+  value: number;
+  bound?: ">" | "<";
+}
+
+/** `a ÷ b` of two summaries, with the bound direction a timed-out side implies. */
+export function ratio(a: Summary | undefined, b: Summary | undefined): Ratio | undefined {
+  if (!a || !b) return undefined;
+  if (a.lowerBound && b.lowerBound) return undefined;
+  const value = a.ms / b.ms;
+  if (a.lowerBound) return { value, bound: ">" };
+  if (b.lowerBound) return { value, bound: "<" };
+  return { value };
+}
+
+/** The goals the report judges, with how each is computed. */
+export interface GoalCheck {
+  goal: string;
+  /** Per size label: the measured figure and whether it meets the goal (undefined: not measured). */
+  cells: { size: number; text: string; met: boolean | undefined }[];
+  verdict: "met" | "missed" | "not measured" | "partly measured";
+}
+
+function verdictOf(cells: GoalCheck["cells"], complete: boolean): GoalCheck["verdict"] {
+  const judged = cells.filter((c) => c.met !== undefined);
+  if (judged.length === 0) return "not measured";
+  if (judged.some((c) => c.met === false)) return "missed";
+  return complete && judged.length === cells.length ? "met" : "partly measured";
+}
+
+const fmtRatio = (r: Ratio) => `${r.bound ?? ""}${r.value.toFixed(2)}×`;
+
+/** Checks each goal at each measured size. `allSizes` are the sizes the goals are stated for. */
+export function checkGoals(result: BenchResult, allSizes: readonly number[]): GoalCheck[] {
+  const at = (size: SizeResult, m: MethodId) => summarise(size.measurements[m]);
+  const ratioGoal = (
+    goal: string,
+    a: MethodId,
+    b: MethodId,
+    ok: (r: Ratio) => boolean | undefined,
+    show: (r: Ratio) => string = fmtRatio,
+  ): GoalCheck => {
+    const cells = result.sizes.map((s) => {
+      const r = ratio(at(s, a), at(s, b));
+      return r ? { size: s.size, text: show(r), met: ok(r) } : { size: s.size, text: "—", met: undefined };
+    });
+    const complete = allSizes.every((n) => result.sizes.some((s) => s.size === n));
+    return { goal, cells, verdict: verdictOf(cells, complete) };
+  };
+  // "at most x": a lower bound above x is a miss, an upper bound at or below x is a hit
+  const atMost = (x: number) => (r: Ratio) =>
+    r.bound === ">" ? (r.value > x ? false : undefined) : r.bound === "<" ? r.value <= x || undefined : r.value <= x;
+  // "peer ÷ library at least x": a lower bound at or above x is a hit
+  const atLeast = (x: number) => (r: Ratio) =>
+    r.bound === "<" ? (r.value < x ? false : undefined) : r.bound === ">" ? r.value >= x || undefined : r.value >= x;
+  const speedup = (r: Ratio) => `${r.bound === ">" ? "≥" : r.bound === "<" ? "≤" : ""}${r.value.toFixed(1)}× faster`;
+  const goals = [
+    ratioGoal("backup ≤ 1.15× raw drain", "backup", "drain", atMost(1.15)),
+    ratioGoal("backup ≤ 1.0× apoc.export.json.all", "backup", "apoc-export", atMost(1.0)),
+    ratioGoal("restore ≤ 1.5× plain UNWIND CREATE", "restore", "plain", atMost(1.5)),
+    ratioGoal("restore ≥ 3× faster than apoc.import.json", "apoc-import", "restore", atLeast(3), speedup),
+    ratioGoal("restore ≥ 3× faster than the Python package", "python-restore", "restore", atLeast(3), speedup),
+  ];
+  const limit = 250;
+  const rssCells = result.sizes.map((s) => {
+    const peaks = (["backup", "restore"] as const)
+      .map((m) => at(s, m)?.peakRssMb)
+      .filter((x): x is number => x !== undefined && Number.isFinite(x));
+    if (peaks.length < 2) return { size: s.size, text: "—", met: undefined };
+    const [b, r] = peaks as [number, number];
+    return { size: s.size, text: `${b.toFixed(0)} / ${r.toFixed(0)} MB`, met: Math.max(b, r) < limit };
+  });
+  goals.push({
+    goal: `client peak RSS < ${limit} MB (backup / restore)`,
+    cells: rssCells,
+    verdict: verdictOf(
+      rssCells,
+      allSizes.every((n) => result.sizes.some((s) => s.size === n)),
+    ),
+  });
+  // flat: the 1M peak at most 1.1× the 100k peak, for both backup and restore
+  const s100k = result.sizes.find((s) => s.size === 100_000);
+  const s1m = result.sizes.find((s) => s.size === 1_000_000);
+  const flatCells = result.sizes.map((s) => ({ size: s.size, text: "", met: undefined as boolean | undefined }));
+  let flatVerdict: GoalCheck["verdict"] = "not measured";
+  if (s100k && s1m) {
+    const growth = (["backup", "restore"] as const).map(
+      (m) => (at(s1m, m)?.peakRssMb ?? Number.NaN) / (at(s100k, m)?.peakRssMb ?? Number.NaN),
+    );
+    const cell = flatCells.find((c) => c.size === 1_000_000)!;
+    if (growth.every(Number.isFinite)) {
+      cell.text = `${growth[0]!.toFixed(2)}× / ${growth[1]!.toFixed(2)}× of 100k`;
+      cell.met = growth.every((g) => g <= 1.1);
+      flatVerdict = cell.met ? "met" : "missed";
+    }
+  }
+  goals.push({
+    goal: "client peak RSS flat from 100k to 1M (1M ≤ 1.1× 100k, backup / restore)",
+    cells: flatCells.map((c) => ({ ...c, text: c.text || "—" })),
+    verdict: flatVerdict,
+  });
+  return goals;
+}
