@@ -59,6 +59,12 @@ function logTicks(lo: number, hi: number): number[] {
   return ticks;
 }
 
+/** The largest 1, 2 or 5 × 10^k at or below x. */
+function niceFloor(x: number): number {
+  const e = 10 ** Math.floor(Math.log10(x));
+  return [5, 2, 1].map((m) => m * e).find((t) => t <= x) ?? e;
+}
+
 const tickLabel = (t: number, unit: string) =>
   `${t >= 1 ? t.toLocaleString("en-US") : t.toPrecision(1)}${unit}`;
 
@@ -77,7 +83,7 @@ function panel(
   let ticks: number[];
   let lo: number;
   if (scale === "log") {
-    lo = 10 ** Math.floor(Math.log10(Math.min(...values, ...refValues) / 1.05));
+    lo = niceFloor(Math.min(...values, ...refValues) / 1.05);
     const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, ...refValues) * 1.05));
     const span = Math.log10(hi) - Math.log10(lo);
     x = (v) => BAR_X0 + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / span) * (BAR_X1 - BAR_X0);
@@ -92,7 +98,7 @@ function panel(
   }
   const out: string[] = [];
   out.push(text(LABEL_X, top + 16, title, 'font-size="14" font-weight="bold"'));
-  const axisY = top + 30;
+  const axisY = top + 42;
   let y = axisY + 8;
   const bodyStart = y;
   for (const g of groups) {
@@ -212,16 +218,19 @@ export function renderChart(result: BenchResult): string {
   top += rss.height + 10;
   const legend = (["baseline", "library", "apoc", "python"] as const).map((f, i) => {
     const lx = LABEL_X + i * 190;
-    const name = { baseline: "baseline", library: "this library", apoc: "APOC", python: "Python neo4j-backup" }[
-      f
-    ];
+    const name = {
+      baseline: "baseline",
+      library: "this library",
+      apoc: "APOC",
+      python: "Python neo4j-backup",
+    }[f];
     return `<rect x="${lx}" y="30" width="12" height="12" fill="${COLOURS[f]}"/>${text(lx + 18, 40, name)}`;
   });
   const date = result.started.slice(0, 10);
   const header = text(
     LABEL_X,
     20,
-    `neo4j-backup benchmark, ${date}: ${result.runs} runs per measurement, Neo4j ${result.machine.neo4j}, ${result.machine.cpus} CPUs`,
+    `neo4j-backup benchmark, ${date}: ${result.runs} run${result.runs === 1 ? "" : "s"} per measurement, Neo4j ${result.machine.neo4j}, ${result.machine.cpus} CPUs`,
     'font-size="15" font-weight="bold"',
   );
   const footer = text(

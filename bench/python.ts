@@ -53,7 +53,14 @@ export function ensurePythonPeer(scratch: string, log: (message: string) => void
     log(`installing ${PYTHON_PACKAGE}==${PYTHON_PACKAGE_VERSION} with pip`);
     execFileSync(
       python,
-      ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `${PYTHON_PACKAGE}==${PYTHON_PACKAGE_VERSION}`],
+      [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        `${PYTHON_PACKAGE}==${PYTHON_PACKAGE_VERSION}`,
+      ],
       { stdio: "inherit" },
     );
     installed = versions(python);

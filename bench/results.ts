@@ -184,17 +184,36 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
   };
   // "at most x": a lower bound above x is a miss, an upper bound at or below x is a hit
   const atMost = (x: number) => (r: Ratio) =>
-    r.bound === ">" ? (r.value > x ? false : undefined) : r.bound === "<" ? r.value <= x || undefined : r.value <= x;
+    r.bound === ">"
+      ? r.value > x
+        ? false
+        : undefined
+      : r.bound === "<"
+        ? r.value <= x || undefined
+        : r.value <= x;
   // "peer ÷ library at least x": a lower bound at or above x is a hit
   const atLeast = (x: number) => (r: Ratio) =>
-    r.bound === "<" ? (r.value < x ? false : undefined) : r.bound === ">" ? r.value >= x || undefined : r.value >= x;
-  const speedup = (r: Ratio) => `${r.bound === ">" ? "≥" : r.bound === "<" ? "≤" : ""}${r.value.toFixed(1)}× faster`;
+    r.bound === "<"
+      ? r.value < x
+        ? false
+        : undefined
+      : r.bound === ">"
+        ? r.value >= x || undefined
+        : r.value >= x;
+  const speedup = (r: Ratio) =>
+    `${r.bound === ">" ? "≥" : r.bound === "<" ? "≤" : ""}${r.value.toFixed(1)}× faster`;
   const goals = [
     ratioGoal("backup ≤ 1.15× raw drain", "backup", "drain", atMost(1.15)),
     ratioGoal("backup ≤ 1.0× apoc.export.json.all", "backup", "apoc-export", atMost(1.0)),
     ratioGoal("restore ≤ 1.5× plain UNWIND CREATE", "restore", "plain", atMost(1.5)),
     ratioGoal("restore ≥ 3× faster than apoc.import.json", "apoc-import", "restore", atLeast(3), speedup),
-    ratioGoal("restore ≥ 3× faster than the Python package", "python-restore", "restore", atLeast(3), speedup),
+    ratioGoal(
+      "restore ≥ 3× faster than the Python package",
+      "python-restore",
+      "restore",
+      atLeast(3),
+      speedup,
+    ),
   ];
   const limit = 250;
   const rssCells = result.sizes.map((s) => {
@@ -216,7 +235,11 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
   // flat: the 1M peak at most 1.1× the 100k peak, for both backup and restore
   const s100k = result.sizes.find((s) => s.size === 100_000);
   const s1m = result.sizes.find((s) => s.size === 1_000_000);
-  const flatCells = result.sizes.map((s) => ({ size: s.size, text: "", met: undefined as boolean | undefined }));
+  const flatCells = result.sizes.map((s) => ({
+    size: s.size,
+    text: "",
+    met: undefined as boolean | undefined,
+  }));
   let flatVerdict: GoalCheck["verdict"] = "not measured";
   if (s100k && s1m) {
     const growth = (["backup", "restore"] as const).map(

@@ -80,6 +80,11 @@ export {
 } from "./lifecycle/upgrade.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
+  type RecoverOptions,
+  type RecoveryResult,
+  recoverInterruptedRestore,
+} from "./restore/recovery.js";
+export {
   latestBackupName,
   type RestoreBackupOptions,
   type RestoreProgress,

@@ -16,6 +16,7 @@ import { entryFromResult, recordBackup, updateIndex } from "../lifecycle/catalog
 import { withStorageLock } from "../lifecycle/locking.js";
 import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { recoverIfInterrupted } from "../restore/recovery.js";
 import { assertValidBackupName, type BackupStorage } from "../storage/contract.js";
 import { validateBackup } from "../validate/validate-backup.js";
 import { FORMAT_NAME, FORMAT_VERSION, LIBRARY_VERSION } from "../version.js";
@@ -170,7 +171,12 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       }
       return result;
     },
-    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger },
+    {
+      timeoutMs: options.lockTimeoutMs,
+      signal: options.signal,
+      logger,
+      onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),
+    },
   );
 }
 

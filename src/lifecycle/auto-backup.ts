@@ -7,6 +7,7 @@ import { type BackupResult, type CreateBackupOptions, createBackup } from "../ba
 import { countGraph, resolveDatabase } from "../backup/server-info.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { recoverIfInterrupted } from "../restore/recovery.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type BackupIndex, readIndex } from "./catalog.js";
 import { withStorageLock } from "./locking.js";
@@ -211,6 +212,11 @@ export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackup
       });
       return { decision, backup };
     },
-    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger: options.logger },
+    {
+      timeoutMs: options.lockTimeoutMs,
+      signal: options.signal,
+      logger: options.logger,
+      onAcquire: () => recoverIfInterrupted(options.driver, options.storage, options.logger),
+    },
   );
 }

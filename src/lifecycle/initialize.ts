@@ -8,6 +8,7 @@ import { formatTimestamp } from "../backup/naming.js";
 import { countGraph, resolveDatabase } from "../backup/server-info.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { recoverIfInterrupted } from "../restore/recovery.js";
 import { type RestoreProgress, type RestoreResult, restoreBackup } from "../restore/restore-backup.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { validateBackup } from "../validate/validate-backup.js";
@@ -146,7 +147,12 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
       logger.info({ database, name }, message);
       return { restored: true, outcome: "restored", message, database, restore };
     },
-    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger },
+    {
+      timeoutMs: options.lockTimeoutMs,
+      signal: options.signal,
+      logger,
+      onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),
+    },
   );
 }
 
@@ -210,6 +216,11 @@ export async function createDistributionBackup(
         throw error;
       }
     },
-    { timeoutMs: options.lockTimeoutMs, signal: options.signal, logger },
+    {
+      timeoutMs: options.lockTimeoutMs,
+      signal: options.signal,
+      logger,
+      onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),
+    },
   );
 }

@@ -14,11 +14,20 @@ export interface LockingOptions {
   lockTimeoutMs?: number;
 }
 
+/** True when this async call chain holds `storage`'s lock. */
+export function holdsStorageLock(storage: BackupStorage): boolean {
+  return held.getStore()?.has(storage) ?? false;
+}
+
 /** Runs `work` holding `storage`'s lock (taking it only if this call chain does not hold it yet). */
 export async function withStorageLock<T>(
   storage: BackupStorage,
   work: () => Promise<T>,
-  options: StorageLockOptions & { logger?: Logger } = {},
+  options: StorageLockOptions & {
+    logger?: Logger;
+    /** Runs first, holding the lock, only when this call took it (not in a nested call). */
+    onAcquire?: () => Promise<unknown>;
+  } = {},
 ): Promise<T> {
   const current = held.getStore();
   if (current?.has(storage)) return work();
@@ -30,7 +39,10 @@ export async function withStorageLock<T>(
     },
   });
   try {
-    return await held.run(new Set([...(current ?? []), storage]), work);
+    return await held.run(new Set([...(current ?? []), storage]), async () => {
+      await options.onAcquire?.();
+      return work();
+    });
   } finally {
     await lock.release();
   }

@@ -6,6 +6,7 @@ import type { Driver } from "neo4j-driver";
 import { countGraph, resolveDatabase } from "../backup/server-info.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { type RecoveryResult, recoverIfInterrupted } from "../restore/recovery.js";
 import type { BackupStorage } from "../storage/contract.js";
 import {
   type AutoBackupDecision,
@@ -15,6 +16,7 @@ import {
   resolveThresholds,
 } from "./auto-backup.js";
 import { type BackupIndex, type BackupIndexEntry, type PendingRestore, readIndex } from "./catalog.js";
+import { withStorageLock } from "./locking.js";
 
 /** How old the newest backup may be before the health check complains, when not configured. */
 export const DEFAULT_MAX_BACKUP_AGE_DAYS = 7;
@@ -116,6 +118,8 @@ export interface BackupStatus {
   health: BackupHealth;
   /** Where the backups are. */
   location: string;
+  /** Present when an interrupted restore was found and recovered before the numbers were taken. */
+  recovered?: RecoveryResult;
 }
 
 /** Current counts, last backup, changes since, a recommendation, the thresholds and the health. */
@@ -134,6 +138,18 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   } catch (error) {
     throw classifyDriverError(error, "status");
   }
+  // an interrupted restore is recovered first, unless another operation holds the lock right now
+  let recovered: RecoveryResult | undefined;
+  try {
+    recovered = await withStorageLock(
+      options.storage,
+      () => recoverIfInterrupted(options.driver, options.storage, options.logger),
+      { timeoutMs: 0 },
+    );
+    if (recovered) current = await countGraph(options.driver, database);
+  } catch (error) {
+    if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
+  }
   const index = await readIndex(options.storage, { logger: options.logger });
   const health = judgeHealth(index, database, maxAgeDays, now);
   const lastBackup = health.lastBackup;
@@ -145,5 +161,6 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
     recommendation: decideAutoBackup(database, current, findBaseline(index, database), thresholds),
     health,
     location: options.storage.describe(),
+    ...(recovered ? { recovered } : {}),
   };
 }

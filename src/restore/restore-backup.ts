@@ -23,7 +23,9 @@ import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
 import { compareWithDatabase, type VerifyResult } from "../verify/verify-backup.js";
+import { clearData } from "./clear.js";
 import { NodeIdMap } from "./id-map.js";
+import { recoverIfInterrupted } from "./recovery.js";
 import {
   createSchema,
   dropSchema,
@@ -150,17 +152,6 @@ async function targetSupportsVectors(driver: Driver, database: string): Promise<
   }
 }
 
-/** Deletes all relationships and nodes in server-side batches. */
-async function clearData(driver: Driver, database: string | undefined): Promise<void> {
-  const session = driver.session({ database, defaultAccessMode: "WRITE" });
-  try {
-    await session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS");
-    await session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 10000 ROWS");
-  } finally {
-    await session.close();
-  }
-}
-
 /** Runs async jobs with at most `limit` in flight; the first failure stops new jobs and is thrown. */
 class Pipeline {
   private readonly running = new Set<Promise<void>>();
@@ -266,6 +257,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     timeoutMs: options.lockTimeoutMs,
     signal: options.signal,
     logger: options.logger,
+    onAcquire: () => recoverIfInterrupted(options.driver, options.storage, options.logger),
   });
 }
 

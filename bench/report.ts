@@ -1,0 +1,261 @@
+/**
+ * The Markdown report of a harness run: the block between `<!-- bench:start -->` and
+ * `<!-- bench:end -->` in docs/performance.md (the rest of that file is left as it is).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { median, sizeLabel } from "./common.js";
+import {
+  type BenchResult,
+  checkGoals,
+  METHOD_INFO,
+  type MethodId,
+  type Ratio,
+  ratio,
+  type SizeResult,
+  type Summary,
+  summarise,
+} from "./results.js";
+
+/** Marks the start of the generated block. */
+export const START_MARK = "<!-- bench:start -->";
+/** Marks the end of the generated block. */
+export const END_MARK = "<!-- bench:end -->";
+
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) : s.toFixed(0);
+}
+
+function timeCell(s: Summary | undefined, m: { error?: string } | undefined): string {
+  if (m?.error && (!s || s.count === 0)) return "failed";
+  if (!s) return "—";
+  if (s.lowerBound) return `> ${seconds(s.ms)} s (stopped at the limit)`;
+  const spread = s.count > 1 ? ` (${seconds(s.minMs)}–${seconds(s.maxMs)})` : "";
+  return `${seconds(s.ms)} s${spread}${s.count < 2 ? `, ${s.count} run` : ""}`;
+}
+
+function ratioCell(r: Ratio | undefined): string {
+  if (!r) return "—";
+  return `${r.bound ?? ""}${r.value.toFixed(2)}×`;
+}
+
+function speedupCell(r: Ratio | undefined): string {
+  if (!r) return "—";
+  const prefix = r.bound === ">" ? "≥ " : r.bound === "<" ? "≤ " : "";
+  return `${prefix}${r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(0)}×`;
+}
+
+function throughput(s: Summary | undefined, size: SizeResult): string {
+  if (!s) return "—";
+  const perSecond = (size.nodes + size.relationships) / (s.ms / 1000);
+  return `${s.lowerBound ? "< " : ""}${n(perSecond)}`;
+}
+
+const rss = (s: Summary | undefined) =>
+  s && Number.isFinite(s.peakRssMb) ? `${s.peakRssMb.toFixed(0)} MB` : "—";
+const mb = (bytes: number | undefined) => (bytes === undefined ? "—" : `${(bytes / 1e6).toFixed(1)} MB`);
+
+function backupTable(result: BenchResult): string[] {
+  const lines = [
+    "| size | method | time, median (min–max) | nodes+rels/s | MB/s | client peak RSS | output | ÷ raw drain | ÷ APOC export |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const size of result.sizes) {
+    const drain = summarise(size.measurements.drain);
+    const apoc = summarise(size.measurements["apoc-export"]);
+    for (const m of ["drain", "backup", "apoc-export", "python-backup"] as MethodId[]) {
+      const meas = size.measurements[m];
+      const s = summarise(meas);
+      if (!meas) continue;
+      const mbps = s?.bytes && !s.lowerBound ? (s.bytes / 1e6 / (s.ms / 1000)).toFixed(1) : "—";
+      const label = m === "backup" ? `**${METHOD_INFO[m].label}**` : METHOD_INFO[m].label;
+      lines.push(
+        `| ${sizeLabel(size.size)} | ${label} | ${timeCell(s, meas)} | ${throughput(s, size)} | ${mbps} | ${rss(s)} | ${
+          m === "drain" ? "—" : mb(s?.bytes)
+        } | ${m === "drain" ? "1" : ratioCell(ratio(s, drain))} | ${m === "apoc-export" ? "1" : ratioCell(ratio(s, apoc))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function exactCell(m: { exact?: { equal: boolean; detail?: string }; countMismatches?: number } | undefined) {
+  if (!m?.exact) return m?.countMismatches ? `no: counts differ in ${m.countMismatches} run(s)` : "—";
+  if (m.exact.equal) return m.countMismatches ? `counts differ in ${m.countMismatches} run(s)` : "yes";
+  const detail = (m.exact.detail ?? "").replaceAll("|", "\\|");
+  return `no: ${detail.length > 90 ? `${detail.slice(0, 87)}…` : detail}`;
+}
+
+function restoreTable(result: BenchResult): string[] {
+  const lines = [
+    "| size | method | time, median (min–max) | nodes+rels/s | client peak RSS | same graph as the backup | ÷ plain | restoreBackup faster by |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const size of result.sizes) {
+    const plain = summarise(size.measurements.plain);
+    const lib = summarise(size.measurements.restore);
+    for (const m of ["plain", "restore", "apoc-import", "python-restore"] as MethodId[]) {
+      const meas = size.measurements[m];
+      if (!meas) continue;
+      const s = summarise(meas);
+      const label = m === "restore" ? `**${METHOD_INFO[m].label}**` : METHOD_INFO[m].label;
+      lines.push(
+        `| ${sizeLabel(size.size)} | ${label} | ${timeCell(s, meas)} | ${throughput(s, size)} | ${rss(s)} | ${exactCell(
+          meas,
+        )} | ${m === "plain" ? "1" : ratioCell(ratio(s, plain))} | ${m === "restore" || m === "plain" ? "—" : speedupCell(ratio(s, lib))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function goalsTable(result: BenchResult, allSizes: readonly number[]): string[] {
+  const goals = checkGoals(result, allSizes);
+  const sizes = result.sizes.map((s) => s.size);
+  const mark = (met: boolean | undefined) => (met === undefined ? "" : met ? " ✅" : " ❌");
+  const lines = [
+    `| goal | ${sizes.map(sizeLabel).join(" | ")} | verdict |`,
+    `|---|${sizes.map(() => "---").join("|")}|---|`,
+  ];
+  for (const g of goals) {
+    const cells = sizes.map((size) => {
+      const c = g.cells.find((x) => x.size === size);
+      return c ? `${c.text}${mark(c.met)}` : "—";
+    });
+    const verdict = g.verdict === "met" ? "**met**" : g.verdict === "missed" ? "**missed**" : g.verdict;
+    lines.push(`| ${g.goal} | ${cells.join(" | ")} | ${verdict} |`);
+  }
+  return lines;
+}
+
+function failures(result: BenchResult): string[] {
+  const out: string[] = [];
+  for (const size of result.sizes)
+    for (const [m, meas] of Object.entries(size.measurements)) {
+      if (meas?.error)
+        out.push(
+          `- ${sizeLabel(size.size)} ${METHOD_INFO[m as MethodId].label} failed: ${meas.error.split("\n")[0]}`,
+        );
+      if (meas?.timeout)
+        out.push(
+          `- ${sizeLabel(size.size)} ${METHOD_INFO[m as MethodId].label}: stopped at its limit of ${seconds(
+            meas.timeout.limitMs,
+          )} s and not repeated; its time is a lower bound.`,
+        );
+    }
+  return out;
+}
+
+function apocCallNote(result: BenchResult): string[] {
+  const parts = result.sizes.flatMap((size) => {
+    const runs = size.measurements["apoc-import"]?.runs ?? [];
+    const calls = runs.map((r) => r.importMs).filter((x): x is number => typeof x === "number");
+    return calls.length ? [`${seconds(median(calls))} s at ${sizeLabel(size.size)}`] : [];
+  });
+  return parts.length ? [`  The procedure call alone took (median) ${parts.join(", ")}.`] : [];
+}
+
+/** The generated Markdown block (markers included). `allSizes` are the sizes the goals refer to. */
+export function renderReport(result: BenchResult, allSizes: readonly number[], chartFile: string): string {
+  const m = result.machine;
+  const measured = result.sizes.map((s) => sizeLabel(s.size));
+  const missing = allSizes.filter((x) => !result.sizes.some((s) => s.size === x)).map(sizeLabel);
+  const minutes = (result.wallMs / 60_000).toFixed(0);
+  const peerLimit =
+    result.peerTimeoutSeconds === undefined
+      ? "the larger of 300 s and 10× this library's median for the same operation and size"
+      : result.peerTimeoutSeconds === 0
+        ? "none"
+        : `${result.peerTimeoutSeconds} s`;
+  const lines = [
+    START_MARK,
+    "<!-- Generated by `npm run bench` (bench/run.ts). Edit the harness, not this block. -->",
+    "",
+    `## Results of ${result.started.slice(0, 10)}`,
+    "",
+    `\`${result.command}\` — sizes ${measured.join(", ")}${
+      missing.length ? ` (not measured in this run: ${missing.join(", ")})` : ""
+    }; ${result.runs} run${result.runs === 1 ? "" : "s"} per measurement; the whole run took ${minutes} min.`,
+    "",
+    `![Backup and restore time relative to their baselines, and client peak RSS](${chartFile})`,
+    "",
+    "Every measurement is a fresh process (Node.js for this library, the drain, the plain writer and the",
+    "APOC calls; Python for the Python package), so its peak RSS is its own. Times are medians with",
+    "(min–max); every ratio divides two medians of the same run on the same data. APOC works inside the",
+    "server: its client RSS is just the Node.js process that calls the procedure.",
+    "",
+    "### Machine",
+    "",
+    `- ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB memory, ${m.os}; client and server on the same machine.`,
+    `- Node.js ${m.node}, neo4j-driver ${m.nodeDriver}, this library ${m.library}.`,
+    `- Neo4j ${m.neo4j} on Java ${m.java}, heap ${m.heap}, page cache ${m.pageCache}; APOC core ${m.apoc}.`,
+    m.python
+      ? `- Python ${m.python}, neo4j-backup ${m.pythonPackage} from PyPI with the neo4j Python driver ${m.pythonDriver}.`
+      : "- The Python package was not measured in this run.",
+    `- Load average (1, 5, 15 min) at the start: ${m.loadAverageStart.map((x) => x.toFixed(2)).join(", ")}; at the end: ${m.loadAverageEnd
+      .map((x) => x.toFixed(2))
+      .join(", ")}.`,
+    ...(result.note ? [`- ${result.note}`] : []),
+    "",
+    "### Goals",
+    "",
+    ...goalsTable(result, allSizes),
+    "",
+    "A goal is met when it holds at every size; “partly measured” means it held where measured but",
+    "a size it is stated for was not run. A time that hit its limit gives a bound (>, ≥), and a goal",
+    "is only judged from a bound when the bound settles it.",
+    "",
+    "### Backup",
+    "",
+    ...backupTable(result),
+    "",
+    "### Restore",
+    "",
+    ...restoreTable(result),
+    "",
+    "“Same graph as the backup” is this library's `verifyBackup` (counts per label and type, schema and",
+    "a content fingerprint with exact types) run after the first run of each method; restoreBackup",
+    "verifies itself on every run. “nodes+rels/s” is all nodes and relationships divided by the median.",
+    "",
+    "### What each method does",
+    "",
+    "- **raw driver drain**: `MATCH (n) RETURN n` then `MATCH ()-[r]->() RETURN r` with `for await` in one",
+    "  read transaction, discarding the records: the least any client-side backup must do.",
+    "- **createBackup**: this library's backup to a `FileSystemStorage` (encode, checksum, spool, publish",
+    "  with fsync).",
+    "- **apoc.export.json.all**: APOC's JSON-lines export (default config) to a file in the server's",
+    "  import folder, written by the server.",
+    "- **neo4j-backup (Python) Extractor**: `Extractor(...).extract_data()` with the package's defaults",
+    "  (gzip-compressed JSON chunks).",
+    "- **plain UNWIND … CREATE**: the same records read and decoded from the library's backup file, written",
+    "  as batched `UNWIND … CREATE` (5,000 per transaction), without validation, schema or verification.",
+    '- **restoreBackup**: this library\'s restore into the emptied database (`mode: "empty"`): validation',
+    "  pass, write, schema, verification.",
+    "- **apoc.import.json**: of APOC's own export file, with what it takes to get the same graph back: a",
+    "  uniqueness constraint on the import id per label (APOC refuses to import without), property type",
+    "  mappings for the temporal properties, then dropping the constraints and removing the import id",
+    "  property.",
+    ...apocCallNote(result),
+    "- **neo4j-backup (Python) Importer**: `Importer(...).import_data()` of the Extractor's folder.",
+    "",
+    `Time limit per peer measurement (APOC and Python): ${peerLimit}.`,
+    ...(failures(result).length ? ["", "Incomplete measurements:", "", ...failures(result)] : []),
+    "",
+    END_MARK,
+  ];
+  return lines.join("\n");
+}
+
+/** Replaces the marked block of `path` with `block`, or appends it when the file has no block. */
+export function writeReport(path: string, block: string): void {
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "# Performance\n";
+  const start = old.indexOf(START_MARK);
+  const end = old.indexOf(END_MARK);
+  const next =
+    start >= 0 && end > start
+      ? `${old.slice(0, start)}${block}${old.slice(end + END_MARK.length)}`
+      : `${old.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, next);
+}

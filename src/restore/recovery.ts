@@ -1,0 +1,101 @@
+/**
+ * Recovery of an interrupted restore. A restore records itself in the index (`pendingRestore`)
+ * before its first write and clears the record when it finishes or has been undone. A record found
+ * by whoever next takes the storage lock means the restoring process died (or could not undo its
+ * work): the database is brought to its previous contents from the safety backup — or, when there
+ * was none (a restore into an empty database), to the complete restore. Never left as a mix.
+ */
+import type { Driver } from "neo4j-driver";
+import { BackupError } from "../errors.js";
+import { type PendingRestore, readIndex } from "../lifecycle/catalog.js";
+import { withStorageLock } from "../lifecycle/locking.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { clearData } from "./clear.js";
+import { type RestoreResult, restoreBackup } from "./restore-backup.js";
+import { dropSchema } from "./schema-restore.js";
+
+/** What a recovery did. */
+export interface RecoveryResult {
+  /** The restore that had been interrupted. */
+  interrupted: PendingRestore;
+  /** `previous-contents`: the safety backup was put back; `completed`: the interrupted restore was redone. */
+  outcome: "previous-contents" | "completed";
+  /** The backup restored to get there. */
+  restoredFrom: string;
+  restore: RestoreResult;
+}
+
+/**
+ * Recovers an interrupted restore, if the index records one. Call with the storage lock held
+ * (the library's operations do so when they take the lock).
+ * @throws BackupError `ROLLBACK_FAILED` when neither the safety backup nor the backup is available.
+ */
+export async function recoverIfInterrupted(
+  driver: Driver,
+  storage: BackupStorage,
+  logger: Logger = silentLogger,
+): Promise<RecoveryResult | undefined> {
+  const pending = (await readIndex(storage, { logger })).pendingRestore;
+  if (!pending) return undefined;
+  const database = pending.database ?? undefined;
+  logger.warn(
+    { backup: pending.name, database, started: pending.started, safetyBackup: pending.safetyBackup },
+    "an interrupted restore was found; recovering",
+  );
+  let source: string | undefined;
+  if (pending.safetyBackup && (await storage.stat(pending.safetyBackup))) source = pending.safetyBackup;
+  else if (!pending.safetyBackup && (await storage.stat(pending.name))) source = pending.name;
+  if (!source) {
+    throw new BackupError(
+      "ROLLBACK_FAILED",
+      `a restore of ${pending.name} into database ${database ?? "(default)"} started at ${pending.started} was interrupted, and ${pending.safetyBackup ?? pending.name} is no longer in ${storage.describe()}; restore a backup by hand with mode "replace"`,
+      { details: { pendingRestore: pending } },
+    );
+  }
+  await clearData(driver, database);
+  await dropSchema(driver, database);
+  const restore = await restoreBackup({
+    driver,
+    storage,
+    database,
+    name: source,
+    mode: "empty",
+    safetyBackup: false,
+    logger,
+  });
+  const outcome = source === pending.safetyBackup ? "previous-contents" : "completed";
+  logger.warn({ restoredFrom: source, outcome }, "the interrupted restore was recovered");
+  return { interrupted: pending, outcome, restoredFrom: source, restore };
+}
+
+/** Options of {@link recoverInterruptedRestore}. */
+export interface RecoverOptions {
+  driver: Driver;
+  storage: BackupStorage;
+  logger?: Logger;
+  /** How long to wait for the storage lock; default 30 minutes. */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * Checks for a restore that was interrupted (process killed, server stopped) and brings the
+ * database to its previous contents or the complete restore. Every operation that writes does this
+ * first on its own; call it directly at start-up to do it eagerly. Returns `undefined` when there
+ * was nothing to recover.
+ */
+export async function recoverInterruptedRestore(
+  options: RecoverOptions,
+): Promise<RecoveryResult | undefined> {
+  if (!options?.driver || !options.storage) {
+    throw new BackupError("INVALID_OPTIONS", "recoverInterruptedRestore needs `driver` and `storage`");
+  }
+  return withStorageLock(
+    options.storage,
+    () => recoverIfInterrupted(options.driver, options.storage, options.logger),
+    {
+      timeoutMs: options.lockTimeoutMs,
+      logger: options.logger,
+    },
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * A process that backs up or restores and kills itself with SIGKILL at a chosen point — a real
+ * `kill -9` at a precise moment. Prints `killed:<point>` just before, or `completed` if the point
+ * was never reached. Server from NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD.
+ *
+ *   node --import tsx crash-worker.ts backup <point-json> <directory>
+ *   node --import tsx crash-worker.ts restore <point-json> <directory> <backup-name>
+ */
+import neo4j from "neo4j-driver";
+import { createBackup, FileSystemStorage, restoreBackup } from "../../../src/index.js";
+import { KillingStorage, type KillPoint } from "./killing-storage.js";
+
+const [mode, pointJson, directory, name] = process.argv.slice(2);
+const point = JSON.parse(pointJson!) as KillPoint;
+const die = () => {
+  process.stdout.write(`killed:${point.label}\n`);
+  process.kill(process.pid, "SIGKILL");
+};
+const storage = new KillingStorage(new FileSystemStorage({ directory: directory! }), point, die);
+const driver = neo4j.driver(
+  process.env.NEO4J_URI!,
+  neo4j.auth.basic(process.env.NEO4J_USERNAME!, process.env.NEO4J_PASSWORD!),
+);
+const atProgress = (p: { phase: string; nodes: number; relationships: number }) => {
+  const at = point.progress;
+  if (!at || p.phase !== at.phase) return;
+  if (p.nodes >= (at.nodes ?? 0) && p.relationships >= (at.relationships ?? 0)) die();
+};
+try {
+  if (mode === "backup") {
+    await createBackup({ driver, storage, reason: "crash trial", onProgress: atProgress });
+  } else {
+    await restoreBackup({ driver, storage, name, mode: "replace", batchSize: 200, onProgress: atProgress });
+  }
+  process.stdout.write("completed\n");
+} catch (error) {
+  process.stdout.write(`failed:${(error as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await driver.close();
+}

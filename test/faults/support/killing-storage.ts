@@ -1,0 +1,106 @@
+/**
+ * A storage wrapper that calls `die` (which kills the process) at one chosen storage operation:
+ * part-way through a write or read, or just before/after an index write or a removal.
+ */
+import type {
+  BackupStorage,
+  StorageLock,
+  StorageLockOptions,
+  StorageWriteOptions,
+  StoredBackup,
+} from "../../../src/storage/contract.js";
+
+/** Where to die. `progress` is handled by the caller's onProgress; the rest here. */
+export interface KillPoint {
+  label: string;
+  progress?: { phase: string; nodes?: number; relationships?: number };
+  /** Part-way through writing a backup whose name starts with this. */
+  write?: { prefix: string; afterBytes: number };
+  /** Part-way through the `nth` read (1-based) of a name starting with `prefix`. */
+  read?: { prefix: string; nth: number; afterBytes: number };
+  /** At the `nth` index write (1-based) or the first one whose text contains `containing`. */
+  writeIndex?: { nth?: number; containing?: string; when: "before" | "after" };
+  /** Just before the first removal. */
+  remove?: boolean;
+}
+
+export class KillingStorage implements BackupStorage {
+  private indexWrites = 0;
+  private readonly reads = new Map<string, number>();
+  constructor(
+    private readonly inner: BackupStorage,
+    private readonly point: KillPoint,
+    private readonly die: () => void,
+  ) {}
+
+  write(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    const at = this.point.write;
+    if (!at || !name.startsWith(at.prefix)) return this.inner.write(name, content, options);
+    const die = this.die;
+    return this.inner.write(
+      name,
+      (async function* () {
+        let seen = 0;
+        for await (const chunk of content) {
+          seen += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+          yield chunk;
+          if (seen >= at.afterBytes) die();
+        }
+      })(),
+      options,
+    );
+  }
+
+  async read(name: string): Promise<AsyncIterable<Uint8Array>> {
+    const source = await this.inner.read(name);
+    const at = this.point.read;
+    if (!at || !name.startsWith(at.prefix)) return source;
+    const n = (this.reads.get(at.prefix) ?? 0) + 1;
+    this.reads.set(at.prefix, n);
+    if (n !== at.nth) return source;
+    const die = this.die;
+    return (async function* () {
+      let seen = 0;
+      for await (const chunk of source) {
+        seen += chunk.length;
+        if (seen >= at.afterBytes) die();
+        yield chunk;
+      }
+    })();
+  }
+
+  async writeIndex(text: string): Promise<void> {
+    const at = this.point.writeIndex;
+    this.indexWrites++;
+    const hit =
+      at && (at.nth === this.indexWrites || (at.containing !== undefined && text.includes(at.containing)));
+    if (hit && at.when === "before") this.die();
+    await this.inner.writeIndex(text);
+    if (hit && at.when === "after") this.die();
+  }
+
+  async remove(name: string): Promise<void> {
+    if (this.point.remove) this.die();
+    return this.inner.remove(name);
+  }
+
+  stat(name: string) {
+    return this.inner.stat(name);
+  }
+  list() {
+    return this.inner.list();
+  }
+  describe() {
+    return this.inner.describe();
+  }
+  readIndex() {
+    return this.inner.readIndex();
+  }
+  lock(options?: StorageLockOptions): Promise<StorageLock> {
+    return this.inner.lock(options);
+  }
+}
