@@ -69,7 +69,9 @@ export function classifyDriverError(error: unknown, what: string): unknown {
   if (
     code === "ServiceUnavailable" ||
     code === "SessionExpired" ||
-    /ECONNREFUSED|ECONNRESET|connection/i.test(code)
+    /ECONNREFUSED|ECONNRESET|connection/i.test(code) ||
+    // the server is shutting down or the database is stopped
+    /DatabaseUnavailable$/.test(code)
   ) {
     return new BackupError("CONNECTION", `${what}: the database connection failed (${message})`, {
       cause: error,

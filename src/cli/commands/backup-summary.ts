@@ -1,0 +1,35 @@
+/**
+ * How a new backup is described after `create` and `init --distribution`.
+ */
+import type { BackupResult } from "../../backup/create-backup.js";
+import type { CliContext } from "../context.js";
+import { formatBytes, formatCount, formatDuration, formatRows } from "../format.js";
+
+/** Prints what a backup wrote, what retention removed, and whether the database changed meanwhile. */
+export function printBackup(cli: CliContext, backup: BackupResult, headline: string): void {
+  const { paint, sym } = cli;
+  const m = backup.metadata;
+  const rows: [string, string][] = [
+    ["Folder", backup.location],
+    ["Database", `${m.database} (Neo4j ${m.server.version} ${m.server.edition})`],
+    ["Reason", m.reason],
+    ["Nodes", formatCount(backup.nodeCount)],
+    ["Relationships", formatCount(backup.relationshipCount)],
+    ["Size", formatBytes(backup.bytes)],
+    ["Duration", formatDuration(backup.durationMs)],
+    ["Checksum", backup.checksum],
+  ];
+  for (const removed of backup.removed) rows.push(["Removed", `${removed} (retention)`]);
+  const lines = [`${paint.green(sym.done)} ${headline}: ${paint.bold(backup.name)}`, ...formatRows(rows)];
+  if (backup.changedDuringBackup) {
+    const skipped = backup.skippedRelationships
+      ? ` ${formatCount(backup.skippedRelationships)} relationships to nodes created meanwhile were left out.`
+      : "";
+    lines.push(
+      paint.yellow(
+        `${sym.warn} The database changed while the backup ran: the file is complete and referentially intact, but not one point in time.${skipped} Use --consistent to refuse such backups.`,
+      ),
+    );
+  }
+  cli.print(...lines);
+}

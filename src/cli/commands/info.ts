@@ -1,0 +1,121 @@
+/**
+ * `neo4j-backup info <file>`: validates a backup file record by record and shows its metadata and
+ * every problem with its line.
+ */
+import type { Command } from "commander";
+import type { BackupStorage } from "../../storage/contract.js";
+import type { ValidationReport } from "../../validate/validate-backup.js";
+import type { CliContext } from "../context.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { formatBytes, formatCount, formatDuration, formatInstant, formatRows } from "../format.js";
+import { showValidationProgress } from "../phases.js";
+import { openBackup, runAction } from "../run.js";
+
+/** Adds the `info` command to `program`. */
+export function registerInfo(program: Command): void {
+  program
+    .command("info")
+    .description("validate a backup file and show its metadata")
+    .argument("<file>", "backup file: a name in the backup folder, or a path")
+    .action((_file: string, _options, cmd: Command) => runAction(cmd, (cli) => info(cli, _file)));
+}
+
+/** The node and relationship counts the file's metadata announces (for the progress totals). */
+async function announcedCounts(
+  storage: BackupStorage,
+  name: string,
+): Promise<{ nodes?: number; relationships?: number }> {
+  const { readBackupEvents } = await import("../../index.js");
+  const source = await storage.read(name);
+  try {
+    for await (const event of readBackupEvents(source)) {
+      if (event.kind !== "metadata") break;
+      const m = event.value as { node_count?: unknown; relationship_count?: unknown } | null;
+      return {
+        nodes: typeof m?.node_count === "number" ? m.node_count : undefined,
+        relationships: typeof m?.relationship_count === "number" ? m.relationship_count : undefined,
+      };
+    }
+  } catch {
+    // an unreadable file: validation reports why
+  } finally {
+    (source as { destroy?: () => void }).destroy?.();
+  }
+  return {};
+}
+
+const text = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
+
+function labelSummary(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return "";
+  const shown = entries.slice(0, 6).map(([k, v]) => `${k || "(no label)"} ${formatCount(v)}`);
+  return ` (${shown.join(", ")}${entries.length > 6 ? `, +${entries.length - 6} more` : ""})`;
+}
+
+async function info(cli: CliContext, file: string): Promise<ExitCode> {
+  const lib = await import("../../index.js");
+  const { storage, name } = await openBackup(cli, file);
+  const stat = await storage.stat(name);
+  const progress = cli.progress();
+  const totals = stat ? await announcedCounts(storage, name) : {};
+  const report: ValidationReport = await lib.validateBackup({
+    storage,
+    name,
+    signal: cli.signal,
+    onProgress: showValidationProgress(progress, totals),
+  });
+  progress.end();
+  cli.result({ file: name, directory: storage.directory, size: stat?.size ?? null, ...report });
+  cli.print(...describeReport(cli, name, storage.directory, stat?.size, report));
+  return report.valid ? EXIT.ok : EXIT.invalid;
+}
+
+function describeReport(
+  cli: CliContext,
+  name: string,
+  directory: string,
+  size: number | undefined,
+  report: ValidationReport,
+): string[] {
+  const { paint, sym } = cli;
+  const m = report.metadata ?? {};
+  const server = m.server as { version?: unknown; edition?: unknown } | undefined;
+  const consistency = m.consistency as { changed_during_backup?: unknown } | undefined;
+  const errors = report.problems.filter((p) => p.severity === "error").length + report.omittedProblems;
+  const verdict = report.valid
+    ? paint.green(`${sym.done} valid`)
+    : paint.red(`invalid: ${formatCount(errors)} problem${errors === 1 ? "" : "s"}`);
+  const layout = report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";
+  const rows: [string, string][] = [
+    ["Folder", directory],
+    ["Format", `${report.formatVersion ?? "unknown"} (${layout})`],
+    ["Created", text(m.datetime) ? formatInstant(String(m.datetime)) : "?"],
+    ["Reason", text(m.reason) ?? "-"],
+    ["Database", text(m.database) ?? "-"],
+    [
+      "Server",
+      typeof server?.version === "string" ? `Neo4j ${server.version} ${String(server.edition ?? "")}`.trim() : "-",
+    ],
+    ["Nodes", `${formatCount(report.nodeCount)}${labelSummary(report.labelCounts)}`],
+    ["Relationships", `${formatCount(report.relationshipCount)}${labelSummary(report.relationshipTypeCounts)}`],
+  ];
+  if (size !== undefined) rows.push(["Size", formatBytes(size)]);
+  if (report.checksum) rows.push(["Checksum", report.checksum]);
+  if (typeof m.duration_ms === "number") rows.push(["Duration", formatDuration(m.duration_ms)]);
+  if (typeof consistency?.changed_during_backup === "boolean") {
+    rows.push(["Changed during backup", consistency.changed_during_backup ? "yes" : "no"]);
+  }
+  const lines = [`${paint.bold(name)}: ${verdict}`, ...formatRows(rows)];
+  if (report.problems.length) lines.push("", "Problems:");
+  for (const p of report.problems) {
+    const where = `${p.location.line ? `line ${p.location.line}, ` : ""}${p.location.path}`;
+    const severity = p.severity === "error" ? paint.red("error") : paint.yellow("warning");
+    lines.push(`  ${sym.bullet} ${severity} ${p.code}: ${p.message} (${where})`);
+  }
+  if (report.omittedProblems) {
+    lines.push(`  ${sym.bullet} and ${formatCount(report.omittedProblems)} more problems not listed`);
+  }
+  return lines;
+}

@@ -1,0 +1,61 @@
+/**
+ * `neo4j-backup init`: prepares the backup folder; with `--distribution`, also writes
+ * `initial_backup.json` from the database, to ship with an application.
+ */
+import type { Command } from "commander";
+import { connect } from "../connection.js";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
+import { showBackupProgress } from "../phases.js";
+import { openStorage, runAction } from "../run.js";
+import { printBackup } from "./backup-summary.js";
+
+/** Adds the `init` command to `program`. */
+export function registerInit(program: Command): void {
+  const command = program
+    .command("init")
+    .description("create the backup folder (README.md, .gitkeep); --distribution: also write initial_backup.json")
+    .option("--distribution", "write initial_backup.json from the database (restored on new installations)")
+    .option("--replace", "with --distribution: replace an existing initial_backup.json (after the new one validates)")
+    .option("-r, --reason <text>", 'with --distribution: reason stored in the file (default "Distribution backup")');
+  addConnectionOptions(command);
+  addLockTimeoutOption(command);
+  command.action((_options, cmd: Command) => runAction(cmd, init));
+}
+
+async function init(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
+  if ((opts.replace || opts.reason !== undefined) && !opts.distribution) {
+    throw new CliError("USAGE", "--replace and --reason go with --distribution", EXIT.usage);
+  }
+  const lib = await import("../../index.js");
+  const storage = await openStorage(cli, false);
+  const folder = await storage.init();
+  const { paint, sym } = cli;
+  const created = folder.created.length
+    ? `created ${folder.created.map((p) => (p === folder.directory ? "the folder" : p)).join(", ")}`
+    : "nothing to create";
+  cli.print(`${paint.green(sym.done)} Backup folder ${paint.bold(folder.directory)}: ${created}`);
+  if (!opts.distribution) {
+    cli.result({ ...folder, distribution: null });
+    return EXIT.ok;
+  }
+  const connection = await connect(cli, connectionOptions(opts));
+  const progress = cli.progress();
+  const backup = await lib.createDistributionBackup({
+    driver: connection.driver,
+    storage,
+    database: connection.database,
+    replace: opts.replace === true,
+    ...(typeof opts.reason === "string" ? { reason: opts.reason } : {}),
+    lockTimeoutMs: lockTimeoutMs(opts),
+    logger: cli.logger(),
+    onProgress: showBackupProgress(progress),
+    signal: cli.signal,
+  });
+  progress.end();
+  cli.result({ ...folder, distribution: backup });
+  printBackup(cli, backup, "Distribution backup written");
+  return EXIT.ok;
+}

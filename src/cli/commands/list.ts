@@ -1,0 +1,71 @@
+/**
+ * `neo4j-backup list`: the backups in the folder, newest first.
+ */
+import type { Command } from "commander";
+import type { BackupIndexEntry } from "../../lifecycle/catalog.js";
+import type { CliContext } from "../context.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatInstant,
+  formatRows,
+  formatTable,
+} from "../format.js";
+import { openStorage, runAction } from "../run.js";
+
+/** Adds the `list` command to `program`. */
+export function registerList(program: Command): void {
+  program
+    .command("list")
+    .description("list the backups in the folder, newest first")
+    .option("--detailed", "add reason, database, counts, size, checksum, server version and validity")
+    .action((_options, cmd: Command) => runAction(cmd, list));
+}
+
+async function list(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
+  const lib = await import("../../index.js");
+  const storage = await openStorage(cli, true);
+  const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal });
+  cli.result({ directory: storage.directory, backups });
+  if (backups.length === 0) {
+    cli.print(`No backups in ${storage.directory}.`);
+    return EXIT.ok;
+  }
+  const now = Date.now();
+  const age = (e: BackupIndexEntry) => formatAge(now - Date.parse(e.created));
+  const header = `${backups.length} backup${backups.length === 1 ? "" : "s"} in ${storage.directory}, newest first:`;
+  if (!opts.detailed) {
+    const rows = backups.map((e) => [e.name, formatInstant(e.created), age(e), e.kind]);
+    const [head, ...body] = formatTable(["NAME", "CREATED", "AGE", "KIND"], rows);
+    cli.print(header, "", cli.paint.bold(head!), ...body);
+    return EXIT.ok;
+  }
+  const blocks: string[] = [header];
+  for (const e of backups) {
+    const valid = e.valid ? cli.paint.green("yes") : cli.paint.red("NO");
+    blocks.push(
+      "",
+      cli.paint.bold(e.name),
+      ...formatRows([
+        ["Created", `${formatInstant(e.created)} (${age(e)})`],
+        ["Kind", e.kind],
+        ["Reason", e.reason || "-"],
+        ["Database", e.database ?? "-"],
+        ["Nodes", formatCount(e.nodeCount)],
+        ["Relationships", formatCount(e.relationshipCount)],
+        ["Size", formatBytes(e.size)],
+        ["Checksum", e.checksum ?? "-"],
+        ["Server", e.server ? `Neo4j ${e.server.version} ${e.server.edition}` : "-"],
+        ["Format", e.formatVersion === null ? "-" : String(e.formatVersion)],
+        ["Duration", e.durationMs === null ? "-" : formatDuration(e.durationMs)],
+        ["Changed during backup", e.changedDuringBackup === null ? "-" : e.changedDuringBackup ? "yes" : "no"],
+        ["Valid", valid],
+      ]),
+    );
+  }
+  cli.print(...blocks);
+  return EXIT.ok;
+}

@@ -1,0 +1,177 @@
+/**
+ * `neo4j-backup restore`: restores a backup (the latest by default) after a confirmation that names
+ * the target, what it holds now, and what comes in.
+ */
+import { type Command, Option } from "commander";
+import type { BackupIndexEntry } from "../../lifecycle/catalog.js";
+import { type Connection, connect, describeTarget } from "../connection.js";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { formatAge, formatCount, formatDuration, formatInstant, formatRows } from "../format.js";
+import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
+import { showRestoreProgress } from "../phases.js";
+import { confirm } from "../prompt.js";
+import { openBackup, openStorage, runAction } from "../run.js";
+
+/** Adds the `restore` command to `program`. */
+export function registerRestore(program: Command): void {
+  const command = program
+    .command("restore")
+    .description("restore a backup into the database (default: the latest backup, into an empty database)")
+    .option("-f, --file <file>", "backup to restore: a name in the backup folder or a path (default: the latest)")
+    .addOption(
+      new Option("-m, --mode <mode>", "empty: refuse a database that holds data; replace: replace its contents")
+        .choices(["empty", "replace"])
+        .default("empty"),
+    )
+    .option("-y, --yes", "do not ask for confirmation (needed when not on a terminal)")
+    .option("--dry-run", "validate the file and check the target; write nothing");
+  addConnectionOptions(command);
+  addLockTimeoutOption(command);
+  command.action((_options, cmd: Command) => runAction(cmd, restore));
+}
+
+const counts = (nodes: number, relationships: number) =>
+  `${formatCount(nodes)} nodes, ${formatCount(relationships)} relationships`;
+
+async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
+  const lib = await import("../../index.js");
+  const { storage, name: named } =
+    typeof opts.file === "string"
+      ? await openBackup(cli, opts.file)
+      : { storage: await openStorage(cli, true), name: undefined };
+  const mode = opts.mode === "replace" ? "replace" : "empty";
+  const name = named ?? (await lib.latestBackupName(storage));
+  const connection = await connect(cli, connectionOptions(opts));
+  // the database the restore will write (the home database when none is named) and what it holds now
+  const status = await lib.backupStatus({ driver: connection.driver, storage, database: connection.database });
+  const target = describeTarget(connection.host, status.database);
+  const incoming = await lib.getBackupInfo(storage, name);
+
+  if (opts.dryRun) {
+    const progress = cli.progress();
+    const result = await lib.restoreBackup({
+      driver: connection.driver,
+      storage,
+      name,
+      database: status.database,
+      mode,
+      dryRun: true,
+      lockTimeoutMs: lockTimeoutMs(opts),
+      logger: cli.logger(),
+      onProgress: showRestoreProgress(progress),
+      signal: cli.signal,
+    });
+    progress.end();
+    cli.result({ ...result, target: { host: connection.host, database: status.database }, current: status.current });
+    cli.print(
+      `${cli.paint.green(cli.sym.done)} Dry run: ${name} is valid and ${target} can take it; nothing was written.`,
+      ...formatRows([
+        ["Would write", counts(result.validation.nodeCount, result.validation.relationshipCount)],
+        [
+          mode === "replace" ? "Would replace" : "Target holds",
+          counts(status.current.nodes, status.current.relationships),
+        ],
+      ]),
+    );
+    return EXIT.ok;
+  }
+
+  const holdsData = status.current.nodes > 0 || status.current.relationships > 0;
+  if (mode === "empty" && holdsData) {
+    throw new CliError(
+      "TARGET_NOT_EMPTY",
+      `${target} holds ${counts(status.current.nodes, status.current.relationships)}; nothing was written`,
+      EXIT.refused,
+      "restore with --mode replace to replace the contents (a safety backup is taken first)",
+    );
+  }
+  if (!incoming.valid) {
+    // refuse before asking: the library would refuse it too, after the question
+    const report = await lib.validateBackup({ storage, name, maxProblems: 1, signal: cli.signal });
+    const first = report.problems.find((p) => p.severity === "error");
+    if (!report.valid && first) {
+      const line = first.location.line ? ` at line ${first.location.line}` : "";
+      throw new CliError(
+        "VALIDATION_FAILED",
+        `backup ${name} fails validation${line}: ${first.message} (${first.location.path}); nothing was written`,
+        EXIT.invalid,
+        "see every problem with `neo4j-backup info <file>`",
+      );
+    }
+  }
+  if (!opts.yes) await askToProceed(cli, { connection, target, name, mode, incoming, current: status.current });
+
+  const progress = cli.progress();
+  const result = await lib.restoreBackup({
+    driver: connection.driver,
+    storage,
+    name,
+    database: status.database,
+    mode,
+    lockTimeoutMs: lockTimeoutMs(opts),
+    logger: cli.logger(),
+    onProgress: showRestoreProgress(progress),
+    signal: cli.signal,
+  });
+  progress.end();
+  cli.result({ ...result, target: { host: connection.host, database: status.database } });
+  const rows: [string, string][] = [
+    ["Nodes", formatCount(result.nodeCount)],
+    ["Relationships", formatCount(result.relationshipCount)],
+    ["Indexes and constraints", formatCount(result.schemaObjects)],
+    ["Duration", formatDuration(result.durationMs)],
+  ];
+  if (result.verification) rows.push(["Verified", "counts, schema and content fingerprint match the file"]);
+  if (result.safetyBackup) rows.push(["Safety backup", `${result.safetyBackup} (the previous contents)`]);
+  if (result.skippedRelationships) rows.push(["Skipped", `${formatCount(result.skippedRelationships)} relationships`]);
+  cli.print(`${cli.paint.green(cli.sym.done)} Restored ${cli.paint.bold(name)} into ${target}`, ...formatRows(rows));
+  return EXIT.ok;
+}
+
+/** Asks on the terminal; refuses without one (scripts pass --yes). */
+async function askToProceed(
+  cli: CliContext,
+  about: {
+    connection: Connection;
+    target: string;
+    name: string;
+    mode: "empty" | "replace";
+    incoming: BackupIndexEntry;
+    current: { nodes: number; relationships: number };
+  },
+): Promise<void> {
+  const { target, name, mode, incoming, current } = about;
+  if (!cli.canPrompt()) {
+    throw new CliError(
+      "CONFIRMATION_REQUIRED",
+      `restoring ${name} writes to ${target} and needs a confirmation, but there is no terminal to ask on; nothing was written`,
+      EXIT.usage,
+      "pass --yes to confirm",
+    );
+  }
+  const { errPaint: paint, errSym: sym } = cli;
+  const created = `${formatInstant(incoming.created)}, ${formatAge(Date.now() - Date.parse(incoming.created))}`;
+  const lines = [
+    "",
+    `${paint.bold(`Restore ${name}`)} into ${paint.bold(target)} (${about.connection.serverAgent})`,
+    ...formatRows([
+      [
+        mode === "replace" ? "Replaces" : "Target",
+        mode === "replace"
+          ? `${paint.yellow(counts(current.nodes, current.relationships))} now in the database (a safety backup is taken first)`
+          : "empty",
+      ],
+      ["With", `${counts(incoming.nodeCount, incoming.relationshipCount)} from ${name}`],
+      ["Backup taken", created],
+      ...(incoming.reason ? ([["Reason", incoming.reason]] as [string, string][]) : []),
+    ]),
+    "",
+  ];
+  cli.io.stderr.write(cli.scrub(`${lines.join("\n")}\n`));
+  const question = `${mode === "replace" ? `${sym.warn} ` : ""}Proceed? [y/N] `;
+  if (!(await confirm(question, { input: cli.io.stdin, output: cli.io.stderr }))) {
+    throw new CliError("NOT_CONFIRMED", "restore not confirmed; nothing was written", EXIT.failure);
+  }
+}

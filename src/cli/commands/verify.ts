@@ -1,0 +1,65 @@
+/**
+ * `neo4j-backup verify [<file>]`: compares the live database with a backup (default: the latest) —
+ * counts per label and type, schema, and a content fingerprint.
+ */
+import type { Command } from "commander";
+import { connect, describeTarget } from "../connection.js";
+import type { CliContext } from "../context.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { formatCount } from "../format.js";
+import { addConnectionOptions, connectionOptions } from "../options.js";
+import { openBackup, openStorage, runAction } from "../run.js";
+
+/** Adds the `verify` command to `program`. */
+export function registerVerify(program: Command): void {
+  const command = program
+    .command("verify")
+    .description("compare the database with a backup (default: the latest); exit 3 when they differ")
+    .argument("[file]", "backup file: a name in the backup folder, or a path");
+  addConnectionOptions(command);
+  command.action((file: string | undefined, _options, cmd: Command) =>
+    runAction(cmd, (cli, opts) => verify(cli, opts, file)),
+  );
+}
+
+async function verify(cli: CliContext, opts: Record<string, unknown>, file: string | undefined): Promise<ExitCode> {
+  const lib = await import("../../index.js");
+  const { storage, name: named } = file
+    ? await openBackup(cli, file)
+    : { storage: await openStorage(cli, true), name: undefined };
+  const name = named ?? (await lib.latestBackupName(storage));
+  const connection = await connect(cli, connectionOptions(opts));
+  const target = describeTarget(connection.host, connection.database);
+  const progress = cli.progress();
+  progress.start(`Comparing ${target} with ${name}`);
+  const result = await lib.verifyBackup({
+    driver: connection.driver,
+    storage,
+    name,
+    database: connection.database,
+    signal: cli.signal,
+  });
+  progress.end();
+  const { backup, database, ...rest } = result;
+  cli.result({
+    file: name,
+    target: { host: connection.host, database: connection.database ?? null },
+    ...rest,
+    fingerprints: { backup, database },
+  });
+  const { paint, sym } = cli;
+  const what = `${formatCount(database.nodes)} nodes, ${formatCount(database.relationships)} relationships`;
+  if (result.equal) {
+    const schema = result.schemaCompared ? "schema, " : "";
+    cli.print(
+      `${paint.green(sym.done)} ${target} matches ${paint.bold(name)}: ${what}; counts, ${schema}and content fingerprint are equal.`,
+    );
+    return EXIT.ok;
+  }
+  cli.print(
+    `${paint.red(sym.fail)} ${target} differs from ${paint.bold(name)}:`,
+    ...result.differences.map((d) => `  ${sym.bullet} ${d}`),
+    `  (database: ${what}; backup: ${formatCount(backup.nodes)} nodes, ${formatCount(backup.relationships)} relationships)`,
+  );
+  return EXIT.invalid;
+}
