@@ -75,7 +75,10 @@ export async function connect(cli: CliContext, options: ConnectionOptions): Prom
   });
   const neo4j = (await import("neo4j-driver")).default;
   const { LIBRARY_VERSION } = await import("../version.js");
-  const auth = password ? neo4j.auth.basic(options.username, password) : neo4j.auth.none();
+  // no password: the Bolt "none" scheme (servers with authentication off accept it)
+  const auth = password
+    ? neo4j.auth.basic(options.username, password)
+    : { scheme: "none", principal: "", credentials: "" };
   let driver: Driver;
   try {
     driver = neo4j.driver(options.uri, auth, { userAgent: `neo4j-backup/${LIBRARY_VERSION}` });

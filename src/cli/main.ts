@@ -1,75 +1,114 @@
 /**
- * The `neo4j-backup` command: a thin shell over the public API.
+ * The `neo4j-backup` command: a thin shell over the public API. Only commander and small modules
+ * load at start-up (so `--help` answers at once); the library and neo4j-driver load inside actions.
  */
-import { Command } from "commander";
+import { Command, CommanderError, Option, type OutputConfiguration } from "commander";
 import { LIBRARY_VERSION } from "../version.js";
+import { registerCreate } from "./commands/create.js";
+import { registerInfo } from "./commands/info.js";
+import { registerInit } from "./commands/init.js";
+import { registerList } from "./commands/list.js";
+import { registerRestore } from "./commands/restore.js";
+import { registerStatus } from "./commands/status.js";
+import { registerVerify } from "./commands/verify.js";
+import { EXIT } from "./exit-codes.js";
 
-/** Exit codes of the command. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, invalid: 3 } as const;
+export { EXIT } from "./exit-codes.js";
 
-/** Builds the command-line program (exported for tests). */
-export function buildProgram(): Command {
+/** The default backup folder. */
+export const DEFAULT_DIR = "neo4j/fullbackup";
+
+const HELP_AFTER = `
+Connection: --uri, --username, --password, --database or NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD,
+NEO4J_DATABASE; the password is asked for on a terminal when none is given.
+
+Examples:
+  neo4j-backup create --reason "Before the bulk import"
+  neo4j-backup create --auto             back up only if the graph changed enough
+  neo4j-backup list --detailed
+  neo4j-backup restore --mode replace    the latest backup, after a confirmation
+  neo4j-backup status --json
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid backup or verify differs, 4 backup recommended,
+5 backups unhealthy, 6 cannot connect or log in, 7 folder locked, 8 refused (nothing written),
+130 interrupted. See docs/cli.md.`;
+
+/** Options of {@link buildProgram}. */
+export interface BuildOptions {
+  /** Where commander writes help and usage errors (main keeps secrets out and answers in JSON). */
+  output?: OutputConfiguration;
+  /** Usage errors are JSON: no hint line after them. */
+  json?: boolean;
+}
+
+/** Builds the command-line program; commander's exits become exceptions (`CommanderError`). */
+export function buildProgram(options: BuildOptions = {}): Command {
   const program = new Command("neo4j-backup")
-    .description("Online, logical, type-exact backups of Neo4j databases")
-    .version(LIBRARY_VERSION)
-    .option("--dir <folder>", "backup folder", "neo4j/fullbackup")
-    .option("--json", "machine-readable output")
-    .showHelpAfterError();
-
-  program
-    .command("info")
-    .description("validate a backup file and show its metadata")
-    .argument("<file>", "backup file name in the folder, or a path")
-    .action(async (file: string) => {
-      const { dirname, basename, resolve } = await import("node:path");
-      const { existsSync } = await import("node:fs");
-      const { FileSystemStorage } = await import("../storage/filesystem.js");
-      const { validateBackup } = await import("../validate/validate-backup.js");
-      const opts = program.opts<{ dir: string; json?: boolean }>();
-      const asPath = existsSync(file) && (file.includes("/") || !existsSync(resolve(opts.dir, file)));
-      const storage = new FileSystemStorage({ directory: asPath ? dirname(resolve(file)) : opts.dir });
-      const report = await validateBackup({ storage, name: asPath ? basename(file) : file });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        const m = report.metadata ?? {};
-        const lines = [
-          `File:          ${file}`,
-          `Valid:         ${report.valid ? "yes" : "NO"}`,
-          `Format:        ${report.formatVersion ?? "unknown"} (${report.layout ?? "unreadable"})`,
-          `Created:       ${String(m.datetime ?? "?")}`,
-          `Reason:        ${String(m.reason ?? "")}`,
-          `Nodes:         ${report.nodeCount.toLocaleString("en-US")}`,
-          `Relationships: ${report.relationshipCount.toLocaleString("en-US")}`,
-        ];
-        for (const p of report.problems) {
-          lines.push(
-            `${p.severity}: ${p.message}${p.location.line ? ` (line ${p.location.line})` : ""} [${p.location.path}]`,
-          );
-        }
-        if (report.omittedProblems) lines.push(`… and ${report.omittedProblems} more problems`);
-        process.stdout.write(`${lines.join("\n")}\n`);
-      }
-      process.exitCode = report.valid ? EXIT.ok : EXIT.invalid;
-    });
+    .description("Online, logical, type-exact backups of Neo4j databases over Bolt")
+    .version(LIBRARY_VERSION, "-V, --version")
+    .addOption(new Option("--dir <folder>", "backup folder").env("NEO4J_BACKUP_DIR").default(DEFAULT_DIR))
+    .option("--json", "machine-readable output: one JSON document on stdout, errors as JSON on stderr")
+    .option("-q, --quiet", "no progress display")
+    .option("-v, --verbose", "log what happens; stack traces with errors")
+    .option("--no-color", "no colours (NO_COLOR=1 works too)")
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError(options.json ? false : "(run with --help for usage)")
+    .exitOverride();
+  if (options.output) program.configureOutput(options.output);
+  program.addHelpText("after", HELP_AFTER);
+  registerCreate(program);
+  registerRestore(program);
+  registerList(program);
+  registerInfo(program);
+  registerVerify(program);
+  registerStatus(program);
+  registerInit(program);
   return program;
 }
 
-/** Runs the command with `argv`; sets process.exitCode. */
+/** Password values on the command line and in the environment, to keep out of every output. */
+export function secretsIn(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const secrets: string[] = [];
+  if (env.NEO4J_PASSWORD) secrets.push(env.NEO4J_PASSWORD);
+  argv.forEach((arg, i) => {
+    if ((arg === "--password" || arg === "-p") && argv[i + 1] !== undefined) secrets.push(argv[i + 1]!);
+    else if (arg.startsWith("--password=")) secrets.push(arg.slice("--password=".length));
+    else if (/^-p./.test(arg)) secrets.push(arg.slice(2));
+  });
+  return secrets.filter((s) => s.length >= 3);
+}
+
+/** Runs the command with `argv`; sets `process.exitCode` (see {@link EXIT}). */
 export async function main(argv: string[] = process.argv): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
+  const json = argv.slice(2).includes("--json");
+  const secrets = secretsIn(argv);
+  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text);
+  const program = buildProgram({
+    json,
+    output: {
+      writeOut: (text) => process.stdout.write(scrub(text)),
+      writeErr: (text) => process.stderr.write(scrub(text)),
+      outputError: (text, write) => {
+        if (!json) return write(text);
+        const message = text
+          .replace(/^error: /, "")
+          .split("\n")[0]!
+          .trim();
+        write(
+          `${JSON.stringify({ code: "USAGE", message, hint: "run with --help for usage", exitCode: EXIT.usage })}\n`,
+        );
+      },
+    },
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? "";
-    if (code.startsWith("commander.")) {
-      const help =
-        code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help";
-      process.exitCode = help ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    process.stderr.write(`neo4j-backup: ${(error as Error).message}\n`);
+    // actions report their own errors; this is only reached by a defect
+    process.stderr.write(scrub(`neo4j-backup: ${(error as Error)?.stack ?? String(error)}\n`));
     process.exitCode = EXIT.failure;
   }
 }

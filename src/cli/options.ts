@@ -41,7 +41,9 @@ export function addConnectionOptions(command: Command): Command {
       ).env("NEO4J_PASSWORD"),
     )
     .addOption(
-      new Option("-d, --database <name>", "database (default: the user's home database)").env("NEO4J_DATABASE"),
+      new Option("-d, --database <name>", "database (default: the user's home database)").env(
+        "NEO4J_DATABASE",
+      ),
     );
 }
 
@@ -74,9 +76,10 @@ export function lockTimeoutMs(opts: Record<string, unknown>): number | undefined
 export function addThresholdOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--node-threshold <n>", "nodes added or deleted that call for a backup (default 50)").argParser(
-        parseInteger(1),
-      ),
+      new Option(
+        "--node-threshold <n>",
+        "nodes added or deleted that call for a backup (default 50)",
+      ).argParser(parseInteger(1)),
     )
     .addOption(
       new Option(
@@ -85,9 +88,10 @@ export function addThresholdOptions(command: Command): Command {
       ).argParser(parseInteger(1)),
     )
     .addOption(
-      new Option("--percent-threshold <p>", "change in percent that calls for a backup (default 10)").argParser(
-        parsePositive,
-      ),
+      new Option(
+        "--percent-threshold <p>",
+        "change in percent that calls for a backup (default 10)",
+      ).argParser(parsePositive),
     );
 }
 

@@ -5,7 +5,13 @@
  * codes.
  */
 import { formatClock, formatCount, formatDuration, formatRate } from "./format.js";
-import { type OutputStream, type Palette, type Symbols, stripAnsi, type TerminalCapabilities } from "./terminal.js";
+import {
+  type OutputStream,
+  type Palette,
+  type Symbols,
+  stripAnsi,
+  type TerminalCapabilities,
+} from "./terminal.js";
 
 /** Options of {@link Progress}. */
 export interface ProgressOptions {
@@ -168,7 +174,9 @@ export class Progress {
     const bar = `[${symbols.barFull.repeat(filled)}${symbols.barEmpty.repeat(BAR_WIDTH - filled)}]`;
     const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
     const eta =
-      phase.done > 0 && rate > 0 ? `ETA ${formatClock(((phase.total - phase.done) / rate) * 1000)}` : "ETA -:--";
+      phase.done > 0 && rate > 0
+        ? `ETA ${formatClock(((phase.total - phase.done) / rate) * 1000)}`
+        : "ETA -:--";
     const counts = `${formatCount(phase.done)}/${formatCount(phase.total)}${unit}`;
     return `${lead}${phase.label} ${paint.cyan(bar)} ${percent} ${counts} ${paint.dim(`${formatRate(rate)} ${eta}`)}`;
   }

@@ -40,7 +40,7 @@ export function readSecret(prompt: string, { input, output }: PromptStreams): Pr
   input.resume();
   return new Promise((resolve, reject) => {
     let value = "";
-    let escape = false;
+    let inEscape = false;
     const finish = () => {
       input.off("data", onData);
       input.off("end", onEnd);
@@ -54,8 +54,8 @@ export function readSecret(prompt: string, { input, output }: PromptStreams): Pr
     };
     const onData = (chunk: string | Buffer) => {
       for (const ch of String(chunk)) {
-        if (escape) {
-          if (/[A-Za-z~]/.test(ch)) escape = false;
+        if (inEscape) {
+          if (/[A-Za-z~]/.test(ch)) inEscape = false;
           continue;
         }
         if (ch === "\r" || ch === "\n" || ch === "\u0004") {
@@ -68,7 +68,7 @@ export function readSecret(prompt: string, { input, output }: PromptStreams): Pr
           reject(new PromptInterrupted());
           return;
         }
-        if (ch === "\u001b") escape = true;
+        if (ch === "\u001b") inEscape = true;
         else if (ch === "\u007f" || ch === "\b") value = [...value].slice(0, -1).join("");
         else if (ch === "\u0015") value = "";
         else if (ch >= " ") value += ch;

@@ -10,6 +10,7 @@ import { isUtf8 } from "node:buffer";
 import { Readable } from "node:stream";
 import Assembler from "stream-json/Assembler.js";
 import Parser from "stream-json/Parser.js";
+import { FORMAT_NAME } from "../version.js";
 import {
   NODES_OPEN as DATA_LINE,
   METADATA_PREFIX,
@@ -160,6 +161,7 @@ async function* readLines(
   let index = 0;
   let previousHadComma = false;
   let lastLine = 0;
+  let checkFieldKeys = true;
   for await (const [bytes, line] of splitLines(source, maxLine, signal)) {
     lastLine = line;
     if (!isUtf8(bytes))
@@ -169,6 +171,8 @@ async function* readLines(
       case "metadata": {
         const body = text.trimEnd();
         const value = parseJson(body.slice(METADATA_PREFIX.length, -1), { line, path: "metadata" });
+        // this library's files never repeat a key; other writers' records are checked
+        checkFieldKeys = (value as { format?: unknown } | null)?.format !== FORMAT_NAME;
         yield { kind: "metadata", value, location: { line, path: "metadata" } };
         section = "data";
         break;
@@ -198,7 +202,9 @@ async function* readLines(
           throw new BackupFormatError("missing comma between records", { line: line - 1, path });
         }
         previousHadComma = trimmed.endsWith(",");
-        const value = parseJson(previousHadComma ? trimmed.slice(0, -1) : trimmed, { line, path });
+        const body = previousHadComma ? trimmed.slice(0, -1) : trimmed;
+        if (checkFieldKeys) assertNoDuplicateFields(body, { line, path });
+        const value = parseJson(body, { line, path });
         yield section === "nodes"
           ? { kind: "node", value, index, location: { line, path } }
           : { kind: "relationship", value, index, location: { line, path } };
@@ -238,6 +244,18 @@ async function* readLines(
     });
   }
   yield { kind: "end", layout: "lines", lines: lastLine };
+}
+
+const FIELD_KEY = /(?<!\\)"(_id|_labels|_type|_start_id|_end_id|properties)"\s*:/g;
+
+/** Record fields may appear once; JSON.parse would silently keep only the last. */
+function assertNoDuplicateFields(text: string, location: Location): void {
+  const seen = new Set<string>();
+  for (const match of text.matchAll(FIELD_KEY)) {
+    if (seen.has(match[1]!))
+      throw new BackupFormatError(`duplicate key ${JSON.stringify(match[1])}`, location);
+    seen.add(match[1]!);
+  }
 }
 
 function sectionPath(section: Section, index: number): string {
@@ -302,6 +320,7 @@ async function* readGeneral(
   let targetIndex = 0;
   const counts = { node: 0, relationship: 0 };
   const seen = new Set<string>();
+  const keys = new Set<string>();
   let finished = false;
 
   const pathOf = (): string[] =>
@@ -312,6 +331,17 @@ async function* readGeneral(
       if (signal?.aborted) throw signal.reason ?? new Error("aborted");
       const token = raw;
       if (assembler) {
+        if (token.name === "keyValue" && assemblerDepth === 1) {
+          // JSON.parse would keep the last of two equal keys: in a record that silently loses data
+          // (in version-1 files a property named like a record field collides with it)
+          const key = token.value ?? "";
+          if (keys.has(key)) {
+            throw new BackupFormatError(`duplicate key ${JSON.stringify(key)}`, {
+              path: describeTarget(target!, targetIndex),
+            });
+          }
+          keys.add(key);
+        }
         assembler.consume(token);
         if (token.name === "startObject" || token.name === "startArray") assemblerDepth++;
         else if (token.name === "endObject" || token.name === "endArray") assemblerDepth--;
@@ -349,6 +379,7 @@ async function* readGeneral(
             assembler = new Assembler();
             assembler.consume(token);
             assemblerDepth = 1;
+            keys.clear();
             break;
           }
           checkContainer(path, token.name === "startArray");

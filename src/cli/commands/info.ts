@@ -87,7 +87,8 @@ function describeReport(
   const verdict = report.valid
     ? paint.green(`${sym.done} valid`)
     : paint.red(`invalid: ${formatCount(errors)} problem${errors === 1 ? "" : "s"}`);
-  const layout = report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";
+  const layout =
+    report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";
   const rows: [string, string][] = [
     ["Folder", directory],
     ["Format", `${report.formatVersion ?? "unknown"} (${layout})`],
@@ -96,10 +97,15 @@ function describeReport(
     ["Database", text(m.database) ?? "-"],
     [
       "Server",
-      typeof server?.version === "string" ? `Neo4j ${server.version} ${String(server.edition ?? "")}`.trim() : "-",
+      typeof server?.version === "string"
+        ? `Neo4j ${server.version} ${String(server.edition ?? "")}`.trim()
+        : "-",
     ],
     ["Nodes", `${formatCount(report.nodeCount)}${labelSummary(report.labelCounts)}`],
-    ["Relationships", `${formatCount(report.relationshipCount)}${labelSummary(report.relationshipTypeCounts)}`],
+    [
+      "Relationships",
+      `${formatCount(report.relationshipCount)}${labelSummary(report.relationshipTypeCounts)}`,
+    ],
   ];
   if (size !== undefined) rows.push(["Size", formatBytes(size)]);
   if (report.checksum) rows.push(["Checksum", report.checksum]);

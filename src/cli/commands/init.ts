@@ -16,10 +16,18 @@ import { printBackup } from "./backup-summary.js";
 export function registerInit(program: Command): void {
   const command = program
     .command("init")
-    .description("create the backup folder (README.md, .gitkeep); --distribution: also write initial_backup.json")
+    .description(
+      "create the backup folder (README.md, .gitkeep); --distribution: also write initial_backup.json",
+    )
     .option("--distribution", "write initial_backup.json from the database (restored on new installations)")
-    .option("--replace", "with --distribution: replace an existing initial_backup.json (after the new one validates)")
-    .option("-r, --reason <text>", 'with --distribution: reason stored in the file (default "Distribution backup")');
+    .option(
+      "--replace",
+      "with --distribution: replace an existing initial_backup.json (after the new one validates)",
+    )
+    .option(
+      "-r, --reason <text>",
+      'with --distribution: reason stored in the file (default "Distribution backup")',
+    );
   addConnectionOptions(command);
   addLockTimeoutOption(command);
   command.action((_options, cmd: Command) => runAction(cmd, init));
@@ -43,17 +51,27 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   }
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
-  const backup = await lib.createDistributionBackup({
-    driver: connection.driver,
-    storage,
-    database: connection.database,
-    replace: opts.replace === true,
-    ...(typeof opts.reason === "string" ? { reason: opts.reason } : {}),
-    lockTimeoutMs: lockTimeoutMs(opts),
-    logger: cli.logger(),
-    onProgress: showBackupProgress(progress),
-    signal: cli.signal,
-  });
+  const backup = await lib
+    .createDistributionBackup({
+      driver: connection.driver,
+      storage,
+      database: connection.database,
+      replace: opts.replace === true,
+      ...(typeof opts.reason === "string" ? { reason: opts.reason } : {}),
+      lockTimeoutMs: lockTimeoutMs(opts),
+      logger: cli.logger(),
+      onProgress: showBackupProgress(progress),
+      signal: cli.signal,
+    })
+    .catch((error: { code?: string; message?: string }) => {
+      if (error?.code !== "BACKUP_EXISTS") throw error;
+      throw new CliError(
+        "BACKUP_EXISTS",
+        `${lib.DISTRIBUTION_BACKUP_NAME} already exists in ${storage.directory}; nothing was written`,
+        EXIT.refused,
+        "pass --replace to write a new one (the old one is removed only after the new one validates)",
+      );
+    });
   progress.end();
   cli.result({ ...folder, distribution: backup });
   printBackup(cli, backup, "Distribution backup written");

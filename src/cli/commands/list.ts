@@ -61,7 +61,10 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
         ["Server", e.server ? `Neo4j ${e.server.version} ${e.server.edition}` : "-"],
         ["Format", e.formatVersion === null ? "-" : String(e.formatVersion)],
         ["Duration", e.durationMs === null ? "-" : formatDuration(e.durationMs)],
-        ["Changed during backup", e.changedDuringBackup === null ? "-" : e.changedDuringBackup ? "yes" : "no"],
+        [
+          "Changed during backup",
+          e.changedDuringBackup === null ? "-" : e.changedDuringBackup ? "yes" : "no",
+        ],
         ["Valid", valid],
       ]),
     );

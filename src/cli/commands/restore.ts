@@ -19,9 +19,15 @@ export function registerRestore(program: Command): void {
   const command = program
     .command("restore")
     .description("restore a backup into the database (default: the latest backup, into an empty database)")
-    .option("-f, --file <file>", "backup to restore: a name in the backup folder or a path (default: the latest)")
+    .option(
+      "-f, --file <file>",
+      "backup to restore: a name in the backup folder or a path (default: the latest)",
+    )
     .addOption(
-      new Option("-m, --mode <mode>", "empty: refuse a database that holds data; replace: replace its contents")
+      new Option(
+        "-m, --mode <mode>",
+        "empty: refuse a database that holds data; replace: replace its contents",
+      )
         .choices(["empty", "replace"])
         .default("empty"),
     )
@@ -45,7 +51,11 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   const name = named ?? (await lib.latestBackupName(storage));
   const connection = await connect(cli, connectionOptions(opts));
   // the database the restore will write (the home database when none is named) and what it holds now
-  const status = await lib.backupStatus({ driver: connection.driver, storage, database: connection.database });
+  const status = await lib.backupStatus({
+    driver: connection.driver,
+    storage,
+    database: connection.database,
+  });
   const target = describeTarget(connection.host, status.database);
   const incoming = await lib.getBackupInfo(storage, name);
 
@@ -64,7 +74,11 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
       signal: cli.signal,
     });
     progress.end();
-    cli.result({ ...result, target: { host: connection.host, database: status.database }, current: status.current });
+    cli.result({
+      ...result,
+      target: { host: connection.host, database: status.database },
+      current: status.current,
+    });
     cli.print(
       `${cli.paint.green(cli.sym.done)} Dry run: ${name} is valid and ${target} can take it; nothing was written.`,
       ...formatRows([
@@ -101,7 +115,8 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
       );
     }
   }
-  if (!opts.yes) await askToProceed(cli, { connection, target, name, mode, incoming, current: status.current });
+  if (!opts.yes)
+    await askToProceed(cli, { connection, target, name, mode, incoming, current: status.current });
 
   const progress = cli.progress();
   const result = await lib.restoreBackup({
@@ -125,8 +140,12 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   ];
   if (result.verification) rows.push(["Verified", "counts, schema and content fingerprint match the file"]);
   if (result.safetyBackup) rows.push(["Safety backup", `${result.safetyBackup} (the previous contents)`]);
-  if (result.skippedRelationships) rows.push(["Skipped", `${formatCount(result.skippedRelationships)} relationships`]);
-  cli.print(`${cli.paint.green(cli.sym.done)} Restored ${cli.paint.bold(name)} into ${target}`, ...formatRows(rows));
+  if (result.skippedRelationships)
+    rows.push(["Skipped", `${formatCount(result.skippedRelationships)} relationships`]);
+  cli.print(
+    `${cli.paint.green(cli.sym.done)} Restored ${cli.paint.bold(name)} into ${target}`,
+    ...formatRows(rows),
+  );
   return EXIT.ok;
 }
 

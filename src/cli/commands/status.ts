@@ -9,18 +9,27 @@ import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { formatAge, formatCount, formatPercent, formatSigned } from "../format.js";
-import { addConnectionOptions, addThresholdOptions, connectionOptions, parsePositive, thresholds } from "../options.js";
+import {
+  addConnectionOptions,
+  addThresholdOptions,
+  connectionOptions,
+  parsePositive,
+  thresholds,
+} from "../options.js";
 import { openStorage, runAction } from "../run.js";
 
 /** Adds the `status` command to `program`. */
 export function registerStatus(program: Command): void {
   const command = program
     .command("status")
-    .description("show counts, the last backup, changes since, a recommendation and health (exit 4 or 5 to act)")
+    .description(
+      "show counts, the last backup, changes since, a recommendation and health (exit 4 or 5 to act)",
+    )
     .addOption(
-      new Option("--max-age <days>", "age of the newest backup that counts as a problem (default 7)").argParser(
-        parsePositive,
-      ),
+      new Option(
+        "--max-age <days>",
+        "age of the newest backup that counts as a problem (default 7)",
+      ).argParser(parsePositive),
     );
   addThresholdOptions(command);
   addConnectionOptions(command);
@@ -113,7 +122,9 @@ export function describeStatus(cli: CliContext, s: BackupStatus, target: string)
     lines.push(`${paint.bold("Health:")} ${paint.green(`${emoji ? "✅ " : ""}OK`)}`);
   } else {
     const n = s.health.problems.length;
-    lines.push(`${paint.bold("Health:")} ${paint.red(`${emoji ? "❌ " : ""}${n} problem${n === 1 ? "" : "s"}`)}`);
+    lines.push(
+      `${paint.bold("Health:")} ${paint.red(`${emoji ? "❌ " : ""}${n} problem${n === 1 ? "" : "s"}`)}`,
+    );
     for (const problem of s.health.problems) lines.push(`${b} ${problem}`);
   }
   return lines;

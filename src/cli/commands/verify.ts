@@ -22,7 +22,11 @@ export function registerVerify(program: Command): void {
   );
 }
 
-async function verify(cli: CliContext, opts: Record<string, unknown>, file: string | undefined): Promise<ExitCode> {
+async function verify(
+  cli: CliContext,
+  opts: Record<string, unknown>,
+  file: string | undefined,
+): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const { storage, name: named } = file
     ? await openBackup(cli, file)
