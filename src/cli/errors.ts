@@ -59,7 +59,12 @@ function reachHint(): string {
 /** Maps library, driver, CLI and system errors to a one-line report and an exit code. */
 export function describeError(error: unknown, context: ErrorContext = {}): ErrorReport {
   if (error instanceof CliError) {
-    return { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      exitCode: error.exitCode,
+    };
   }
   if ((error as Error | undefined)?.name === "PromptInterrupted") {
     return { code: "INTERRUPTED", message: "interrupted; nothing was changed", exitCode: EXIT.interrupted };
@@ -72,8 +77,8 @@ export function describeError(error: unknown, context: ErrorContext = {}): Error
   const report = (c: string, m: string, exitCode: ExitCode, hint?: string): ErrorReport => ({
     code: c,
     message: m,
-    exitCode,
     ...(hint ? { hint } : {}),
+    exitCode,
   });
 
   // driver errors (before any library call classified them)

@@ -91,3 +91,8 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
       .trimEnd();
   return [line(header), ...rows.map(line)];
 }
+
+/** The first letter in upper case (to start a sentence with a phrase). */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -160,7 +160,7 @@ export class Progress {
     if (finished) {
       const count = phase.done > 0 ? `: ${formatCount(phase.done)}${unit}` : "";
       const speed = phase.done > 0 && elapsed >= 200 ? `, ${formatRate(rate)}` : "";
-      return `${paint.green(symbols.done)} ${phase.label}${count} ${paint.dim(`in ${formatDuration(elapsed)}${speed}`)}`;
+      return `${paint.green(symbols.done)}${phase.label}${count} ${paint.dim(`in ${formatDuration(elapsed)}${speed}`)}`;
     }
     if (!terminal.tty) return this.describePlain(phase, elapsed, rate);
     const spin = symbols.spinner[this.frame % symbols.spinner.length]!;

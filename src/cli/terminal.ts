@@ -82,46 +82,37 @@ export function palette(color: boolean): Palette {
   };
 }
 
-/** Symbols in a Unicode and a plain-ASCII variant. */
+/** Symbols in a Unicode and a plain-ASCII variant; the marks end with a space or are empty. */
 export interface Symbols {
   bullet: string;
-  ok: string;
-  warn: string;
-  fail: string;
-  arrow: string;
+  /** Before a success. */
   done: string;
-  status: string;
-  config: string;
+  /** Before a failure or difference. */
+  fail: string;
+  /** Before a warning. */
+  warn: string;
   barFull: string;
   barEmpty: string;
   spinner: readonly string[];
 }
 
-/** Unicode symbols and emoji on a UTF-8 terminal, ASCII otherwise. */
+/** Unicode symbols on a UTF-8 terminal; ASCII (and no marks) otherwise. */
 export function symbols(unicode: boolean): Symbols {
   return unicode
     ? {
         bullet: "•",
-        ok: "✅",
-        warn: "⚠️ ",
-        fail: "❌",
-        arrow: "→",
-        done: "✓",
-        status: "📊 ",
-        config: "⚙️  ",
+        done: "✓ ",
+        fail: "✗ ",
+        warn: "⚠️  ",
         barFull: "█",
         barEmpty: "░",
         spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
       }
     : {
         bullet: "-",
-        ok: "OK",
-        warn: "WARNING:",
-        fail: "PROBLEM:",
-        arrow: "->",
-        done: "*",
-        status: "",
-        config: "",
+        done: "",
+        fail: "",
+        warn: "Warning: ",
         barFull: "#",
         barEmpty: "-",
         spinner: ["|", "/", "-", "\\"],

@@ -114,7 +114,7 @@ async function* splitLines(
   source: AsyncIterable<Buffer>,
   maxLine: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<[Buffer, number]> {
+): AsyncGenerator<[Buffer, number, boolean]> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNo = 0;
@@ -132,7 +132,7 @@ async function* splitLines(
         pendingBytes = 0;
       }
       lineNo++;
-      yield [line, lineNo];
+      yield [line, lineNo, true];
       start = idx + 1;
     }
     if (start < chunk.length) {
@@ -146,7 +146,7 @@ async function* splitLines(
   }
   if (pendingBytes > 0) {
     lineNo++;
-    yield [Buffer.concat(pending), lineNo];
+    yield [Buffer.concat(pending), lineNo, false];
   }
 }
 
@@ -162,8 +162,10 @@ async function* readLines(
   let previousHadComma = false;
   let lastLine = 0;
   let checkFieldKeys = true;
-  for await (const [bytes, line] of splitLines(source, maxLine, signal)) {
+  let unterminated = false;
+  for await (const [bytes, line, terminated] of splitLines(source, maxLine, signal)) {
     lastLine = line;
+    unterminated = !terminated;
     if (!isUtf8(bytes))
       throw new BackupFormatError("invalid UTF-8", { line, path: sectionPath(section, index) });
     const text = bytes.toString("utf8");
@@ -204,7 +206,7 @@ async function* readLines(
         previousHadComma = trimmed.endsWith(",");
         const body = previousHadComma ? trimmed.slice(0, -1) : trimmed;
         if (checkFieldKeys) assertNoDuplicateFields(body, { line, path });
-        const value = parseJson(body, { line, path });
+        const value = parseJson(body, { line, path }, unterminated);
         yield section === "nodes"
           ? { kind: "node", value, index, location: { line, path } }
           : { kind: "relationship", value, index, location: { line, path } };
@@ -221,9 +223,10 @@ async function* readLines(
         const trimmed = text.trimEnd();
         const location = { line, path: "data.statistics" };
         if (!trimmed.startsWith(STATISTICS_PREFIX) || !trimmed.endsWith("}}}")) {
+          if (unterminated) throw new BackupFormatError("the file ends early (truncated)", location);
           throw new BackupFormatError("expected the statistics line", location);
         }
-        const value = parseJson(trimmed.slice(STATISTICS_PREFIX.length, -2), location);
+        const value = parseJson(trimmed.slice(STATISTICS_PREFIX.length, -2), location, unterminated);
         yield { kind: "statistics", value, location };
         section = "done";
         break;
@@ -275,10 +278,12 @@ function expectLine(text: string, expected: string, location: Location): void {
   }
 }
 
-function parseJson(text: string, location: Location): unknown {
+function parseJson(text: string, location: Location, lastUnterminated = false): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    // a last line without its newline that does not parse is where the file was cut off
+    if (lastUnterminated) throw new BackupFormatError("the file ends early (truncated)", location);
     throw new BackupFormatError(`invalid JSON: ${(error as Error).message}`, location);
   }
 }

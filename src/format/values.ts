@@ -142,11 +142,17 @@ interface ParsedTime {
   nano: number;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (the one Neo4j uses, for any year). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 function parseDate(text: string, path: string): ParsedDate {
   const m = DATE_RE.exec(text);
   if (!m) throw new ValueCodecError(`invalid date "${text}"`, path);
   const d = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
-  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) {
+  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > daysInMonth(d.year, d.month)) {
     throw new ValueCodecError(`invalid date "${text}"`, path);
   }
   return d;

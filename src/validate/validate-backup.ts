@@ -25,7 +25,13 @@ import {
   statisticsV1Schema,
 } from "../format/schema.js";
 import { decodeV1Properties } from "../format/v1.js";
-import { decodeProperties, encodeProperties, ValueCodecError } from "../format/values.js";
+import {
+  decodeProperties,
+  decodeValue,
+  type EncodedValue,
+  encodeProperties,
+  ValueCodecError,
+} from "../format/values.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type Fingerprint, FingerprintBuilder } from "../verify/fingerprint.js";
 
@@ -120,12 +126,28 @@ class ReportBuilder {
     }
   }
 
-  zod(error: z.ZodError, location: Location): void {
+  zod(error: z.ZodError, location: Location, value?: unknown): void {
     for (const issue of error.issues.slice(0, 5)) {
       const sub = issue.path.length ? `${location.path}.${issue.path.join(".")}` : location.path;
-      this.add("error", "SCHEMA", issue.message, { ...location, path: sub });
+      this.add("error", "SCHEMA", explainIssue(issue, value), { ...location, path: sub });
     }
   }
+}
+
+/** A property value that fails the schema is explained by the value codec, which says what is wrong. */
+function explainIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const [field, key] = issue.path;
+  if (field !== "properties" || typeof key !== "string" || value === null || typeof value !== "object") {
+    return issue.message;
+  }
+  const properties = (value as { properties?: unknown }).properties;
+  if (!properties || typeof properties !== "object") return issue.message;
+  try {
+    decodeValue((properties as Record<string, unknown>)[key] as EncodedValue, key);
+  } catch (error) {
+    if (error instanceof ValueCodecError) return error.message;
+  }
+  return issue.message;
 }
 
 function increment(counts: Record<string, number>, key: string): void {
@@ -178,7 +200,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         }
         report.formatVersion = version;
         const parsed = (version === 2 ? metadataSchema : metadataV1Schema).safeParse(value);
-        if (!parsed.success) builder.zod(parsed.error, event.location);
+        if (!parsed.success) builder.zod(parsed.error, event.location, event.value);
         break;
       }
       case "node": {
@@ -187,7 +209,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         const v = version ?? inferVersion(event.value);
         const parsed = (v === 2 ? nodeRecordSchema : nodeRecordV1Schema).safeParse(event.value);
         if (!parsed.success) {
-          builder.zod(parsed.error, event.location);
+          builder.zod(parsed.error, event.location, event.value);
           return;
         }
         const record = parsed.data as NodeRecord & Record<string, unknown>;
@@ -217,7 +239,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
           event.value,
         );
         if (!parsed.success) {
-          builder.zod(parsed.error, event.location);
+          builder.zod(parsed.error, event.location, event.value);
           return;
         }
         const record = parsed.data as RelationshipRecord & Record<string, unknown>;
@@ -254,7 +276,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
             ? (event.value as Record<string, unknown>)
             : null;
         const parsed = ((version ?? 2) === 2 ? statisticsSchema : statisticsV1Schema).safeParse(event.value);
-        if (!parsed.success) builder.zod(parsed.error, event.location);
+        if (!parsed.success) builder.zod(parsed.error, event.location, event.value);
         break;
       }
       case "end":

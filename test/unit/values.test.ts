@@ -162,6 +162,11 @@ describe("refusals, with the path", () => {
     expect(() => decodeValue(null, "p")).toThrow(/null/);
     expect(() => decodeValue(2 ** 60, "p")).toThrow(/use \$int/);
     expect(() => decodeValue({ $date: "2024-13-01" }, "p")).toThrow(/invalid date/);
+    expect(() => decodeValue({ $date: "2025-02-29" }, "p")).toThrow(/invalid date/);
+    expect(() => decodeValue({ $date: "2025-04-31" }, "p")).toThrow(/invalid date/);
+    expect(decodeValue({ $date: "2024-02-29" }, "p")).toBeDefined();
+    expect(decodeValue({ $date: "2000-02-29" }, "p")).toBeDefined();
+    expect(() => decodeValue({ $date: "1900-02-29" }, "p")).toThrow(/invalid date/);
     expect(() => decodeValue({ $int: "9223372036854775808" }, "p")).toThrow(/int64/);
   });
 

@@ -20,14 +20,14 @@ export function printBackup(cli: CliContext, backup: BackupResult, headline: str
     ["Checksum", backup.checksum],
   ];
   for (const removed of backup.removed) rows.push(["Removed", `${removed} (retention)`]);
-  const lines = [`${paint.green(sym.done)} ${headline}: ${paint.bold(backup.name)}`, ...formatRows(rows)];
+  const lines = [`${paint.green(sym.done)}${headline}: ${paint.bold(backup.name)}`, ...formatRows(rows)];
   if (backup.changedDuringBackup) {
     const skipped = backup.skippedRelationships
       ? ` ${formatCount(backup.skippedRelationships)} relationships to nodes created meanwhile were left out.`
       : "";
     lines.push(
       paint.yellow(
-        `${sym.warn} The database changed while the backup ran: the file is complete and referentially intact, but not one point in time.${skipped} Use --consistent to refuse such backups.`,
+        `${sym.warn}The database changed while the backup ran: the file is complete and referentially intact, but not one point in time.${skipped} Use --consistent to refuse such backups.`,
       ),
     );
   }

@@ -85,7 +85,7 @@ function describeReport(
   const consistency = m.consistency as { changed_during_backup?: unknown } | undefined;
   const errors = report.problems.filter((p) => p.severity === "error").length + report.omittedProblems;
   const verdict = report.valid
-    ? paint.green(`${sym.done} valid`)
+    ? paint.green(`${sym.done}valid`)
     : paint.red(`invalid: ${formatCount(errors)} problem${errors === 1 ? "" : "s"}`);
   const layout =
     report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";

@@ -2,6 +2,7 @@
  * `neo4j-backup init`: prepares the backup folder; with `--distribution`, also writes
  * `initial_backup.json` from the database, to ship with an application.
  */
+import { relative } from "node:path";
 import type { Command } from "commander";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
@@ -42,9 +43,9 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const folder = await storage.init();
   const { paint, sym } = cli;
   const created = folder.created.length
-    ? `created ${folder.created.map((p) => (p === folder.directory ? "the folder" : p)).join(", ")}`
+    ? `created ${folder.created.map((p) => (p === folder.directory ? "the folder" : relative(folder.directory, p))).join(", ")}`
     : "nothing to create";
-  cli.print(`${paint.green(sym.done)} Backup folder ${paint.bold(folder.directory)}: ${created}`);
+  cli.print(`${paint.green(sym.done)}Backup folder ${paint.bold(folder.directory)}: ${created}`);
   if (!opts.distribution) {
     cli.result({ ...folder, distribution: null });
     return EXIT.ok;

@@ -80,7 +80,7 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
       current: status.current,
     });
     cli.print(
-      `${cli.paint.green(cli.sym.done)} Dry run: ${name} is valid and ${target} can take it; nothing was written.`,
+      `${cli.paint.green(cli.sym.done)}Dry run: ${name} is valid and ${target} can take it; nothing was written.`,
       ...formatRows([
         ["Would write", counts(result.validation.nodeCount, result.validation.relationshipCount)],
         [
@@ -143,7 +143,7 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   if (result.skippedRelationships)
     rows.push(["Skipped", `${formatCount(result.skippedRelationships)} relationships`]);
   cli.print(
-    `${cli.paint.green(cli.sym.done)} Restored ${cli.paint.bold(name)} into ${target}`,
+    `${cli.paint.green(cli.sym.done)}Restored ${cli.paint.bold(name)} into ${target}`,
     ...formatRows(rows),
   );
   return EXIT.ok;
@@ -189,7 +189,7 @@ async function askToProceed(
     "",
   ];
   cli.io.stderr.write(cli.scrub(`${lines.join("\n")}\n`));
-  const question = `${mode === "replace" ? `${sym.warn} ` : ""}Proceed? [y/N] `;
+  const question = `${mode === "replace" ? sym.warn : ""}Proceed? [y/N] `;
   if (!(await confirm(question, { input: cli.io.stdin, output: cli.io.stderr }))) {
     throw new CliError("NOT_CONFIRMED", "restore not confirmed; nothing was written", EXIT.failure);
   }

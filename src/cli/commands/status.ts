@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { BackupStatus } from "../../lifecycle/status.js";
-import { connect, describeTarget } from "../connection.js";
+import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { formatAge, formatCount, formatPercent, formatSigned } from "../format.js";
@@ -56,7 +56,7 @@ async function status(cli: CliContext, opts: Record<string, unknown>): Promise<E
     logger: cli.logger(),
   });
   cli.result({ ...result, target: { host: connection.host, database: result.database } });
-  cli.print(...describeStatus(cli, result, describeTarget(connection.host, result.database)));
+  cli.print(...describeStatus(cli, result, `${result.database} at ${connection.host}`));
   return statusExitCode(result);
 }
 

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { formatCount } from "../format.js";
+import { capitalize, formatCount } from "../format.js";
 import { addConnectionOptions, connectionOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 
@@ -56,12 +56,12 @@ async function verify(
   if (result.equal) {
     const schema = result.schemaCompared ? "schema, " : "";
     cli.print(
-      `${paint.green(sym.done)} ${target} matches ${paint.bold(name)}: ${what}; counts, ${schema}and content fingerprint are equal.`,
+      `${paint.green(sym.done)}${capitalize(target)} matches ${paint.bold(name)}: ${what}; counts, ${schema}and content fingerprint are equal.`,
     );
     return EXIT.ok;
   }
   cli.print(
-    `${paint.red(sym.fail)} ${target} differs from ${paint.bold(name)}:`,
+    `${paint.red(sym.fail)}${capitalize(target)} differs from ${paint.bold(name)}:`,
     ...result.differences.map((d) => `  ${sym.bullet} ${d}`),
     `  (database: ${what}; backup: ${formatCount(backup.nodes)} nodes, ${formatCount(backup.relationships)} relationships)`,
   );
