@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BackupError } from "../errors.js";
 import { NODES_OPEN, RELATIONSHIPS_OPEN, SECTION_CLOSE } from "../format/layout.js";
 
 const FLUSH_BYTES = 256 * 1024;
@@ -29,9 +30,17 @@ export class RecordSpool {
     this.path = join(directory, `neo4j-backup-spool-${process.pid}-${randomBytes(6).toString("hex")}.part`);
     this.stream = createWriteStream(this.path, { flags: "wx", mode: 0o600 });
     this.stream.on("error", (error) => {
-      this.failure = error;
+      this.failure ??= this.storageError(error);
     });
     this.push(NODES_OPEN);
+  }
+
+  private storageError(error: Error): BackupError {
+    return new BackupError(
+      "STORAGE",
+      `writing the temporary record spool ${this.path} failed (${error.message}); free space there or pass spoolDirectory`,
+      { cause: error },
+    );
   }
 
   private push(text: string): void {
@@ -70,7 +79,7 @@ export class RecordSpool {
         };
         const onError = (error: Error) => {
           this.stream.off("drain", onDrain);
-          reject(error);
+          reject(this.failure ?? this.storageError(error));
         };
         this.stream.once("drain", onDrain);
         this.stream.once("error", onError);
@@ -86,7 +95,9 @@ export class RecordSpool {
     this.section = "closed";
     await this.flush();
     await new Promise<void>((resolve, reject) => {
-      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+      this.stream.end((error?: Error | null) =>
+        error ? reject(this.failure ?? this.storageError(error)) : resolve(),
+      );
     });
     if (this.failure) throw this.failure;
   }

@@ -193,7 +193,9 @@ describe.each(testServers())("bad files on Neo4j $version ($label)", (server) =>
     let passed = 0;
     for (const [label, data, expected] of cases) {
       const report = await refused(data, label);
-      expect(report.problems.map((p) => `${p.message} @${p.location.path}`).join(" | "), label).toMatch(expected);
+      expect(report.problems.map((p) => `${p.message} @${p.location.path}`).join(" | "), label).toMatch(
+        expected,
+      );
       passed++;
     }
     record({

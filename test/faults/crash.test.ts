@@ -214,4 +214,47 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
       notes: `${ended.previous}× previous contents, ${ended.complete}× complete restore`,
     });
   });
+
+  it("kill -9 during a restore into an empty database: the next call completes it", async () => {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { seed: 43, nodes: 2000, special: false });
+    const printB = (await fingerprintDatabase(driver)).total;
+    const template = join(root, "empty-template");
+    await createBackup({
+      driver,
+      storage: new FileSystemStorage({ directory: template }),
+      reason: "source",
+      prefix: "source",
+    });
+    const sourceName = (await new FileSystemStorage({ directory: template }).list())[0]!.name;
+    const points: KillPoint[] = [
+      { label: "empty: early nodes", progress: { phase: "nodes", nodes: 400 } },
+      { label: "empty: mid-relationships", progress: { phase: "relationships", relationships: 1000 } },
+      { label: "empty: creating the schema", progress: { phase: "schema" } },
+      { label: "empty: verifying", progress: { phase: "verifying" } },
+    ];
+    let passed = 0;
+    for (const [i, point] of points.entries()) {
+      await clearDatabase(driver);
+      const directory = join(root, `empty-${i}`);
+      await cp(template, directory, { recursive: true });
+      const run = await runWorker(server, ["restore-empty", JSON.stringify(point), directory, sourceName]);
+      expect(run.out, point.label).toContain(`killed:${point.label}`);
+      const storage = new FileSystemStorage({ directory });
+      const recovered = await recoverInterruptedRestore({ driver, storage });
+      expect(recovered?.outcome, point.label).toBe("completed");
+      expect((await fingerprintDatabase(driver)).total, point.label).toBe(printB);
+      expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+      passed++;
+    }
+    record({
+      area: "crash",
+      scenario:
+        "kill -9 during a restore into an empty database (nodes, relationships, schema, verification)",
+      server: server.version,
+      trials: points.length,
+      passed,
+      checked: "the next call completes the restore: fingerprint = the backup's; no pending restore left",
+    });
+  });
 });

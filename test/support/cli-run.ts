@@ -52,9 +52,20 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
-/** The connection variables for a test server (password included unless `password` overrides it). */
-export function serverEnv(server: TestServer, password: string | undefined = server.password): NodeJS.ProcessEnv {
-  return cliEnv({ NEO4J_URI: server.uri, NEO4J_USERNAME: server.username, NEO4J_PASSWORD: password });
+/**
+ * The connection variables for a test server, with `overrides` (`{ NEO4J_PASSWORD: undefined }`
+ * leaves the password out).
+ */
+export function serverEnv(
+  server: TestServer,
+  overrides: Record<string, string | undefined> = {},
+): NodeJS.ProcessEnv {
+  return cliEnv({
+    NEO4J_URI: server.uri,
+    NEO4J_USERNAME: server.username,
+    NEO4J_PASSWORD: server.password,
+    ...overrides,
+  });
 }
 
 /** Runs the command with `args` and collects its output. */
@@ -91,6 +102,8 @@ export function jsonOf<T = Record<string, unknown>>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch {
-    throw new Error(`not one JSON document on stdout (exit ${run.code}):\n${run.stdout}\n--- stderr\n${run.stderr}`);
+    throw new Error(
+      `not one JSON document on stdout (exit ${run.code}):\n${run.stdout}\n--- stderr\n${run.stderr}`,
+    );
   }
 }

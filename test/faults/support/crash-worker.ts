@@ -4,7 +4,7 @@
  * was never reached. Server from NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD.
  *
  *   node --import tsx crash-worker.ts backup <point-json> <directory>
- *   node --import tsx crash-worker.ts restore <point-json> <directory> <backup-name>
+ *   node --import tsx crash-worker.ts restore|restore-empty <point-json> <directory> <backup-name>
  */
 import neo4j from "neo4j-driver";
 import { createBackup, FileSystemStorage, restoreBackup } from "../../../src/index.js";
@@ -30,7 +30,8 @@ try {
   if (mode === "backup") {
     await createBackup({ driver, storage, reason: "crash trial", onProgress: atProgress });
   } else {
-    await restoreBackup({ driver, storage, name, mode: "replace", batchSize: 200, onProgress: atProgress });
+    const restoreMode = mode === "restore-empty" ? "empty" : "replace";
+    await restoreBackup({ driver, storage, name, mode: restoreMode, batchSize: 200, onProgress: atProgress });
   }
   process.stdout.write("completed\n");
 } catch (error) {

@@ -1,0 +1,78 @@
+/**
+ * A real terminal for the command: a tmux session on a private server socket, driven by send-keys
+ * and read with capture-pane.
+ */
+import { execFileSync } from "node:child_process";
+import { cliCommand, ROOT } from "./cli-run.js";
+
+/** True when tmux can be started. */
+export function hasTmux(): boolean {
+  try {
+    execFileSync("tmux", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/** One tmux session running a shell in which the command is typed. */
+export class TerminalSession {
+  private readonly socket = `neo4j-backup-cli-test-${process.pid}-${Date.now()}`;
+  private readonly name = "cli";
+
+  /** Starts a 120×40 terminal whose shell has `env` (UTF-8 locale and a colour TERM by default). */
+  constructor(env: Record<string, string>) {
+    const exports = Object.entries({ LANG: "C.UTF-8", TERM: "xterm-256color", ...env })
+      .map(([k, v]) => `export ${k}=${quote(v)}`)
+      .join("; ");
+    this.tmux("new-session", "-d", "-s", this.name, "-x", "120", "-y", "40", "-c", ROOT, "sh");
+    this.tmux("set-option", "-t", this.name, "history-limit", "5000");
+    // the exports are typed, then the screen is cleared, so they never show in a capture
+    this.typeLine(`${exports}; unset NO_COLOR FORCE_COLOR; clear`);
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync("tmux", ["-L", this.socket, ...args], { encoding: "utf8" });
+  }
+
+  /** Clears the screen, types the neo4j-backup command with `args` (and `env`), then `echo "[exit N]"`. */
+  run(args: string[], env: Record<string, string> = {}): void {
+    const { command, args: prefix } = cliCommand();
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`);
+    const line = [...assignments, ...[command, ...prefix, ...args].map(quote)].join(" ");
+    this.typeLine(`clear; ${line}; echo "[exit $?]"`);
+  }
+
+  /** Types `text` and Enter. */
+  typeLine(text: string): void {
+    this.tmux("send-keys", "-t", this.name, "-l", text);
+    this.tmux("send-keys", "-t", this.name, "Enter");
+  }
+
+  /** The screen's text; with `escapes`, the colour escape sequences as well. */
+  capture(escapes = false): string {
+    return this.tmux("capture-pane", "-p", "-J", ...(escapes ? ["-e"] : []), "-t", this.name);
+  }
+
+  /** Waits until the screen matches `pattern`; returns the screen. */
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.capture();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Ends the session and its private tmux server. */
+  close(): void {
+    try {
+      this.tmux("kill-server");
+    } catch {
+      // already gone
+    }
+  }
+}
