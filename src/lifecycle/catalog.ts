@@ -192,13 +192,14 @@ async function reconcile(
   const text = await storage.readIndex();
   let index = parseIndex(text);
   let changed = false;
+  const files = new Map((await storage.list()).map((f) => [f.name, f]));
   if (!index) {
     if (text !== undefined)
       logger.warn({ storage: storage.describe() }, "the backup index is damaged; rebuilding it");
     index = emptyIndex();
-    changed = true;
+    // an empty store needs no index file until something is written to it
+    changed = text !== undefined || files.size > 0;
   }
-  const files = new Map((await storage.list()).map((f) => [f.name, f]));
   const kept = index.backups.filter((e) => files.get(e.name)?.size === e.size);
   if (kept.length !== index.backups.length) changed = true;
   const known = new Set(kept.map((e) => e.name));

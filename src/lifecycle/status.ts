@@ -140,15 +140,17 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   }
   // an interrupted restore is recovered first, unless another operation holds the lock right now
   let recovered: RecoveryResult | undefined;
-  try {
-    recovered = await withStorageLock(
-      options.storage,
-      () => recoverIfInterrupted(options.driver, options.storage, options.logger),
-      { timeoutMs: 0 },
-    );
-    if (recovered) current = await countGraph(options.driver, database);
-  } catch (error) {
-    if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
+  if ((await readIndex(options.storage, { logger: options.logger })).pendingRestore) {
+    try {
+      recovered = await withStorageLock(
+        options.storage,
+        () => recoverIfInterrupted(options.driver, options.storage, options.logger),
+        { timeoutMs: 0 },
+      );
+      if (recovered) current = await countGraph(options.driver, database);
+    } catch (error) {
+      if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
+    }
   }
   const index = await readIndex(options.storage, { logger: options.logger });
   const health = judgeHealth(index, database, maxAgeDays, now);
