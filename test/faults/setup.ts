@@ -25,7 +25,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-function renderReport(results: ScenarioResult[]): string {
+const AREAS = ["crash", "server", "network", "disk", "concurrency", "bad file", "security"];
+
+function renderReport(unsorted: ScenarioResult[]): string {
+  const rank = (r: ScenarioResult) => (AREAS.indexOf(r.area) + AREAS.length + 1) % (AREAS.length + 1);
+  const results = [...unsorted].sort(
+    (a, b) => rank(a) - rank(b) || a.scenario.localeCompare(b.scenario) || a.server.localeCompare(b.server),
+  );
   const trials = results.reduce((n, r) => n + r.trials, 0);
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const servers = [...new Set(results.map((r) => r.server))].join(", ");

@@ -14,7 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { countGraph, fingerprintDatabase } from "../../src/index.js";
-import { type CliRun, cliEnv, jsonOf, ROOT, runCli, serverEnv } from "../support/cli-run.js";
+import {
+  type CliRun,
+  cliEnv,
+  disposeCli,
+  jsonOf,
+  prepareCli,
+  ROOT,
+  runCli,
+  serverEnv,
+} from "../support/cli-run.js";
 import { hasTmux, TerminalSession } from "../support/cli-tmux.js";
 import { driverFor, testServers } from "../support/servers.js";
 
@@ -52,6 +61,9 @@ async function holdLock(directory: string): Promise<ChildProcess> {
 }
 
 const everything = (run: CliRun) => run.stdout + run.stderr;
+
+beforeAll(() => prepareCli());
+afterAll(() => disposeCli());
 
 describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (server) => {
   let driver: Driver;
@@ -208,14 +220,17 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
     });
     expect(bad.code).toBe(EXIT.invalid);
     expect(bad.stdout).toMatch(/^damaged\.json: invalid/);
-    expect(bad.stdout).toMatch(/error SYNTAX: .*\(line 5, /);
+    expect(bad.stdout).toMatch(/error SYNTAX: .*\(line 5, data\.nodes\[\d+\]\)\n/);
+    expect(bad.stdout).not.toMatch(/\(line 5, [^)]*\) \(line 5/);
   });
 
   it("verify compares the database with the latest backup (exit 0) or a named one (exit 3 with differences)", async () => {
     const [first] = await backupNames();
     const [same, differs] = await Promise.all([cli(["verify"]), cli(["verify", "--json", first!])]);
     expect(same.code).toBe(EXIT.ok);
-    expect(same.stdout).toMatch(/matches neo4j_backup_.*: counts, schema, and content fingerprint are equal/);
+    expect(same.stdout).toMatch(
+      /matches neo4j_backup_\S+: [\d,]+ nodes, [\d,]+ relationships; counts, schema, and content fingerprint are equal/,
+    );
     expect(differs.code).toBe(EXIT.invalid);
     expect(jsonOf(differs)).toMatchObject({
       file: first,
@@ -299,7 +314,11 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
     try {
       const run = await cli(["restore", "--file", damagedName, "--mode", "replace", "--yes"]);
       expect(run.code).toBe(EXIT.invalid);
-      expect(run.stderr).toMatch(new RegExp(`^error: backup ${damagedName} fails validation at line 5: `));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^error: backup ${damagedName} fails validation: .*\\(line 5, data\\.nodes\\[\\d+\\]\\); nothing was written`,
+        ),
+      );
       expect((await fingerprintDatabase(driver)).total).toBe(before.total);
     } finally {
       await rm(join(dir, damagedName));
@@ -406,10 +425,10 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
       const latest = (await backupNames()).at(-1)!;
       const terminal = new TerminalSession({ NEO4J_URI: server.uri, NEO4J_USERNAME: server.username });
       try {
-        terminal.run(["--dir", dir, "restore", "--mode", "replace"]);
+        const declined = await terminal.run(["--dir", dir, "restore", "--mode", "replace"]);
         await terminal.waitFor(/Password for \S+ at \S+:/);
         terminal.typeLine(server.password);
-        let screen = await terminal.waitFor(/Proceed\? \[y\/N\]/);
+        const screen = await terminal.waitFor(/Proceed\? \[y\/N\]/);
         expect(screen).toMatch(new RegExp(`Restore ${latest} into database \\S+ at \\S+ \\(Neo4j/`));
         expect(screen).toMatch(
           new RegExp(
@@ -419,34 +438,32 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
         expect(screen).toMatch(new RegExp(`With: +${loaded.nodes + 60} nodes, .* from ${latest}`));
         expect(screen).toContain("⚠️");
         terminal.typeLine("n");
-        screen = await terminal.waitFor(/\[exit \d+\]/);
-        expect(screen).toContain("restore not confirmed; nothing was written");
-        expect(screen).toContain(`[exit ${EXIT.failure}]`);
+        let exit = await terminal.waitForExit(declined);
+        expect(exit.code).toBe(EXIT.failure);
+        expect(exit.screen).toContain("restore not confirmed; nothing was written");
         expect((await countGraph(driver, undefined)).nodes).toBe(loaded.nodes);
 
-        terminal.run(["--dir", dir, "restore", "--mode", "replace"]);
+        const confirmed = await terminal.run(["--dir", dir, "restore", "--mode", "replace"]);
         await terminal.waitFor(/Password for \S+ at \S+:/);
         terminal.typeLine(server.password);
         await terminal.waitFor(/Proceed\? \[y\/N\]/);
         terminal.typeLine("y");
-        screen = await terminal.waitFor(/\[exit \d+\]/);
-        expect(screen).toContain("[exit 0]");
+        exit = await terminal.waitForExit(confirmed);
+        expect(exit.code).toBe(EXIT.ok);
         // the finished phases of the progress display stay on screen
-        expect(screen).toMatch(/✓ Validating the file in /);
-        expect(screen).toMatch(new RegExp(`✓ Writing nodes: ${loaded.nodes + 60} nodes in `));
-        expect(screen).toMatch(/✓ Writing relationships: [\d,]+ relationships in /);
-        expect(screen).toMatch(/✓ Restored .* into database/);
-        expect(screen).not.toContain(server.password);
+        expect(exit.screen).toMatch(/✓ Validating the file in /);
+        expect(exit.screen).toMatch(new RegExp(`✓ Writing nodes: ${loaded.nodes + 60} nodes in `));
+        expect(exit.screen).toMatch(/✓ Writing relationships: [\d,]+ relationships in /);
+        expect(exit.screen).toMatch(/✓ Restored .* into database/);
+        expect(exit.screen).not.toContain(server.password);
         expect(terminal.capture(true)).toMatch(/\x1b\[[0-9;]*m/); // colours on a terminal
         expect((await countGraph(driver, undefined)).nodes).toBe(loaded.nodes + 60);
 
         // NO_COLOR: the same list without colours
-        terminal.run(["--dir", dir, "list"]);
-        await terminal.waitFor(/\[exit 0\]/);
+        exit = await terminal.waitForExit(await terminal.run(["--dir", dir, "list"]));
         expect(terminal.capture(true)).toMatch(/\x1b\[[0-9;]*m/);
-        terminal.run(["--dir", dir, "list"], { NO_COLOR: "1" });
-        screen = await terminal.waitFor(/\[exit 0\]/);
-        expect(screen).toContain("NAME");
+        exit = await terminal.waitForExit(await terminal.run(["--dir", dir, "list"], { NO_COLOR: "1" }));
+        expect(exit.screen).toContain("NAME");
         expect(terminal.capture(true)).not.toMatch(/\x1b\[[0-9;]*m/);
       } finally {
         terminal.close();

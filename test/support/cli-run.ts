@@ -1,8 +1,12 @@
 /**
- * Running the neo4j-backup command as a user would: a separate process, from the TypeScript sources
- * through tsx (no build needed) or, with NEO4J_BACKUP_CLI=dist/cli.js, the built file.
+ * Running the neo4j-backup command as a user would: a separate process. By default the command is
+ * built from the current sources when the tests start ({@link prepareCli}: tsup, the project's own
+ * build, into a temporary folder) so no prior build is needed and every run starts fast.
+ * NEO4J_BACKUP_CLI=tsx runs the sources through tsx instead; NEO4J_BACKUP_CLI=dist/cli.js runs the
+ * built file.
  */
 import { spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,12 +32,46 @@ export interface RunCliOptions {
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+const mode = process.env.NEO4J_BACKUP_CLI ?? "sources";
+// inside node_modules, so the bundle's imports of commander and neo4j-driver resolve
+const buildDir = join(ROOT, "node_modules", ".cache", `neo4j-backup-cli-test-${process.pid}`);
+let built: Promise<void> | undefined;
+
+/** Builds the command from the sources (once per process) unless NEO4J_BACKUP_CLI chooses otherwise. */
+export function prepareCli(): Promise<void> {
+  if (mode !== "sources") return Promise.resolve();
+  built ??= import("tsup").then(({ build }) =>
+    build({
+      entry: { cli: join(ROOT, "src", "cli", "bin.ts") },
+      format: ["esm"],
+      outDir: buildDir,
+      platform: "node",
+      target: "node20",
+      splitting: true,
+      sourcemap: false,
+      dts: false,
+      config: false,
+      silent: true,
+    }),
+  );
+  return built;
+}
+
+/** Removes what {@link prepareCli} built. */
+export async function disposeCli(): Promise<void> {
+  if (built) await rm(buildDir, { recursive: true, force: true });
+  built = undefined;
+}
+
 /** The program and arguments that start the command. */
 export function cliCommand(): { command: string; args: string[] } {
-  const built = process.env.NEO4J_BACKUP_CLI;
-  if (built) return { command: process.execPath, args: [join(ROOT, built)] };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  return { command: process.execPath, args: ["--import", tsx, join(ROOT, "src", "cli", "bin.ts")] };
+  if (mode === "tsx") {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    return { command: process.execPath, args: ["--import", tsx, join(ROOT, "src", "cli", "bin.ts")] };
+  }
+  if (mode !== "sources") return { command: process.execPath, args: [join(ROOT, mode)] };
+  if (!built) throw new Error("call prepareCli() first (in beforeAll)");
+  return { command: process.execPath, args: [join(buildDir, "cli.js")] };
 }
 
 /**

@@ -3,7 +3,7 @@
  * and read with capture-pane.
  */
 import { execFileSync } from "node:child_process";
-import { cliCommand, ROOT } from "./cli-run.js";
+import { cliCommand, cliEnv, ROOT } from "./cli-run.js";
 
 /** True when tmux can be started. */
 export function hasTmux(): boolean {
@@ -21,6 +21,7 @@ const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 export class TerminalSession {
   private readonly socket = `neo4j-backup-cli-test-${process.pid}-${Date.now()}`;
   private readonly name = "cli";
+  private runs = 0;
 
   /** Starts a 120×40 terminal whose shell has `env` (UTF-8 locale and a colour TERM by default). */
   constructor(env: Record<string, string>) {
@@ -34,15 +35,31 @@ export class TerminalSession {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync("tmux", ["-L", this.socket, ...args], { encoding: "utf8" });
+    // the tmux server takes its environment from the command that starts it: a clean one
+    return execFileSync("tmux", ["-L", this.socket, ...args], { encoding: "utf8", env: cliEnv() });
   }
 
-  /** Clears the screen, types the neo4j-backup command with `args` (and `env`), then `echo "[exit N]"`. */
-  run(args: string[], env: Record<string, string> = {}): void {
+  /**
+   * Clears the screen (and waits until it is clear, so nothing earlier can match), then types the
+   * neo4j-backup command with `args` (and `env`), followed by `echo "[exit N #run]"`; returns the
+   * run's number for {@link waitForExit}.
+   */
+  async run(args: string[], env: Record<string, string> = {}): Promise<number> {
+    this.typeLine("clear");
+    await this.waitFor({ test: (screen: string) => screen.trim().split("\n").length <= 1 });
     const { command, args: prefix } = cliCommand();
     const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`);
     const line = [...assignments, ...[command, ...prefix, ...args].map(quote)].join(" ");
-    this.typeLine(`clear; ${line}; echo "[exit $?]"`);
+    const id = ++this.runs;
+    this.typeLine(`${line}; echo "[exit $? #${id}]"`);
+    return id;
+  }
+
+  /** Waits until run `id` has finished; returns its exit code and the screen. */
+  async waitForExit(id: number, timeoutMs = 60_000): Promise<{ code: number; screen: string }> {
+    const pattern = new RegExp(`\\[exit (\\d+) #${id}\\]`);
+    const screen = await this.waitFor(pattern, timeoutMs);
+    return { code: Number(pattern.exec(screen)![1]), screen };
   }
 
   /** Types `text` and Enter. */
@@ -57,7 +74,7 @@ export class TerminalSession {
   }
 
   /** Waits until the screen matches `pattern`; returns the screen. */
-  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  async waitFor(pattern: Pick<RegExp, "test">, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.capture();
