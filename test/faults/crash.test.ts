@@ -97,6 +97,17 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
     await rm(root, { recursive: true, force: true });
   });
 
+  /** Loads the graph of `seed` and backs it up (prefix `source`) into a template folder. */
+  async function sourceTemplate(seed: number, folder: string) {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { seed, nodes: 2000, special: false });
+    const print = await fingerprintDatabase(driver);
+    const template = join(root, folder);
+    const storage = new FileSystemStorage({ directory: template });
+    const { name } = await createBackup({ driver, storage, reason: "source", prefix: "source" });
+    return { print, template, sourceName: name };
+  }
+
   it(`kill -9 during a backup at ${BACKUP_POINTS.length} points: no partial file, the previous backup intact, the index consistent`, async () => {
     await clearDatabase(driver);
     await loadSampleGraph(driver, { seed: 31, nodes: 12_000, special: false });
@@ -148,17 +159,7 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
 
   it(`kill -9 during a replace restore at ${RESTORE_POINTS.length} points: the next call restores the previous contents or completes — never a mix`, async () => {
     // B: the backup being restored; A: what the database holds before
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 41, nodes: 2000, special: false });
-    const printB = await fingerprintDatabase(driver);
-    const template = join(root, "restore-template");
-    await createBackup({
-      driver,
-      storage: new FileSystemStorage({ directory: template }),
-      reason: "source",
-      prefix: "source",
-    });
-    const sourceName = (await new FileSystemStorage({ directory: template }).list())[0]!.name;
+    const { print: printB, template, sourceName } = await sourceTemplate(41, "restore-template");
     await clearDatabase(driver);
     await loadSampleGraph(driver, { seed: 42, nodes: 1500, special: false });
     await driver.executeQuery("MATCH (n:Function) WITH n LIMIT 10 SET n.only_in_a = true");
@@ -216,17 +217,8 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
   });
 
   it("kill -9 during a restore into an empty database: the next call completes it", async () => {
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 43, nodes: 2000, special: false });
-    const printB = (await fingerprintDatabase(driver)).total;
-    const template = join(root, "empty-template");
-    await createBackup({
-      driver,
-      storage: new FileSystemStorage({ directory: template }),
-      reason: "source",
-      prefix: "source",
-    });
-    const sourceName = (await new FileSystemStorage({ directory: template }).list())[0]!.name;
+    const { print, template, sourceName } = await sourceTemplate(43, "empty-template");
+    const printB = print.total;
     const points: KillPoint[] = [
       { label: "empty: early nodes", progress: { phase: "nodes", nodes: 400 } },
       { label: "empty: mid-relationships", progress: { phase: "relationships", relationships: 1000 } },

@@ -20,7 +20,7 @@ import {
   validateBackup,
 } from "../../src/index.js";
 import { driverFor, testServers } from "../support/servers.js";
-import { startProxy } from "./support/proxy.js";
+import { type CuttableProxy, startProxy } from "./support/proxy.js";
 import { record } from "./support/results.js";
 
 const PASSWORD = "neo4j-backup-test";
@@ -31,6 +31,22 @@ function quickDriver(uri: string, password = PASSWORD): Driver {
     connectionAcquisitionTimeout: 5000,
     connectionTimeout: 3000,
   });
+}
+
+/** Runs `work` with a driver whose connections go through a proxy that can cut them. */
+async function throughProxy(
+  uri: string,
+  password: string,
+  work: (proxy: CuttableProxy, driver: Driver) => Promise<void>,
+): Promise<void> {
+  const proxy = await startProxy(uri);
+  const viaProxy = quickDriver(proxy.uri, password);
+  try {
+    await work(proxy, viaProxy);
+  } finally {
+    await viaProxy.close();
+    await proxy.close();
+  }
 }
 
 async function expectOnlyValid(storage: FileSystemStorage, expected: string[]): Promise<void> {
@@ -65,9 +81,7 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
     for (const [i, at] of cutAt.entries()) {
       const storage = new FileSystemStorage({ directory: join(root, `backup-${i}`) });
       const previous = await createBackup({ driver, storage, reason: "previous" });
-      const proxy = await startProxy(server.uri);
-      const viaProxy = quickDriver(proxy.uri, server.password);
-      try {
+      await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
         const error = await createBackup({
           driver: viaProxy,
           storage,
@@ -83,10 +97,7 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
         expect(error.message).not.toContain(server.password);
         await expectOnlyValid(storage, [previous.name]);
         passed++;
-      } finally {
-        await viaProxy.close();
-        await proxy.close();
-      }
+      });
     }
     record({
       area: "network",
@@ -117,10 +128,8 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
       await clearDatabase(driver);
       await loadSampleGraph(driver, { seed: 53, nodes: 1500, special: false });
       const printA = (await fingerprintDatabase(driver)).total;
-      const proxy = await startProxy(server.uri);
-      const viaProxy = quickDriver(proxy.uri, server.password);
       let cut = false;
-      try {
+      await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
         const outcome = await restoreBackup({
           driver: viaProxy,
           storage,
@@ -155,10 +164,7 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
           `${trial.label}: ${outcome instanceof Error ? (outcome as BackupError).code : "restored"} → ${now === printA ? "previous" : "complete"}`,
         );
         passed++;
-      } finally {
-        await viaProxy.close();
-        await proxy.close();
-      }
+      });
     }
     record({
       area: "network",
