@@ -3,7 +3,7 @@
  * file, and at the end docs/reliability.md written from the results of this run.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
 import serversSetup from "../setup/global-setup.js";
 import { RESULTS_FILE, type ScenarioResult } from "./support/results.js";
@@ -20,8 +20,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l) as ScenarioResult);
-    writeFileSync(REPORT, renderReport(results));
-    console.log(`[faults] ${results.length} scenario results written to docs/reliability.md`);
+    // a partial run (a filter, one file) must not replace the full report
+    const complete = AREAS.every((area) => results.some((r) => r.area === area));
+    const target = complete ? REPORT : join(dirname(RESULTS_FILE), "reliability.md");
+    writeFileSync(target, renderReport(results));
+    console.log(`[faults] ${results.length} scenario results written to ${target}`);
   };
 }
 
