@@ -15,7 +15,7 @@ export {
   formatTimestamp,
   parseBackupFileName,
 } from "./backup/naming.js";
-export { countGraph } from "./backup/server-info.js";
+export { countGraph, resolveDatabase } from "./backup/server-info.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
 export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./format/reader.js";
 export type { NodeRecord, RecordId, RelationshipRecord } from "./format/records.js";
@@ -62,6 +62,7 @@ export {
   type InitializeResult,
   initializeDatabase,
 } from "./lifecycle/initialize.js";
+export type { LockingOptions } from "./lifecycle/locking.js";
 export { DEFAULT_KEEP } from "./lifecycle/retention.js";
 export {
   type BackupHealth,

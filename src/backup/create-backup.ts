@@ -13,7 +13,7 @@ import { ContentChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { encodeProperties, toSafeNumber } from "../format/values.js";
 import { entryFromResult, recordBackup, updateIndex } from "../lifecycle/catalog.js";
-import { withStorageLock } from "../lifecycle/locking.js";
+import { type LockingOptions, withStorageLock } from "../lifecycle/locking.js";
 import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { recoverIfInterrupted } from "../restore/recovery.js";
@@ -40,7 +40,7 @@ export interface BackupProgress {
 }
 
 /** Options of {@link createBackup}. */
-export interface CreateBackupOptions {
+export interface CreateBackupOptions extends LockingOptions {
   /** A neo4j-driver Driver, owned by the caller (it is not closed). */
   driver: Driver;
   /** Where the backup is published. */
@@ -63,8 +63,6 @@ export interface CreateBackupOptions {
   keep?: number;
   /** Backups retention must not remove (for example the file a restore is reading). */
   protect?: string[];
-  /** How long to wait for another backup or restore on the same storage; default 30 minutes. */
-  lockTimeoutMs?: number;
   /** Stored as `metadata.source`; default `neo4j-backup`. */
   source?: string;
   /** Fail with code INCONSISTENT instead of publishing when the database changed during the backup. */
@@ -173,6 +171,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     },
     {
       timeoutMs: options.lockTimeoutMs,
+      onWait: options.onLockWait,
       signal: options.signal,
       logger,
       onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),

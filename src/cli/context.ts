@@ -3,7 +3,7 @@
  * progress display, Ctrl-C, and clean-up. Human text goes to stdout, progress and prompts to
  * stderr; with `--json`, stdout carries exactly one JSON document and errors are JSON on stderr.
  */
-import type { Logger } from "../logger.js";
+import type { Logger } from "../index.js";
 import { CliError, describeError, type ErrorContext, type ErrorReport } from "./errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { Progress } from "./progress.js";

@@ -96,3 +96,13 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A validation problem with its place: `message (line 5, data.nodes[3])` (the place once, even when the message names it). */
+export function formatProblem(problem: {
+  message: string;
+  location: { line?: number | null; path: string };
+}): string {
+  const { line, path } = problem.location;
+  const where = `${line ? `line ${line}, ` : ""}${path}`;
+  return problem.message.includes(`(${where})`) ? problem.message : `${problem.message} (${where})`;
+}

@@ -1,8 +1,7 @@
 /**
  * The library's progress callbacks, shown as phases of the progress display.
  */
-import type { BackupProgress } from "../backup/create-backup.js";
-import type { RestoreProgress } from "../restore/restore-backup.js";
+import type { BackupProgress, RestoreProgress } from "../index.js";
 import type { Progress } from "./progress.js";
 
 /** Shows createBackup's progress: schema, nodes, relationships (counts against the totals), publishing. */
@@ -28,7 +27,7 @@ export function showBackupProgress(progress: Progress): (p: BackupProgress) => v
           progress.start("Writing the file");
           break;
         case "done":
-          progress.start("Updating the index");
+          progress.start("Updating the index and retention");
           break;
       }
     }

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve, sep } from "node:path";
 import type { Command } from "commander";
-import type { FileSystemStorage } from "../storage/filesystem.js";
+import type { FileSystemStorage } from "../index.js";
 import { CliContext, type CliIO, type GlobalOptions } from "./context.js";
 import { CliError } from "./errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";

@@ -185,6 +185,8 @@ export type AutoBackupOptions = ShouldAutoBackupOptions &
   Omit<CreateBackupOptions, "reason" | "name"> & {
     /** Default: `Auto-backup: <the decision's reason>`. */
     reason?: string;
+    /** Called with the decision before a backup (if any) starts. */
+    onDecision?: (decision: AutoBackupDecision) => void;
   };
 
 /** What {@link autoBackup} did. */
@@ -204,6 +206,7 @@ export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackup
     async () => {
       const decision = await shouldAutoBackup(options);
       options.logger?.info({ backup: decision.backup, reason: decision.reason }, "auto-backup decision");
+      options.onDecision?.(decision);
       if (!decision.backup) return { decision };
       const backup = await createBackup({
         ...options,
@@ -214,6 +217,7 @@ export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackup
     },
     {
       timeoutMs: options.lockTimeoutMs,
+      onWait: options.onLockWait,
       signal: options.signal,
       logger: options.logger,
       onAcquire: () => recoverIfInterrupted(options.driver, options.storage, options.logger),

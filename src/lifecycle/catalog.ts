@@ -187,6 +187,7 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
 async function reconcile(
   storage: BackupStorage,
   options: CatalogOptions,
+  trusted: BackupIndexEntry[] = [],
 ): Promise<{ index: BackupIndex; changed: boolean }> {
   const logger = options.logger ?? silentLogger;
   const text = await storage.readIndex();
@@ -200,7 +201,11 @@ async function reconcile(
     // an empty store needs no index file until something is written to it
     changed = text !== undefined || files.size > 0;
   }
-  const kept = index.backups.filter((e) => files.get(e.name)?.size === e.size);
+  // entries just made by this library describe their files already: no need to read them again
+  const fresh = new Set(trusted.map((e) => e.name));
+  const kept = [...index.backups.filter((e) => !fresh.has(e.name)), ...trusted].filter(
+    (e) => files.get(e.name)?.size === e.size,
+  );
   if (kept.length !== index.backups.length) changed = true;
   const known = new Set(kept.map((e) => e.name));
   for (const file of files.values()) {
@@ -245,8 +250,9 @@ export async function updateIndex(
   storage: BackupStorage,
   change: (index: BackupIndex) => void,
   options: CatalogOptions = {},
+  trusted: BackupIndexEntry[] = [],
 ): Promise<BackupIndex> {
-  const { index } = await reconcile(storage, options);
+  const { index } = await reconcile(storage, options, trusted);
   change(index);
   index.backups = sortNewestFirst(index.backups);
   index.restores = index.restores.slice(-RESTORE_HISTORY);
@@ -260,13 +266,7 @@ export async function recordBackup(
   entry: BackupIndexEntry,
   options?: CatalogOptions,
 ) {
-  return updateIndex(
-    storage,
-    (index) => {
-      index.backups = [...index.backups.filter((e) => e.name !== entry.name), entry];
-    },
-    options,
-  );
+  return updateIndex(storage, () => {}, options, [entry]);
 }
 
 /** Records a finished restore. Call with the lock held. */

@@ -12,11 +12,11 @@ import { recoverIfInterrupted } from "../restore/recovery.js";
 import { type RestoreProgress, type RestoreResult, restoreBackup } from "../restore/restore-backup.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { validateBackup } from "../validate/validate-backup.js";
-import { DISTRIBUTION_BACKUP_NAME, readIndex, updateIndex } from "./catalog.js";
-import { withStorageLock } from "./locking.js";
+import { DISTRIBUTION_BACKUP_NAME, entryFromResult, readIndex, updateIndex } from "./catalog.js";
+import { type LockingOptions, withStorageLock } from "./locking.js";
 
 /** Options of {@link initializeDatabase}. */
-export interface InitializeDatabaseOptions {
+export interface InitializeDatabaseOptions extends LockingOptions {
   driver: Driver;
   /** The storage holding the bundled backup (and the index that records the restore). */
   storage: BackupStorage;
@@ -33,8 +33,6 @@ export interface InitializeDatabaseOptions {
     nodeCount: number;
     relationshipCount: number;
   }) => boolean | Promise<boolean>;
-  /** How long an instance waits for another one that is initializing; default 30 minutes. */
-  lockTimeoutMs?: number;
   logger?: Logger;
   onProgress?: (progress: RestoreProgress) => void;
   signal?: AbortSignal;
@@ -149,6 +147,7 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
     },
     {
       timeoutMs: options.lockTimeoutMs,
+      onWait: options.onLockWait,
       signal: options.signal,
       logger,
       onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),
@@ -206,7 +205,7 @@ export async function createDistributionBackup(
         });
         await storage.remove(side);
         const result = { ...made, name: DISTRIBUTION_BACKUP_NAME, bytes: stored.size };
-        await updateIndex(storage, () => {}, { logger });
+        await updateIndex(storage, () => {}, { logger }, [entryFromResult(result)]);
         return result;
       } catch (error) {
         logger.error(
@@ -218,6 +217,7 @@ export async function createDistributionBackup(
     },
     {
       timeoutMs: options.lockTimeoutMs,
+      onWait: options.onLockWait,
       signal: options.signal,
       logger,
       onAcquire: () => recoverIfInterrupted(options.driver, storage, logger),

@@ -12,6 +12,8 @@ const held = new AsyncLocalStorage<ReadonlySet<BackupStorage>>();
 export interface LockingOptions {
   /** How long to wait for another process's backup or restore on the same storage; default 30 minutes. */
   lockTimeoutMs?: number;
+  /** Called once when the storage is locked by another holder and the operation starts waiting. */
+  onLockWait?: (holder: string) => void;
 }
 
 /** True when this async call chain holds `storage`'s lock. */

@@ -8,7 +8,7 @@
 import type { Driver } from "neo4j-driver";
 import { BackupError } from "../errors.js";
 import { type PendingRestore, readIndex } from "../lifecycle/catalog.js";
-import { withStorageLock } from "../lifecycle/locking.js";
+import { type LockingOptions, withStorageLock } from "../lifecycle/locking.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { clearData } from "./clear.js";
@@ -70,12 +70,10 @@ export async function recoverIfInterrupted(
 }
 
 /** Options of {@link recoverInterruptedRestore}. */
-export interface RecoverOptions {
+export interface RecoverOptions extends LockingOptions {
   driver: Driver;
   storage: BackupStorage;
   logger?: Logger;
-  /** How long to wait for the storage lock; default 30 minutes. */
-  lockTimeoutMs?: number;
 }
 
 /**
@@ -95,6 +93,7 @@ export async function recoverInterruptedRestore(
     () => recoverIfInterrupted(options.driver, options.storage, options.logger),
     {
       timeoutMs: options.lockTimeoutMs,
+      onWait: options.onLockWait,
       logger: options.logger,
     },
   );

@@ -18,7 +18,7 @@ import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../f
 import { decodeV1Properties } from "../format/v1.js";
 import { decodeProperties, toSafeNumber } from "../format/values.js";
 import { backupKind, markPendingRestore, recordRestore, SAFETY_BACKUP_PREFIX } from "../lifecycle/catalog.js";
-import { withStorageLock } from "../lifecycle/locking.js";
+import { type LockingOptions, withStorageLock } from "../lifecycle/locking.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
@@ -36,6 +36,7 @@ import {
 
 /** Progress of a running restore. */
 export interface RestoreProgress {
+  /** What is being done now; during `validating`, nodes and relationships count the records checked so far. */
   phase:
     | "validating"
     | "safety-backup"
@@ -46,14 +47,18 @@ export interface RestoreProgress {
     | "verifying"
     | "rolling-back"
     | "done";
+  /** Nodes written (or checked, while validating). */
   nodes: number;
+  /** Relationships written (or checked, while validating). */
   relationships: number;
+  /** Nodes in the file (known once validation is done). */
   totalNodes: number;
+  /** Relationships that will be written (known once validation is done). */
   totalRelationships: number;
 }
 
 /** Options of {@link restoreBackup}. */
-export interface RestoreBackupOptions {
+export interface RestoreBackupOptions extends LockingOptions {
   driver: Driver;
   storage: BackupStorage;
   /** The backup to restore; default the newest in the storage. */
@@ -78,8 +83,6 @@ export interface RestoreBackupOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Cancels the restore; in replace mode the previous contents are put back. */
   signal?: AbortSignal;
-  /** How long to wait for another backup or restore on the same storage; default 30 minutes. */
-  lockTimeoutMs?: number;
 }
 
 /** What {@link restoreBackup} returns. */
@@ -188,12 +191,14 @@ async function prepare(
   options: RestoreBackupOptions,
   name: string,
   target: { version: string; edition: string; database: string },
+  onValidated?: (seen: { nodes: number; relationships: number }) => void,
 ): Promise<PreparedRestore> {
   const validation = await validateBackup({
     storage: options.storage,
     name,
     signal: options.signal,
     fingerprint: !options.skipVerify,
+    onProgress: onValidated,
   });
   const errors = validation.problems.filter((p) => p.severity === "error");
   const onlyDangling = errors.length > 0 && errors.every((p) => p.code === "DANGLING_RELATIONSHIP");
@@ -255,6 +260,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
   }
   return withStorageLock(options.storage, () => restoreLocked(options), {
     timeoutMs: options.lockTimeoutMs,
+    onWait: options.onLockWait,
     signal: options.signal,
     logger: options.logger,
     onAcquire: () => recoverIfInterrupted(options.driver, options.storage, options.logger),
@@ -298,7 +304,14 @@ async function restoreLocked(options: RestoreBackupOptions): Promise<RestoreResu
       await session.close();
     }
     report("validating");
-    prepared = await prepare(options, name, target);
+    prepared = await prepare(options, name, target, (seen) => {
+      // while validating, the counts are the records checked so far
+      progress.nodes = seen.nodes;
+      progress.relationships = seen.relationships;
+      report();
+    });
+    progress.nodes = 0;
+    progress.relationships = 0;
     progress.totalNodes = prepared.validation.nodeCount;
     progress.totalRelationships =
       prepared.validation.relationshipCount - prepared.validation.danglingRelationships;

@@ -11,6 +11,7 @@ import {
   getBackupInfo,
   listBackups,
   readIndex,
+  recordBackup,
   recordRestore,
 } from "../../src/lifecycle/catalog.js";
 import { withStorageLock } from "../../src/lifecycle/locking.js";
@@ -145,6 +146,34 @@ describe("backup index", () => {
     expect(findBaseline(index, "other")).toBeNull();
     index.restores = [];
     expect(findBaseline(index, "neo4j")).toMatchObject({ source: "backup", name: "b_20250101_000000.json" });
+  });
+});
+
+describe("recording a backup", () => {
+  it("trusts the entry of a backup it just made instead of reading the file again", async () => {
+    let reads = 0;
+    const storage = new (class extends MemoryStorage {
+      override async read(name: string) {
+        reads++;
+        return super.read(name);
+      }
+    })();
+    await storage.write("b_20250101_000000.json", chunks(buildDocument(), 4096));
+    const entry = { ...(await listBackups(storage))[0]!, reason: "made here" };
+    reads = 0;
+    await storage.write("b_20250102_000000.json", chunks(buildDocument(), 4096));
+    await withStorageLock(storage, () =>
+      recordBackup(storage, {
+        ...entry,
+        name: "b_20250102_000000.json",
+        created: "2030-01-02T00:00:00.000Z",
+      }),
+    );
+    expect(reads).toBe(0);
+    expect((await listBackups(storage)).map((e) => [e.name, e.reason])).toEqual([
+      ["b_20250102_000000.json", "made here"],
+      ["b_20250101_000000.json", "test"],
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * How a new backup is described after `create` and `init --distribution`.
  */
-import type { BackupResult } from "../../backup/create-backup.js";
+import type { BackupResult } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, formatCount, formatDuration, formatRows } from "../format.js";
 

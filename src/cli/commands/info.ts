@@ -3,11 +3,18 @@
  * every problem with its line.
  */
 import type { Command } from "commander";
-import type { BackupStorage } from "../../storage/contract.js";
-import type { ValidationReport } from "../../validate/validate-backup.js";
+import type { BackupStorage, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { formatBytes, formatCount, formatDuration, formatInstant, formatRows } from "../format.js";
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatInstant,
+  formatProblem,
+  formatRows,
+} from "../format.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
 
@@ -58,8 +65,16 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const { storage, name } = await openBackup(cli, file);
   const stat = await storage.stat(name);
+  if (!stat) {
+    throw new CliError(
+      "NOT_FOUND",
+      `backup ${name} not found in ${storage.directory}`,
+      EXIT.failure,
+      "list the backups with `neo4j-backup list`, or check --dir",
+    );
+  }
   const progress = cli.progress();
-  const totals = stat ? await announcedCounts(storage, name) : {};
+  const totals = await announcedCounts(storage, name);
   const report: ValidationReport = await lib.validateBackup({
     storage,
     name,
@@ -67,8 +82,8 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
-  cli.result({ file: name, directory: storage.directory, size: stat?.size ?? null, ...report });
-  cli.print(...describeReport(cli, name, storage.directory, stat?.size, report));
+  cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
+  cli.print(...describeReport(cli, name, storage.directory, stat.size, report));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }
 
@@ -116,9 +131,8 @@ function describeReport(
   const lines = [`${paint.bold(name)}: ${verdict}`, ...formatRows(rows)];
   if (report.problems.length) lines.push("", "Problems:");
   for (const p of report.problems) {
-    const where = `${p.location.line ? `line ${p.location.line}, ` : ""}${p.location.path}`;
     const severity = p.severity === "error" ? paint.red("error") : paint.yellow("warning");
-    lines.push(`  ${sym.bullet} ${severity} ${p.code}: ${p.message} (${where})`);
+    lines.push(`  ${sym.bullet} ${severity} ${p.code}: ${formatProblem(p)}`);
   }
   if (report.omittedProblems) {
     lines.push(`  ${sym.bullet} and ${formatCount(report.omittedProblems)} more problems not listed`);

@@ -2,7 +2,7 @@
  * `neo4j-backup list`: the backups in the folder, newest first.
  */
 import type { Command } from "commander";
-import type { BackupIndexEntry } from "../../lifecycle/catalog.js";
+import type { BackupIndexEntry } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import {

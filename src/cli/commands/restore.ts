@@ -3,12 +3,19 @@
  * the target, what it holds now, and what comes in.
  */
 import { type Command, Option } from "commander";
-import type { BackupIndexEntry } from "../../lifecycle/catalog.js";
+import type { BackupIndexEntry } from "../../index.js";
 import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { formatAge, formatCount, formatDuration, formatInstant, formatRows } from "../format.js";
+import {
+  formatAge,
+  formatCount,
+  formatDuration,
+  formatInstant,
+  formatProblem,
+  formatRows,
+} from "../format.js";
 import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
 import { showRestoreProgress } from "../phases.js";
 import { confirm } from "../prompt.js";
@@ -51,11 +58,8 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   const name = named ?? (await lib.latestBackupName(storage));
   const connection = await connect(cli, connectionOptions(opts));
   // the database the restore will write (the home database when none is named) and what it holds now
-  const status = await lib.backupStatus({
-    driver: connection.driver,
-    storage,
-    database: connection.database,
-  });
+  const database = await lib.resolveDatabase(connection.driver, connection.database);
+  const status = { database, current: await lib.countGraph(connection.driver, database) };
   const target = describeTarget(connection.host, status.database);
   const incoming = await lib.getBackupInfo(storage, name);
 
@@ -106,10 +110,9 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
     const report = await lib.validateBackup({ storage, name, maxProblems: 1, signal: cli.signal });
     const first = report.problems.find((p) => p.severity === "error");
     if (!report.valid && first) {
-      const line = first.location.line ? ` at line ${first.location.line}` : "";
       throw new CliError(
         "VALIDATION_FAILED",
-        `backup ${name} fails validation${line}: ${first.message} (${first.location.path}); nothing was written`,
+        `backup ${name} fails validation: ${formatProblem(first)}; nothing was written`,
         EXIT.invalid,
         "see every problem with `neo4j-backup info <file>`",
       );

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { BackupStatus } from "../../lifecycle/status.js";
+import type { BackupStatus } from "../../index.js";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -66,16 +66,29 @@ export function describeStatus(cli: CliContext, s: BackupStatus, target: string)
   const emoji = cli.stdoutTerm.unicode;
   const b = sym.bullet;
   const now = Date.now();
-  const lines = [
+  const lines: string[] = [
     paint.bold(`${emoji ? "📊 " : ""}Database Backup Status`),
     `Database: ${target}`,
     `Backups:  ${s.location}`,
     "",
+  ];
+  if (s.recovered) {
+    const r = s.recovered;
+    const outcome =
+      r.outcome === "previous-contents"
+        ? `the previous contents were put back from ${r.restoredFrom}`
+        : `the restore was completed from ${r.restoredFrom}`;
+    lines.push(
+      paint.yellow(`${sym.warn}An interrupted restore of ${r.interrupted.name} was recovered: ${outcome}.`),
+      "",
+    );
+  }
+  lines.push(
     paint.bold("Current Database:"),
     `${b} Nodes: ${formatCount(s.current.nodes)}`,
     `${b} Relationships: ${formatCount(s.current.relationships)}`,
     "",
-  ];
+  );
   if (s.lastBackup) {
     const age = s.lastBackupAgeMs === null ? "" : ` (${formatAge(s.lastBackupAgeMs)})`;
     lines.push(
