@@ -113,7 +113,15 @@ function panel(
           r.lowerBound ? ` fill-opacity="0.35" stroke="${fill}" stroke-dasharray="4 2"` : ""
         }/>`,
       );
-      out.push(text(BAR_X0 + w + 6, y + 10, r.text, 'fill="#333"'));
+      // a white halo keeps the value readable across grid and reference lines
+      out.push(
+        text(
+          BAR_X0 + w + 6,
+          y + 10,
+          r.text,
+          'fill="#333" stroke="#fff" stroke-width="3" paint-order="stroke"',
+        ),
+      );
       y += ROW;
     }
     y += 6;

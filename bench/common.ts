@@ -64,7 +64,8 @@ export function runMeasurement(
   mode: string,
   options: MeasurementOptions = {},
 ): Run | Timeout {
-  const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined;
+  // child_process wants a whole number of milliseconds
+  const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? Math.ceil(options.timeoutMs) : undefined;
   try {
     const out = execFileSync(command, args, {
       encoding: "utf8",

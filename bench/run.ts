@@ -251,7 +251,7 @@ async function measure(
 function peerLimitMs(ctx: Context, res: SizeResult, library: MethodId): number {
   if (ctx.options.peerTimeoutSeconds !== undefined) return ctx.options.peerTimeoutSeconds * 1000;
   const ms = res.measurements[library]?.runs.map((r) => r.ms) ?? [];
-  return Math.max(PEER_LIMIT_FLOOR_MS, PEER_LIMIT_FACTOR * (ms.length ? median(ms) : 0));
+  return Math.ceil(Math.max(PEER_LIMIT_FLOOR_MS, PEER_LIMIT_FACTOR * (ms.length ? median(ms) : 0)));
 }
 
 function runPython(
@@ -267,7 +267,10 @@ function runPython(
   });
 }
 
-/** After the first completed run of a restore method: does the database hold the backed-up graph? */
+/**
+ * After each completed run of a restore method: are the counts right? After its first one: does the
+ * database hold the backed-up graph (verifyBackup)?
+ */
 async function checkRestored(
   ctx: Context,
   res: SizeResult,
@@ -341,7 +344,9 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
     }
   }
 
-  const apocReady = (res.measurements["apoc-export"]?.runs.length ?? 0) > 0;
+  // a run stopped at its limit or failed may have left a partial file
+  const exported = res.measurements["apoc-export"];
+  const apocReady = !!exported && exported.runs.length > 0 && !exported.timeout && !exported.error;
   for (let i = 0; i < options.runs; i++) {
     if (library) {
       await clearDatabase(driver);
