@@ -163,9 +163,12 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
   const measured = result.sizes.map((s) => sizeLabel(s.size));
   const missing = allSizes.filter((x) => !result.sizes.some((s) => s.size === x)).map(sizeLabel);
   const minutes = (result.wallMs / 60_000).toFixed(0);
+  const adaptive = result.peerLimit
+    ? `the larger of ${result.peerLimit.floorSeconds} s and ${result.peerLimit.factor}× this library's median for the same operation and size`
+    : "adaptive";
   const peerLimit =
     result.peerTimeoutSeconds === undefined
-      ? "the larger of 300 s and 10× this library's median for the same operation and size"
+      ? adaptive
       : result.peerTimeoutSeconds === 0
         ? "none"
         : `${result.peerTimeoutSeconds} s`;

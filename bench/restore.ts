@@ -10,7 +10,7 @@
  *
  * Environment: BENCH_SIZES, BENCH_RUNS (default 3), NEO4J_URI/… to use your own server (emptied!).
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
@@ -39,8 +39,8 @@ async function main(): Promise<void> {
       console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships`);
       const dir = mkdtempSync(join(tmpdir(), "neo4j-backup-bench-"));
       try {
-        runWorker(["backup", ...conn, dir]);
-        const name = readdirSync(dir).find((f) => f.endsWith(".json"))!;
+        // the storage folder holds more than the backup (e.g. its index): take the published name
+        const name = runWorker(["backup", ...conn, dir]).name!;
         const restores: Run[] = [];
         const plains: Run[] = [];
         for (let i = 0; i < runs; i++) {

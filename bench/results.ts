@@ -90,6 +90,8 @@ export interface BenchResult {
   runs: number;
   /** Per-measurement time limit of the peers in seconds (undefined: adaptive). */
   peerTimeoutSeconds?: number;
+  /** The adaptive limit used when there was no fixed one: max(floor, factor × library median). */
+  peerLimit?: { floorSeconds: number; factor: number };
   machine: Machine;
   sizes: SizeResult[];
   /** Free-text remark given with --note. */
@@ -201,7 +203,7 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
         ? r.value >= x || undefined
         : r.value >= x;
   const speedup = (r: Ratio) =>
-    `${r.bound === ">" ? "≥" : r.bound === "<" ? "≤" : ""}${r.value.toFixed(1)}× faster`;
+    `${r.bound === ">" ? "≥ " : r.bound === "<" ? "≤ " : ""}${r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(0)}× faster`;
   const goals = [
     ratioGoal("backup ≤ 1.15× raw drain", "backup", "drain", atMost(1.15)),
     ratioGoal("backup ≤ 1.0× apoc.export.json.all", "backup", "apoc-export", atMost(1.0)),
