@@ -249,6 +249,7 @@ export function renderChart(result: BenchResult): string {
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${top + 20}" viewBox="0 0 ${WIDTH} ${top + 20}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>neo4j-backup benchmark: backup and restore time relative to their baselines, and client peak RSS</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     header,
     ...legend,
