@@ -157,6 +157,39 @@ function apocCallNote(result: BenchResult): string[] {
   return parts.length ? [`  The procedure call alone took (median) ${parts.join(", ")}.`] : [];
 }
 
+const loadText = (values: readonly number[]) => values.map((x) => x.toFixed(2)).join(", ");
+
+/** Which command measured which sizes (one line, or one per combined run). */
+function runLines(result: BenchResult, measured: string[], missing: string[], minutes: string): string[] {
+  const perRun = `${result.runs} run${result.runs === 1 ? "" : "s"} per measurement`;
+  const notMeasured = missing.length ? ` (not measured: ${missing.join(", ")})` : "";
+  if (!result.parts) {
+    return [
+      `\`${result.command}\` — sizes ${measured.join(", ")}${notMeasured}; ${perRun}; the whole run took ${minutes} min.`,
+    ];
+  }
+  return [
+    `Sizes ${measured.join(", ")}${notMeasured}; ${perRun}. Each size comes from one run, so every comparison below is within one run:`,
+    "",
+    ...result.parts.map(
+      (p) =>
+        `- ${p.sizes.map(sizeLabel).join(", ")}: \`${p.command}\`, started ${p.started.slice(0, 16).replace("T", " ")} UTC, ${(p.wallMs / 60_000).toFixed(0)} min${p.commit ? `, commit ${p.commit}` : ""}.`,
+    ),
+  ];
+}
+
+/** The load average lines of the machine section. */
+function loadLines(result: BenchResult): string[] {
+  const m = result.machine;
+  const runs = result.parts ?? [
+    { sizes: [], loadAverageStart: m.loadAverageStart, loadAverageEnd: m.loadAverageEnd },
+  ];
+  return runs.map(
+    (p) =>
+      `- Load average (1, 5, 15 min)${p.sizes.length ? ` of the ${p.sizes.map(sizeLabel).join(", ")} run` : ""} at the start: ${loadText(p.loadAverageStart)}; at the end: ${loadText(p.loadAverageEnd)}.`,
+  );
+}
+
 /** The generated Markdown block (markers included). `allSizes` are the sizes the goals refer to. */
 export function renderReport(result: BenchResult, allSizes: readonly number[], chartFile: string): string {
   const m = result.machine;
@@ -178,9 +211,7 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "",
     `## Results of ${result.started.slice(0, 10)}`,
     "",
-    `\`${result.command}\` — sizes ${measured.join(", ")}${
-      missing.length ? ` (not measured in this run: ${missing.join(", ")})` : ""
-    }; ${result.runs} run${result.runs === 1 ? "" : "s"} per measurement; the whole run took ${minutes} min.`,
+    ...runLines(result, measured, missing, minutes),
     "",
     `![Backup and restore time relative to their baselines, and client peak RSS](${chartFile})`,
     "",
@@ -192,14 +223,12 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "### Machine",
     "",
     `- ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB memory, ${m.os}; client and server on the same machine.`,
-    `- Node.js ${m.node}, neo4j-driver ${m.nodeDriver}, this library ${m.library}.`,
+    `- Node.js ${m.node}, neo4j-driver ${m.nodeDriver}, this library ${m.library}${m.commit && !result.parts ? ` (commit ${m.commit})` : ""}.`,
     `- Neo4j ${m.neo4j} on Java ${m.java}, heap ${m.heap}, page cache ${m.pageCache}; APOC core ${m.apoc}.`,
     m.python
       ? `- Python ${m.python}, neo4j-backup ${m.pythonPackage} from PyPI with the neo4j Python driver ${m.pythonDriver}.`
       : "- The Python package was not measured in this run.",
-    `- Load average (1, 5, 15 min) at the start: ${m.loadAverageStart.map((x) => x.toFixed(2)).join(", ")}; at the end: ${m.loadAverageEnd
-      .map((x) => x.toFixed(2))
-      .join(", ")}.`,
+    ...loadLines(result),
     ...(result.note ? [`- ${result.note}`] : []),
     "",
     "### Goals",

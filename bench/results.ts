@@ -77,6 +77,8 @@ export interface Machine {
   pythonDriver?: string;
   loadAverageStart: number[];
   loadAverageEnd: number[];
+  /** The measured commit of this repository (with "+changes" when the tree differed from it). */
+  commit?: string;
 }
 
 /** One complete harness run. */
@@ -96,6 +98,86 @@ export interface BenchResult {
   sizes: SizeResult[];
   /** Free-text remark given with --note. */
   note?: string;
+  /**
+   * Set when this result combines several saved runs (`--from a.json,b.json`): each run's command,
+   * start, wall time, load averages and the sizes taken from it.
+   */
+  parts?: RunPart[];
+}
+
+/** One saved run inside a combined result. */
+export interface RunPart {
+  started: string;
+  command: string;
+  wallMs: number;
+  sizes: number[];
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+  commit?: string;
+}
+
+/** Machine fields that must agree for runs to be shown side by side. */
+const SAME_SETUP: (keyof Machine)[] = [
+  "cpus",
+  "cpuModel",
+  "node",
+  "nodeDriver",
+  "library",
+  "neo4j",
+  "apoc",
+  "heap",
+  "pageCache",
+  "python",
+  "pythonPackage",
+];
+
+/**
+ * Combines saved runs of the same setup into one result, one size per run (a size measured in more
+ * than one run is taken from the last of them). Comparisons stay within a run: every ratio is still
+ * computed from the measurements of one size, and all measurements of a size come from one run.
+ *
+ * @throws Error when the runs used different machines, software or run counts.
+ */
+export function combineResults(results: readonly BenchResult[]): BenchResult {
+  const [first] = results;
+  if (!first) throw new Error("no results to combine");
+  if (results.length === 1) return first;
+  for (const other of results.slice(1)) {
+    for (const key of SAME_SETUP) {
+      if (JSON.stringify(first.machine[key]) !== JSON.stringify(other.machine[key]))
+        throw new Error(
+          `runs of ${first.started} and ${other.started} differ in ${key} (${String(first.machine[key])} vs ${String(other.machine[key])}); they cannot be shown as one result`,
+        );
+    }
+    if (other.machine.commit !== first.machine.commit && other.machine.commit && first.machine.commit)
+      throw new Error(`runs of ${first.started} and ${other.started} measured different commits`);
+    if (other.runs !== first.runs || other.peerTimeoutSeconds !== first.peerTimeoutSeconds)
+      throw new Error(`runs of ${first.started} and ${other.started} differ in --runs or --peer-timeout`);
+  }
+  const bySize = new Map<number, { size: SizeResult; from: BenchResult }>();
+  for (const result of results)
+    for (const size of result.sizes) bySize.set(size.size, { size, from: result });
+  const sizes = [...bySize.values()].sort((a, b) => a.size.size - b.size.size);
+  const parts: RunPart[] = results
+    .map((r) => ({
+      started: r.started,
+      command: r.command,
+      wallMs: r.wallMs,
+      sizes: sizes.filter((s) => s.from === r).map((s) => s.size.size),
+      loadAverageStart: r.machine.loadAverageStart,
+      loadAverageEnd: r.machine.loadAverageEnd,
+      commit: r.machine.commit,
+    }))
+    .filter((p) => p.sizes.length > 0);
+  const notes = results.map((r) => r.note).filter((n): n is string => !!n);
+  return {
+    ...first,
+    started: parts.map((p) => p.started).sort()[0] ?? first.started,
+    wallMs: parts.reduce((sum, p) => sum + p.wallMs, 0),
+    sizes: sizes.map((s) => s.size),
+    note: notes.length ? notes.join(" ") : undefined,
+    parts,
+  };
 }
 
 /** Median time and spread of a measurement, or why there is none. */

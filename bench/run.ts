@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--sizes 10k,100k,1M] [--runs 3] [--heap 2g] [--page-cache 2g]
  *     [--peer-timeout SECONDS] [--skip-python] [--report docs/performance.md] [--note TEXT]
- *     [--from .bench/results-….json]
+ *     [--from .bench/results-a.json[,.bench/results-b.json…]]
  *
  * For each size it loads the sample graph (scripts/sample-graph, seed 1, ~3 relationships per node,
  * no special content) into a local Neo4j 5.26 with APOC core, then measures, `--runs` times each and
@@ -44,7 +44,14 @@ import {
 } from "./common.js";
 import { ensurePythonPeer, type PythonPeer } from "./python.js";
 import { renderReport, writeReport } from "./report.js";
-import type { BenchResult, Machine, Measurement, MethodId, SizeResult } from "./results.js";
+import {
+  type BenchResult,
+  combineResults,
+  type Machine,
+  type Measurement,
+  type MethodId,
+  type SizeResult,
+} from "./results.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SCRATCH = join(ROOT, ".bench");
@@ -59,7 +66,8 @@ const PEER_LIMIT_FACTOR = 5;
 
 const USAGE = `npm run bench -- [--sizes 10k,100k,1M] [--runs 3] [--heap 2g] [--page-cache 2g]
   [--peer-timeout SECONDS (0 = none)] [--skip-python] [--report docs/performance.md] [--note TEXT]
-  [--from .bench/results-….json (only render the report and chart of a saved run)]`;
+  [--from .bench/results-….json[,…] (only render the report and chart of saved runs; several runs
+   of the same setup are combined, each size from one run)]`;
 
 interface Options {
   sizes: number[];
@@ -70,8 +78,8 @@ interface Options {
   python: boolean;
   report: string;
   note?: string;
-  /** Render the report from this saved results file instead of measuring. */
-  from?: string;
+  /** Render the report from these saved results files instead of measuring. */
+  from?: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -109,7 +117,7 @@ function parseOptions(argv: string[]): Options {
     python: !values["skip-python"],
     report: resolve(ROOT, values.report),
     note: values.note,
-    from: values.from === undefined ? undefined : resolve(values.from),
+    from: values.from?.split(",").map((file) => resolve(file)),
   };
 }
 
@@ -407,10 +415,22 @@ function javaDescription(java: { version: string; javaHome: string }): string {
   return vendor ? `${java.version} (${vendor})` : java.version;
 }
 
+/** The checked-out commit, with "+changes" when the library or harness sources differ from it. */
+function gitCommit(): string | undefined {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
+  if (head.status !== 0) return undefined;
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src", "bench", "scripts"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? "+changes" : ""}`;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.from) {
-    render(JSON.parse(readFileSync(options.from, "utf8")) as BenchResult, options.report);
+    const saved = options.from.map((file) => JSON.parse(readFileSync(file, "utf8")) as BenchResult);
+    render(combineResults(saved), options.report);
     return;
   }
   const started = new Date();
@@ -453,6 +473,7 @@ async function main(): Promise<void> {
       nodeDriver: JSON.parse(readFileSync(join(ROOT, "node_modules", "neo4j-driver", "package.json"), "utf8"))
         .version,
       library: LIBRARY_VERSION,
+      commit: gitCommit(),
       java: javaDescription(server.java),
       neo4j: `${server.version} ${server.edition}`,
       apoc: server.apocVersion ?? "none",
