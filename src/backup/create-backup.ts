@@ -1,7 +1,7 @@
 /**
  * createBackup: an online, full, logical backup over Bolt.
  *
- * Data flows one way: driver → record encoder → spool → storage. Nodes and relationships are read
+ * Data flows one way: driver → record encoder → output (in place, or through a spool) → storage. Nodes and relationships are read
  * in one read transaction with backpressure (`for await`), encoded exactly, and spooled; the file
  * is published only after everything was read, so a failure or abort publishes nothing.
  */
@@ -21,9 +21,9 @@ import { assertValidBackupName, type BackupStorage } from "../storage/contract.j
 import { validateBackup } from "../validate/validate-backup.js";
 import { FORMAT_NAME, FORMAT_VERSION, LIBRARY_VERSION } from "../version.js";
 import { backupFileName, DEFAULT_BACKUP_PREFIX, formatTimestamp } from "./naming.js";
+import { type BackupOutput, openBackupOutput } from "./output.js";
 import { exportSchema } from "./schema-export.js";
 import { readChangeMarker, readServerInfo } from "./server-info.js";
-import { RecordSpool } from "./spool.js";
 
 /** Progress of a running backup. */
 export interface BackupProgress {
@@ -67,7 +67,10 @@ export interface CreateBackupOptions extends LockingOptions {
   source?: string;
   /** Fail with code INCONSISTENT instead of publishing when the database changed during the backup. */
   requireConsistent?: boolean;
-  /** Folder for the temporary record spool; default the OS temp folder. */
+  /**
+   * Folder for the temporary record spool, used only with storages that cannot be written in place
+   * (FileSystemStorage can: its records go straight into the new file); default the OS temp folder.
+   */
   spoolDirectory?: string;
   /** Records fetched per round trip; default 2000. */
   fetchSize?: number;
@@ -218,7 +221,7 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
   const startedMs = performance.now();
   throwIfAborted(signal, "the backup");
 
-  const spool = new RecordSpool(options.spoolDirectory);
+  let output: BackupOutput | undefined;
   let session: Session | undefined;
   let tx: Transaction | undefined;
   try {
@@ -252,6 +255,34 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
       report();
       const schema = await exportSchema(tx);
 
+      const describe = (outcome: MetadataOutcome): BackupMetadata => ({
+        format: FORMAT_NAME,
+        format_version: FORMAT_VERSION,
+        timestamp: formatTimestamp(started),
+        datetime: started.toISOString(),
+        reason: options.reason,
+        node_count: outcome.nodes,
+        relationship_count: outcome.relationships,
+        version: LIBRARY_VERSION,
+        backup_type: "full",
+        source: options.source ?? "neo4j-backup",
+        database,
+        server: { version: server.version, edition: server.edition },
+        started_at: started.toISOString(),
+        finished_at: outcome.finished,
+        duration_ms: outcome.durationMs,
+        consistency: {
+          changed_during_backup: outcome.changed,
+          detection: before.detection,
+          skipped_relationships: outcome.skipped,
+        },
+        schema,
+      });
+      // the metadata line is written last; its size is bounded by the widest values it can take
+      const headerBytes = Buffer.byteLength(metadataLine(describe(WIDEST_OUTCOME)));
+      output = await openBackupOutput(storage, headerBytes, options.spoolDirectory);
+      const body = output.body;
+
       const checksum = new ContentChecksum();
       const labelCounts = new Map<string, number>();
       const typeCounts = new Map<string, number>();
@@ -268,14 +299,14 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
         checksum.addNode(line);
         nodeIds.add(id);
         for (const label of labels) labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
-        await spool.append(line);
+        await body.append(line);
         if (++progress.nodes % PROGRESS_EVERY === 0) {
           throwIfAborted(signal, "the backup");
           report();
         }
       }
       throwIfAborted(signal, "the backup");
-      await spool.startRelationships();
+      body.startRelationships();
 
       progress.phase = "relationships";
       report();
@@ -298,7 +329,7 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
         const line = JSON.stringify({ _id: id, _type: type, _start_id: start, _end_id: end, properties });
         checksum.addRelationship(line);
         typeCounts.set(type, (typeCounts.get(type) ?? 0) + 1);
-        await spool.append(line);
+        await body.append(line);
         if (++progress.relationships % PROGRESS_EVERY === 0) {
           throwIfAborted(signal, "the backup");
           report();
@@ -308,7 +339,6 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
       await tx.commit();
       tx = undefined;
       signal?.removeEventListener("abort", abortTx);
-      await spool.close();
 
       const after = await readChangeMarker(driver, database);
       const changed = skipped > 0 || before.marker !== after.marker;
@@ -319,32 +349,16 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
         );
       }
 
-      const finished = now();
       const sortedCounts = (m: Map<string, number>) =>
         Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const metadata: BackupMetadata = {
-        format: FORMAT_NAME,
-        format_version: FORMAT_VERSION,
-        timestamp: formatTimestamp(started),
-        datetime: started.toISOString(),
-        reason: options.reason,
-        node_count: progress.nodes,
-        relationship_count: progress.relationships,
-        version: LIBRARY_VERSION,
-        backup_type: "full",
-        source: options.source ?? "neo4j-backup",
-        database,
-        server: { version: server.version, edition: server.edition },
-        started_at: started.toISOString(),
-        finished_at: finished.toISOString(),
-        duration_ms: Math.round(performance.now() - startedMs),
-        consistency: {
-          changed_during_backup: changed,
-          detection: before.detection,
-          skipped_relationships: skipped,
-        },
-        schema,
-      };
+      const metadata = describe({
+        nodes: progress.nodes,
+        relationships: progress.relationships,
+        finished: now().toISOString(),
+        durationMs: Math.round(performance.now() - startedMs),
+        changed,
+        skipped,
+      });
       const statistics: BackupStatistics = {
         node_count: progress.nodes,
         relationship_count: progress.relationships,
@@ -355,17 +369,14 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
 
       progress.phase = "publishing";
       report();
-      const header = metadataLine(metadata);
-      const footer = statisticsLine(statistics);
-      const content = async function* () {
-        yield header;
-        yield* spool.read();
-        yield footer;
-      };
+      await output.finish(metadataLine(metadata), statisticsLine(statistics));
+      const target = output;
       const stored =
         options.name !== undefined
-          ? await storage.write(options.name, content(), { signal })
-          : await publish(storage, options.prefix ?? DEFAULT_BACKUP_PREFIX, started, signal, content);
+          ? await target.publish(options.name, signal)
+          : await publish(options.prefix ?? DEFAULT_BACKUP_PREFIX, started, storage, (name) =>
+              target.publish(name, signal),
+            );
       progress.phase = "done";
       report();
       const result: BackupResult = {
@@ -408,10 +419,31 @@ async function writeBackupFile(options: CreateBackupOptions): Promise<BackupResu
     );
     throw mapped;
   } finally {
-    await spool.discard();
+    await output?.discard();
     await session?.close().catch(() => {});
   }
 }
+
+/** What the metadata can only say at the end of a backup. */
+interface MetadataOutcome {
+  nodes: number;
+  relationships: number;
+  finished: string;
+  durationMs: number;
+  changed: boolean;
+  skipped: number;
+}
+
+/** The widest outcome the metadata line can hold: its size is the room reserved for that line. */
+const WIDEST_OUTCOME: MetadataOutcome = {
+  nodes: Number.MAX_SAFE_INTEGER,
+  relationships: Number.MAX_SAFE_INTEGER,
+  // the longest form Date.prototype.toISOString produces
+  finished: new Date(-8.64e15).toISOString(),
+  durationMs: Number.MAX_SAFE_INTEGER,
+  changed: false,
+  skipped: Number.MAX_SAFE_INTEGER,
+};
 
 function encodeWithContext(props: unknown, where: string): ReturnType<typeof encodeProperties> {
   try {
@@ -421,18 +453,18 @@ function encodeWithContext(props: unknown, where: string): ReturnType<typeof enc
   }
 }
 
+/** Publishes under the first free `<prefix>_YYYYMMDD_HHMMSS[_n].json` name. */
 async function publish(
-  storage: BackupStorage,
   prefix: string,
   started: Date,
-  signal: AbortSignal | undefined,
-  content: () => AsyncIterable<Uint8Array | string>,
+  storage: BackupStorage,
+  publishAs: (name: string) => Promise<{ name: string; size: number }>,
 ): Promise<{ name: string; size: number }> {
   for (let attempt = 1; attempt <= 100; attempt++) {
     const name = backupFileName(prefix, started, attempt);
     if (await storage.stat(name)) continue;
     try {
-      return await storage.write(name, content(), { signal });
+      return await publishAs(name);
     } catch (error) {
       if (error instanceof BackupError && error.code === "BACKUP_EXISTS") continue;
       throw error instanceof BackupError

@@ -37,6 +37,24 @@ export interface StorageLock {
   release(): Promise<void>;
 }
 
+/**
+ * A new backup being written in place (see {@link BackupStorage.openWriter}): appended to, patched
+ * near its start, then published atomically under a name — or discarded.
+ */
+export interface BackupWriter {
+  /** Appends bytes; resolves when the storage can take more. */
+  append(chunk: Uint8Array): Promise<void>;
+  /** Overwrites bytes already appended, starting at byte `position`. */
+  overwrite(position: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Makes the content durable and publishes it under `name`, atomically and without overwriting.
+   * Rejects with code `BACKUP_EXISTS` when `name` is taken; another name may then be tried.
+   */
+  publish(name: string): Promise<StoredBackup>;
+  /** Drops unpublished content; harmless after `publish` and when called twice. */
+  discard(): Promise<void>;
+}
+
 /** A place where backup files are kept. */
 export interface BackupStorage {
   /**
@@ -72,6 +90,13 @@ export interface BackupStorage {
    * Rejects with code `LOCKED` after `timeoutMs`.
    */
   lock(options?: StorageLockOptions): Promise<StorageLock>;
+  /**
+   * Optional: opens a new, unnamed backup for writing in place. createBackup uses it when present:
+   * the records go straight into the backup instead of through a temporary copy (the metadata line
+   * at the top carries counts known only at the end, so it is written last, into room reserved for
+   * it). Storages without it receive the finished content through {@link BackupStorage.write}.
+   */
+  openWriter?(): Promise<BackupWriter>;
 }
 
 /** Backup names are plain file names: no separators, no leading dot, ending in `.json`. */

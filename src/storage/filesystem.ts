@@ -5,18 +5,20 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupError } from "../errors.js";
 import {
   assertValidBackupName,
   type BackupStorage,
+  type BackupWriter,
   type StorageLock,
   type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
 } from "./contract.js";
 import { acquireFileLock } from "./file-lock.js";
+import { FileBackupWriter, type WriterFolder } from "./file-writer.js";
 
 /** Options of {@link FileSystemStorage}. */
 export interface FileSystemStorageOptions {
@@ -82,42 +84,19 @@ export class FileSystemStorage implements BackupStorage {
     options?: StorageWriteOptions,
   ): Promise<StoredBackup> {
     assertValidBackupName(name);
-    await this.ensureDirectory();
-    const target = join(this.directory, name);
-    const temp = join(this.directory, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, this.fileMode);
-    let published = false;
+    await this.ensureDirectory().catch((error) => {
+      throw new BackupError("STORAGE", `creating ${this.directory} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
+    const writer = await FileBackupWriter.create(this.folder(), name);
     try {
-      let size = 0;
       for await (const chunk of content) {
         if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        let offset = 0;
-        while (offset < bytes.length) {
-          const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-          offset += bytesWritten;
-        }
-        size += bytes.length;
+        await writer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       }
-      await handle.sync();
-      await handle.close();
-      try {
-        await link(temp, target);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-          throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists in ${this.directory}`);
-        }
-        throw error;
-      }
-      published = true;
-      await unlink(temp);
-      await this.syncDirectory();
-      const info = await stat(target);
-      return { name, size, modified: info.mtime };
+      return await writer.publish(name);
     } catch (error) {
-      await handle.close().catch(() => {});
-      await unlink(temp).catch(() => {});
-      if (published) throw error;
       if (error instanceof BackupError) throw error;
       throw new BackupError(
         "STORAGE",
@@ -126,7 +105,23 @@ export class FileSystemStorage implements BackupStorage {
           cause: error,
         },
       );
+    } finally {
+      await writer.discard();
     }
+  }
+
+  /** Opens a new backup file for writing in place (see {@link BackupStorage.openWriter}). */
+  async openWriter(): Promise<BackupWriter> {
+    await this.ensureDirectory().catch((error) => {
+      throw new BackupError("STORAGE", `creating ${this.directory} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
+    return FileBackupWriter.create(this.folder());
+  }
+
+  private folder(): WriterFolder {
+    return { directory: this.directory, fileMode: this.fileMode, syncDirectory: () => this.syncDirectory() };
   }
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {

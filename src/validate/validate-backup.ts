@@ -34,6 +34,7 @@ import {
 } from "../format/values.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type Fingerprint, FingerprintBuilder } from "../verify/fingerprint.js";
+import { isWellFormedNode, isWellFormedRelationship } from "./quick-check.js";
 
 /** One problem found in a file. */
 export interface ValidationProblem {
@@ -207,12 +208,17 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         sawNodesSection = true;
         report.nodeCount++;
         const v = version ?? inferVersion(event.value);
-        const parsed = (v === 2 ? nodeRecordSchema : nodeRecordV1Schema).safeParse(event.value);
-        if (!parsed.success) {
-          builder.zod(parsed.error, event.location, event.value);
-          return;
+        let record: NodeRecord & Record<string, unknown>;
+        if (v === 2 && isWellFormedNode(event.value)) {
+          record = event.value as NodeRecord & Record<string, unknown>;
+        } else {
+          const parsed = (v === 2 ? nodeRecordSchema : nodeRecordV1Schema).safeParse(event.value);
+          if (!parsed.success) {
+            builder.zod(parsed.error, event.location, event.value);
+            return;
+          }
+          record = parsed.data as NodeRecord & Record<string, unknown>;
         }
-        const record = parsed.data as NodeRecord & Record<string, unknown>;
         if (!nodeIds.add(record._id)) {
           builder.add(
             "error",
@@ -235,14 +241,19 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         }
         report.relationshipCount++;
         const v = version ?? inferVersion(event.value);
-        const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(
-          event.value,
-        );
-        if (!parsed.success) {
-          builder.zod(parsed.error, event.location, event.value);
-          return;
+        let record: RelationshipRecord & Record<string, unknown>;
+        if (v === 2 && isWellFormedRelationship(event.value)) {
+          record = event.value as RelationshipRecord & Record<string, unknown>;
+        } else {
+          const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(
+            event.value,
+          );
+          if (!parsed.success) {
+            builder.zod(parsed.error, event.location, event.value);
+            return;
+          }
+          record = parsed.data as RelationshipRecord & Record<string, unknown>;
         }
-        const record = parsed.data as RelationshipRecord & Record<string, unknown>;
         if (!relIds.add(record._id)) {
           builder.add(
             "error",

@@ -5,17 +5,42 @@
  * type too so that a difference can be located. Live databases and backup files are fingerprinted
  * the same way, from the same canonical encoding.
  */
-import { createHash } from "node:crypto";
-import { canonicalValue } from "../format/records.js";
+import { canonicalJson } from "../format/records.js";
 import type { EncodedValue } from "../format/values.js";
 import { NodeIdMap } from "../restore/id-map.js";
 
-const MOD = 1n << 64n;
+/** Sums are kept modulo 2^52, so every intermediate value stays an exact double. */
+const MOD = 2 ** 52;
 
-/** A 52-bit hash (exact in a double) of a JSON-able value. */
-function hash52(value: unknown): number {
-  const digest = createHash("sha256").update(JSON.stringify(value)).digest();
-  return digest.readUIntBE(0, 6) * 16 + (digest[6]! >> 4);
+const add = (a: number, b: number) => {
+  const sum = a + b;
+  return sum >= MOD ? sum - MOD : sum;
+};
+
+/**
+ * A 52-bit hash of a string (exact in a double): two 32-bit multiply–xor lanes over the UTF-16 code
+ * units with different multipliers, each finished with an avalanche step, the lanes mixed into each
+ * other. Fast and well spread, which is what a fingerprint that looks for accidental differences
+ * needs; it is not a cryptographic hash (the file's checksum is SHA-256).
+ */
+export function hash52(text: string): number {
+  let a = 0x811c9dc5 ^ text.length;
+  let b = 0x2545f491 ^ Math.imul(text.length, 0x9e3779b1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+  a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
+  a ^= a >>> 16;
+  b = Math.imul(b ^ (b >>> 16), 0x7feb352d);
+  b = Math.imul(b ^ (b >>> 15), 0x846ca68b);
+  b ^= b >>> 16;
+  a = Math.imul(a ^ b, 0x27d4eb2f);
+  a ^= a >>> 15;
+  return (b >>> 0) * 2 ** 20 + (a >>> 12);
 }
 
 /** The summary a fingerprint produces. */
@@ -34,9 +59,9 @@ export interface Fingerprint {
 /** Accumulates a fingerprint from nodes, then relationships, with properties already encoded. */
 export class FingerprintBuilder {
   private readonly nodeHashes = new NodeIdMap();
-  private total = 0n;
-  private readonly byLabel = new Map<string, bigint>();
-  private readonly byType = new Map<string, bigint>();
+  private total = 0;
+  private readonly byLabel = new Map<string, number>();
+  private readonly byType = new Map<string, number>();
   private readonly labelCounts = new Map<string, number>();
   private readonly typeCounts = new Map<string, number>();
   private nodes = 0;
@@ -47,15 +72,14 @@ export class FingerprintBuilder {
   /** Adds a node; `properties` encoded with encodeProperties. */
   addNode(id: number | string, labels: readonly string[], properties: Record<string, EncodedValue>): void {
     const sortedLabels = [...labels].sort();
-    const h = hash52(["n", sortedLabels, canonicalValue(properties)]);
+    const h = hash52(`["n",${JSON.stringify(sortedLabels)},${canonicalJson(properties)}]`);
     this.nodeHashes.set(id, h);
-    const big = BigInt(h);
-    this.total = (this.total + big) % MOD;
+    this.total = add(this.total, h);
     for (const label of sortedLabels) {
-      this.byLabel.set(label, ((this.byLabel.get(label) ?? 0n) + big) % MOD);
+      this.byLabel.set(label, add(this.byLabel.get(label) ?? 0, h));
       this.labelCounts.set(label, (this.labelCounts.get(label) ?? 0) + 1);
     }
-    if (sortedLabels.length === 0) this.byLabel.set("", ((this.byLabel.get("") ?? 0n) + big) % MOD);
+    if (sortedLabels.length === 0) this.byLabel.set("", add(this.byLabel.get("") ?? 0, h));
     this.nodes++;
   }
 
@@ -69,16 +93,16 @@ export class FingerprintBuilder {
     const s = this.nodeHashes.get(start);
     const e = this.nodeHashes.get(end);
     if (s === undefined || e === undefined) this.unknownEndpoints++;
-    const h = BigInt(hash52(["r", type, s ?? null, e ?? null, canonicalValue(properties)]));
-    this.total = (this.total + h) % MOD;
-    this.byType.set(type, ((this.byType.get(type) ?? 0n) + h) % MOD);
+    const h = hash52(`["r",${JSON.stringify(type)},${s ?? null},${e ?? null},${canonicalJson(properties)}]`);
+    this.total = add(this.total, h);
+    this.byType.set(type, add(this.byType.get(type) ?? 0, h));
     this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);
     this.relationships++;
   }
 
   /** The finished fingerprint. */
   result(): Fingerprint {
-    const hex = (v: bigint) => v.toString(16).padStart(16, "0");
+    const hex = (v: number) => v.toString(16).padStart(13, "0");
     const sorted = <T>(m: Map<string, T>, f: (v: T) => T | string) =>
       Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, f(v)]));
     return {

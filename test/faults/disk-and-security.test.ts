@@ -84,13 +84,14 @@ describe.each(testServers())("disk, writers and secrets on Neo4j $version ($labe
       expect((await validateBackup({ storage, name: previous.name })).valid).toBe(true);
       passed++;
 
-      // 2. the record spool does not fit (a small temp folder)
+      // 2. the record spool does not fit (a small temp folder); the spool serves storages that
+      // cannot be written in place — the wrapper hides FileSystemStorage's in-place writer
       // without a small disk: a spool folder that cannot be written (its parent is a file)
       if (!spoolDisk) await writeFile(join(root, "a-file"), "");
       const spoolDir = spoolDisk ? spoolDisk.path : join(root, "a-file", "spool");
       const spooled = await createBackup({
         driver,
-        storage: real,
+        storage: new FaultyStorage(real, {}),
         reason: "spool full",
         spoolDirectory: spoolDir,
       }).catch((e) => e);

@@ -148,6 +148,49 @@ describe.each(storages)("storage contract: %s", (_label, make) => {
   });
 });
 
+const inPlace = storages.filter(([label]) => label === "FileSystemStorage");
+
+describe.each(inPlace)("in-place writer contract: %s", (_label, make) => {
+  it("appends, overwrites near the start, and publishes the exact bytes under a name", async () => {
+    const storage = await make();
+    const writer = await storage.openWriter!();
+    await writer.append(Buffer.from("xxxxxxxx\n"));
+    await writer.append(Buffer.from(DOC.slice(9)));
+    await writer.overwrite(0, Buffer.from(DOC.slice(0, 9)));
+    expect(await storage.list()).toEqual([]);
+    const stored = await writer.publish(NAME);
+    expect(stored.size).toBe(Buffer.byteLength(DOC));
+    expect((await readAll(storage, NAME)).toString()).toBe(DOC);
+    await writer.discard();
+    expect((await readAll(storage, NAME)).toString()).toBe(DOC);
+  });
+
+  it("a taken name fails with BACKUP_EXISTS and another name can follow; the first file stays", async () => {
+    const storage = await make();
+    await storage.write(NAME, chunks("first"));
+    const writer = await storage.openWriter!();
+    await writer.append(Buffer.from("second"));
+    const taken = await writer.publish(NAME).catch((e) => e);
+    expect(taken).toBeInstanceOf(BackupError);
+    expect(taken.code).toBe("BACKUP_EXISTS");
+    await writer.publish("other_20250128_143022.json");
+    expect((await readAll(storage, NAME)).toString()).toBe("first");
+    expect((await readAll(storage, "other_20250128_143022.json")).toString()).toBe("second");
+  });
+
+  it("a discarded writer leaves nothing, and refuses overwrites outside what was written", async () => {
+    const storage = await make();
+    const writer = await storage.openWriter!();
+    await writer.append(Buffer.from("abc"));
+    await expect(writer.overwrite(2, Buffer.from("xy"))).rejects.toThrow(RangeError);
+    await writer.discard();
+    await writer.discard();
+    expect(await storage.list()).toEqual([]);
+    if (storage instanceof FileSystemStorage) expect(await readdir(storage.directory)).toEqual([]);
+    await expect(writer.publish(NAME)).rejects.toThrow(/discarded/);
+  });
+});
+
 describe("faulty storage wrapper", () => {
   for (const [label, make] of storages.slice(0, 2)) {
     it(`an interrupted write through it publishes nothing on ${label}`, async () => {
