@@ -57,8 +57,9 @@ const BACKUP_POINTS: KillPoint[] = [
   { label: "start of relationships", progress: { phase: "relationships" } },
   { label: "mid-relationships", progress: { phase: "relationships", relationships: 20000 } },
   { label: "start of publication", progress: { phase: "publishing" } },
-  { label: "publishing, first 64 KB", write: { prefix: "neo4j_backup", afterBytes: 64 * 1024 } },
-  { label: "publishing, after 2 MB", write: { prefix: "neo4j_backup", afterBytes: 2 * 1024 * 1024 } },
+  { label: "writing the file, first 64 KB", write: { prefix: "neo4j_backup", afterBytes: 64 * 1024 } },
+  { label: "writing the file, after 2 MB", write: { prefix: "neo4j_backup", afterBytes: 2 * 1024 * 1024 } },
+  { label: "file complete, not yet published", publish: true },
   { label: "published, index not yet written", writeIndex: { nth: 1, when: "before" } },
   { label: "validating before clean-up", read: { prefix: "neo4j_backup", nth: 1, afterBytes: 512 * 1024 } },
   { label: "clean-up, before removing the old backup", remove: true },
@@ -68,7 +69,7 @@ const BACKUP_POINTS: KillPoint[] = [
 const RESTORE_POINTS: KillPoint[] = [
   { label: "validating the file", progress: { phase: "validating" } },
   { label: "taking the safety backup", progress: { phase: "safety-backup" } },
-  { label: "publishing the safety backup", write: { prefix: "safety_backup", afterBytes: 32 * 1024 } },
+  { label: "writing the safety backup", write: { prefix: "safety_backup", afterBytes: 32 * 1024 } },
   {
     label: "restore marked, nothing cleared yet",
     writeIndex: { containing: '"pendingRestore": {', when: "after" },

@@ -39,6 +39,18 @@ describe("validateBackup on good files", () => {
     expect(report.labelCounts).toEqual({ Function: 2, Deprecated: 1 });
   });
 
+  it("accepts a metadata line padded with spaces (a backup written in place), on the fast path", async () => {
+    const document = buildDocument();
+    const newline = document.indexOf("\n");
+    const padded = `${document.slice(0, newline)}${" ".repeat(300)}${document.slice(newline)}`;
+    const plain = await validate(document);
+    const report = await validate(padded);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ valid: true, layout: "lines", nodeCount: 3, relationshipCount: 2 });
+    expect(report.checksum).toBe(plain.checksum);
+    expect(report.metadata).toEqual(plain.metadata);
+  });
+
   it("accepts the same document re-indented, minified or with keys reordered, with the same checksum", async () => {
     const doc = buildDocument();
     const original = await validate(doc);

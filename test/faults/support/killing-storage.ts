@@ -4,6 +4,7 @@
  */
 import type {
   BackupStorage,
+  BackupWriter,
   StorageLock,
   StorageLockOptions,
   StorageWriteOptions,
@@ -14,8 +15,13 @@ import type {
 export interface KillPoint {
   label: string;
   progress?: { phase: string; nodes?: number; relationships?: number };
-  /** Part-way through writing a backup whose name starts with this. */
+  /**
+   * Part-way through writing a backup whose name starts with `prefix`; a backup written in place
+   * has no name until it is published, so there it is the first `afterBytes` of any backup.
+   */
   write?: { prefix: string; afterBytes: number };
+  /** A backup written in place is complete but not yet published under its name. */
+  publish?: boolean;
   /** Part-way through the `nth` read (1-based) of a name starting with `prefix`. */
   read?: { prefix: string; nth: number; afterBytes: number };
   /** At the `nth` index write (1-based) or the first one whose text contains `containing`. */
@@ -53,6 +59,27 @@ export class KillingStorage implements BackupStorage {
       })(),
       options,
     );
+  }
+
+  async openWriter(): Promise<BackupWriter> {
+    if (!this.inner.openWriter) throw new Error("the wrapped storage cannot write in place");
+    const inner = await this.inner.openWriter();
+    const { write: at, publish } = this.point;
+    const die = this.die;
+    let appended = 0;
+    return {
+      async append(chunk) {
+        await inner.append(chunk);
+        appended += chunk.length;
+        if (at && appended >= at.afterBytes) die();
+      },
+      overwrite: (position, bytes) => inner.overwrite(position, bytes),
+      publish(name) {
+        if (publish) die();
+        return inner.publish(name);
+      },
+      discard: () => inner.discard(),
+    };
   }
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {
