@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   const conn = [server.uri, server.username, server.password];
   const times: Record<string, Run[]> = {};
   const record = (label: string, run: Run) => {
-    (times[label] ??= []).push(run);
+    const list = times[label] ?? [];
+    list.push(run);
+    times[label] = list;
     console.log(`  ${label}: ${(run.ms / 1000).toFixed(2)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`);
   };
   try {
