@@ -430,7 +430,9 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.from) {
     const saved = options.from.map((file) => JSON.parse(readFileSync(file, "utf8")) as BenchResult);
-    render(combineResults(saved), options.report);
+    const combined = combineResults(saved);
+    if (options.note) combined.note = options.note;
+    render(combined, options.report);
     return;
   }
   const started = new Date();
