@@ -2,7 +2,7 @@
  * Helpers shared by the benchmark scripts: running one measurement in a fresh child process, and the
  * statistics the reports print.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 /** One measured run, as printed (one JSON line) by bench/worker.ts or bench/python_peer.py. */
@@ -143,4 +143,18 @@ export function sizeLabel(n: number): string {
   if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
   if (n >= 1_000 && n % 1_000 === 0) return `${n / 1_000}k`;
   return n.toLocaleString("en-US");
+}
+
+/**
+ * The commit checked out in `root`, with "+changes" when the library, harness or scripts differ
+ * from it; undefined outside a git checkout.
+ */
+export function gitCommit(root: string): string | undefined {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  if (head.status !== 0) return undefined;
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src", "bench", "scripts"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? "+changes" : ""}`;
 }

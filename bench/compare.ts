@@ -17,7 +17,15 @@ import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { median, parseSize, type Run, runMeasurement, sizeLabel, spreadSeconds } from "./common.js";
+import {
+  gitCommit,
+  median,
+  parseSize,
+  type Run,
+  runMeasurement,
+  sizeLabel,
+  spreadSeconds,
+} from "./common.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SCRATCH = join(ROOT, ".bench");
@@ -59,7 +67,7 @@ async function main(): Promise<void> {
   const size = parseSize(values.size);
   const runs = Number(values.runs);
   const base = baseTree(values.base);
-  const head = `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--", "src", "bench") ? "+changes" : ""}`;
+  const head = gitCommit(ROOT) ?? "this checkout";
   console.log(`base ${base.commit} (${values.base}), new ${head}; ${sizeLabel(size)} nodes; ${runs} runs`);
 
   const work = join(SCRATCH, `compare-${Date.now()}`);

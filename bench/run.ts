@@ -33,6 +33,7 @@ import { FileSystemStorage, LIBRARY_VERSION, verifyBackup } from "../src/index.j
 import { renderChart } from "./chart.js";
 import {
   type ApocImportOptions,
+  gitCommit,
   isTimeout,
   median,
   parseSize,
@@ -415,17 +416,6 @@ function javaDescription(java: { version: string; javaHome: string }): string {
   return vendor ? `${java.version} (${vendor})` : java.version;
 }
 
-/** The checked-out commit, with "+changes" when the library or harness sources differ from it. */
-function gitCommit(): string | undefined {
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
-  if (head.status !== 0) return undefined;
-  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src", "bench", "scripts"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  return `${head.stdout.trim()}${dirty.stdout.trim() ? "+changes" : ""}`;
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.from) {
@@ -475,7 +465,7 @@ async function main(): Promise<void> {
       nodeDriver: JSON.parse(readFileSync(join(ROOT, "node_modules", "neo4j-driver", "package.json"), "utf8"))
         .version,
       library: LIBRARY_VERSION,
-      commit: gitCommit(),
+      commit: gitCommit(ROOT),
       java: javaDescription(server.java),
       neo4j: `${server.version} ${server.edition}`,
       apoc: server.apocVersion ?? "none",

@@ -50,7 +50,7 @@ export class FileBackupWriter implements BackupWriter {
     }
   }
 
-  private open(): FileHandle {
+  private openHandle(): FileHandle {
     if (this.handle && !this.published && !this.discarded) return this.handle;
     throw new BackupError("STORAGE", `${this.label} is no longer open for writing`);
   }
@@ -70,7 +70,7 @@ export class FileBackupWriter implements BackupWriter {
   }
 
   private async writeAt(position: number, bytes: Uint8Array): Promise<void> {
-    const handle = this.open();
+    const handle = this.openHandle();
     try {
       let offset = 0;
       while (offset < bytes.length) {

@@ -84,12 +84,7 @@ export class FileSystemStorage implements BackupStorage {
     options?: StorageWriteOptions,
   ): Promise<StoredBackup> {
     assertValidBackupName(name);
-    await this.ensureDirectory().catch((error) => {
-      throw new BackupError("STORAGE", `creating ${this.directory} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    });
-    const writer = await FileBackupWriter.create(this.folder(), name);
+    const writer = await this.newWriter(name);
     try {
       for await (const chunk of content) {
         if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
@@ -111,17 +106,23 @@ export class FileSystemStorage implements BackupStorage {
   }
 
   /** Opens a new backup file for writing in place (see {@link BackupStorage.openWriter}). */
-  async openWriter(): Promise<BackupWriter> {
+  openWriter(): Promise<BackupWriter> {
+    return this.newWriter();
+  }
+
+  /** A writer of a new file in the folder (created if missing); `label` names it in errors. */
+  private async newWriter(label?: string): Promise<FileBackupWriter> {
     await this.ensureDirectory().catch((error) => {
       throw new BackupError("STORAGE", `creating ${this.directory} failed: ${(error as Error).message}`, {
         cause: error,
       });
     });
-    return FileBackupWriter.create(this.folder());
-  }
-
-  private folder(): WriterFolder {
-    return { directory: this.directory, fileMode: this.fileMode, syncDirectory: () => this.syncDirectory() };
+    const folder: WriterFolder = {
+      directory: this.directory,
+      fileMode: this.fileMode,
+      syncDirectory: () => this.syncDirectory(),
+    };
+    return FileBackupWriter.create(folder, label);
   }
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {

@@ -208,17 +208,13 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         sawNodesSection = true;
         report.nodeCount++;
         const v = version ?? inferVersion(event.value);
-        let record: NodeRecord & Record<string, unknown>;
-        if (v === 2 && isWellFormedNode(event.value)) {
-          record = event.value as NodeRecord & Record<string, unknown>;
-        } else {
-          const parsed = (v === 2 ? nodeRecordSchema : nodeRecordV1Schema).safeParse(event.value);
-          if (!parsed.success) {
-            builder.zod(parsed.error, event.location, event.value);
-            return;
-          }
-          record = parsed.data as NodeRecord & Record<string, unknown>;
-        }
+        const record = checkedRecord<NodeRecord>(
+          event,
+          v === 2 && isWellFormedNode(event.value),
+          v === 2 ? nodeRecordSchema : nodeRecordV1Schema,
+          builder,
+        );
+        if (!record) return;
         if (!nodeIds.add(record._id)) {
           builder.add(
             "error",
@@ -241,19 +237,13 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
         }
         report.relationshipCount++;
         const v = version ?? inferVersion(event.value);
-        let record: RelationshipRecord & Record<string, unknown>;
-        if (v === 2 && isWellFormedRelationship(event.value)) {
-          record = event.value as RelationshipRecord & Record<string, unknown>;
-        } else {
-          const parsed = (v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema).safeParse(
-            event.value,
-          );
-          if (!parsed.success) {
-            builder.zod(parsed.error, event.location, event.value);
-            return;
-          }
-          record = parsed.data as RelationshipRecord & Record<string, unknown>;
-        }
+        const record = checkedRecord<RelationshipRecord>(
+          event,
+          v === 2 && isWellFormedRelationship(event.value),
+          v === 2 ? relationshipRecordSchema : relationshipRecordV1Schema,
+          builder,
+        );
+        if (!record) return;
         if (!relIds.add(record._id)) {
           builder.add(
             "error",
@@ -379,6 +369,23 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
     }
   }
   return report;
+}
+
+/**
+ * A record that passed the quick check as it is, or else what the schema makes of it; a record the
+ * schema refuses is reported and `undefined` returned.
+ */
+function checkedRecord<T>(
+  event: { value: unknown; location: Location },
+  wellFormed: boolean,
+  schema: z.ZodType,
+  builder: ReportBuilder,
+): (T & Record<string, unknown>) | undefined {
+  if (wellFormed) return event.value as T & Record<string, unknown>;
+  const parsed = schema.safeParse(event.value);
+  if (parsed.success) return parsed.data as T & Record<string, unknown>;
+  builder.zod(parsed.error, event.location, event.value);
+  return undefined;
 }
 
 function danglingProblem(builder: ReportBuilder, id: string | number, location: Location): void {

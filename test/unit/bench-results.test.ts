@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { type BenchResult, combineResults, type Machine } from "../../bench/results.js";
+
+const machine: Machine = {
+  cpus: 2,
+  cpuModel: "cpu",
+  memoryGiB: 24,
+  os: "Linux",
+  node: "v20",
+  nodeDriver: "6.3.0",
+  library: "0.1.0",
+  java: "17",
+  neo4j: "5.26.30 community",
+  apoc: "5.26.19",
+  heap: "2g",
+  pageCache: "2g",
+  loadAverageStart: [0, 0, 0],
+  loadAverageEnd: [1, 1, 1],
+};
+
+function result(started: string, sizes: number[], overrides: Partial<BenchResult> = {}): BenchResult {
+  return {
+    started,
+    wallMs: 60_000,
+    command: `npm run bench -- --sizes ${sizes.join(",")}`,
+    runs: 3,
+    machine,
+    sizes: sizes.map((size) => ({ size, nodes: size, relationships: 3 * size, loadMs: 1, measurements: {} })),
+    ...overrides,
+  };
+}
+
+describe("combineResults", () => {
+  it("takes each size whole from one run, the later run winning, and records the parts", () => {
+    const a = result("2026-01-01T00:00:00Z", [10_000, 100_000]);
+    const b = result("2026-01-02T00:00:00Z", [100_000, 1_000_000], { wallMs: 120_000 });
+    const combined = combineResults([a, b]);
+    expect(combined.sizes.map((s) => s.size)).toEqual([10_000, 100_000, 1_000_000]);
+    expect(combined.sizes[1]).toBe(b.sizes[0]);
+    expect(combined.parts?.map((p) => p.sizes)).toEqual([[10_000], [100_000, 1_000_000]]);
+    expect(combined.wallMs).toBe(180_000);
+    expect(combined.started).toBe(a.started);
+  });
+
+  it("refuses runs of a different setup, naming what differs", () => {
+    const a = result("2026-01-01T00:00:00Z", [10_000]);
+    const other = result("2026-01-02T00:00:00Z", [1_000_000], { machine: { ...machine, heap: "4g" } });
+    expect(() => combineResults([a, other])).toThrow(/differ in heap/);
+    expect(() => combineResults([a, result("2026-01-02T00:00:00Z", [1_000_000], { runs: 5 })])).toThrow(
+      /--runs/,
+    );
+  });
+
+  it("returns a single run unchanged", () => {
+    const a = result("2026-01-01T00:00:00Z", [10_000]);
+    expect(combineResults([a])).toBe(a);
+  });
+});
