@@ -12,11 +12,11 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import neo4j, { type Driver } from "neo4j-driver";
-import { escapeIdentifier, labelFragment } from "../src/cypher/names.js";
+import { NodeIdMap } from "../src/format/id-map.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
+import { escapeIdentifier, labelFragment } from "../src/graph/names.js";
 import { createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
-import { NodeIdMap } from "../src/restore/id-map.js";
 import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {

@@ -1,100 +1,84 @@
 /**
  * neo4j-backup — online, logical, type-exact backups of Neo4j databases over Bolt.
  *
- * The public surface, and nothing else.
+ * The public surface, and nothing else. The file format's codec, reader and naming helpers are
+ * public from `neo4j-backup/format`; the storage contract suite from `neo4j-backup/testing`.
  */
-export {
-  type BackupProgress,
-  type BackupResult,
-  type CreateBackupOptions,
-  createBackup,
-} from "./backup/create-backup.js";
-export {
-  backupFileName,
-  DEFAULT_BACKUP_PREFIX,
-  formatTimestamp,
-  parseBackupFileName,
-} from "./backup/naming.js";
-export { countGraph, resolveDatabase } from "./backup/server-info.js";
+export type { BackupProgress, BackupResult } from "./backup/run-backup.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
-export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./format/reader.js";
-export type { NodeRecord, RecordId, RelationshipRecord } from "./format/records.js";
-export {
-  type BackupMetadata,
-  type BackupStatistics,
-  backupFileSchema,
-  type ConstraintDefinition,
-  type IndexDefinition,
+export type { Fingerprint } from "./format/fingerprint.js";
+export type { Location } from "./format/reader.js";
+export type {
+  BackupMetadata,
+  BackupStatistics,
+  ConstraintDefinition,
+  IndexDefinition,
 } from "./format/schema.js";
-export { decodeValue, type EncodedValue, encodeValue, ValueCodecError } from "./format/values.js";
-export {
-  type AutoBackupDecision,
-  type AutoBackupOptions,
-  type AutoBackupResult,
-  type AutoBackupThresholds,
-  autoBackup,
-  type Baseline,
-  DEFAULT_AUTO_BACKUP_THRESHOLDS,
-  decideAutoBackup,
-  type ShouldAutoBackupOptions,
-  shouldAutoBackup,
-} from "./lifecycle/auto-backup.js";
+export { countGraph, resolveDatabase } from "./graph/server.js";
 export {
   type BackupIndex,
   type BackupIndexEntry,
   type BackupKind,
   backupKind,
-  type CatalogOptions,
   DISTRIBUTION_BACKUP_NAME,
   getBackupInfo,
+  type IndexOptions,
   listBackups,
   type PendingRestore,
   PRE_UPGRADE_BACKUP_PREFIX,
   type RestoreIndexEntry,
   readIndex,
   SAFETY_BACKUP_PREFIX,
-} from "./lifecycle/catalog.js";
+} from "./lifecycle/backup-index.js";
 export {
-  type CreateDistributionBackupOptions,
-  createDistributionBackup,
+  type AutoBackupDecision,
+  type AutoBackupThresholds,
+  type Baseline,
+  DEFAULT_AUTO_BACKUP_THRESHOLDS,
+  decideAutoBackup,
+} from "./lifecycle/change-decision.js";
+export { type BackupHealth, DEFAULT_MAX_BACKUP_AGE_DAYS } from "./lifecycle/health.js";
+export { latestBackupName } from "./lifecycle/latest.js";
+export { DEFAULT_KEEP } from "./lifecycle/retention.js";
+export { type Logger, silentLogger } from "./logger.js";
+export {
+  type AutoBackupOptions,
+  type AutoBackupResult,
+  autoBackup,
+  type ShouldAutoBackupOptions,
+  shouldAutoBackup,
+} from "./operations/auto-backup.js";
+export type { CreateBackupOptions } from "./operations/backup-under-lock.js";
+export { createBackup } from "./operations/create-backup.js";
+export { type CreateDistributionBackupOptions, createDistributionBackup } from "./operations/distribution.js";
+export {
   type InitializeDatabaseOptions,
   type InitializeOutcome,
   type InitializeResult,
   initializeDatabase,
-} from "./lifecycle/initialize.js";
-export type { LockingOptions } from "./lifecycle/locking.js";
-export { DEFAULT_KEEP } from "./lifecycle/retention.js";
+} from "./operations/initialize.js";
+export type { RecoveryResult } from "./operations/recover.js";
+export { type RecoverOptions, recoverInterruptedRestore } from "./operations/recover-interrupted.js";
+export { restoreBackup } from "./operations/restore-backup.js";
+export type { RestoreBackupOptions, RestoreResult } from "./operations/restore-under-lock.js";
 export {
-  type BackupHealth,
   type BackupHealthOptions,
   type BackupStatus,
   type BackupStatusOptions,
   backupStatus,
   checkBackupHealth,
-  DEFAULT_MAX_BACKUP_AGE_DAYS,
-} from "./lifecycle/status.js";
+} from "./operations/status.js";
 export {
   type BackupBeforeUpgradeOptions,
   backupBeforeUpgrade,
   type RollbackUpgradeOptions,
   rollbackUpgrade,
-} from "./lifecycle/upgrade.js";
-export { type Logger, silentLogger } from "./logger.js";
-export {
-  type RecoverOptions,
-  type RecoveryResult,
-  recoverInterruptedRestore,
-} from "./restore/recovery.js";
-export {
-  latestBackupName,
-  type RestoreBackupOptions,
-  type RestoreProgress,
-  type RestoreResult,
-  restoreBackup,
-} from "./restore/restore-backup.js";
+} from "./operations/upgrade.js";
+export type { RestoreProgress } from "./restore/progress.js";
 export {
   assertValidBackupName,
   type BackupStorage,
+  type BackupWriter,
   isBackupStorage,
   type StorageLock,
   type StorageLockOptions,
@@ -109,13 +93,13 @@ export {
   LOCK_FILE_NAME,
 } from "./storage/filesystem.js";
 export { MemoryStorage } from "./storage/memory.js";
+export type { LockingOptions } from "./storage/with-lock.js";
 export {
   type ValidateBackupOptions,
   type ValidationProblem,
   type ValidationReport,
   validateBackup,
 } from "./validate/validate-backup.js";
-export type { Fingerprint } from "./verify/fingerprint.js";
 export {
   fingerprintDatabase,
   type VerifyBackupOptions,

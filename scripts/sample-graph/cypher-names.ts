@@ -2,7 +2,7 @@
  * Escaping of labels, relationship types and property keys for Cypher text: the library's own
  * escaping, under the names the sample graph uses. Values always travel as parameters.
  */
-import { escapeIdentifier, labelFragment } from "../../src/cypher/names.js";
+import { escapeIdentifier, labelFragment } from "../../src/graph/names.js";
 
 /** Quotes a label, relationship type or property key as a Cypher identifier (backticks doubled inside). */
 export const escapeName: (name: string) => string = escapeIdentifier;

@@ -4,7 +4,7 @@
  * phase left on screen. Piped: a plain line when a phase starts and every few seconds, no escape
  * codes.
  */
-import { formatClock, formatCount, formatDuration, formatRate } from "./format.js";
+
 import {
   type OutputStream,
   type Palette,
@@ -12,6 +12,7 @@ import {
   stripAnsi,
   type TerminalCapabilities,
 } from "./terminal.js";
+import { formatClock, formatCount, formatDuration, formatRate } from "./text.js";
 
 /** Options of {@link Progress}. */
 export interface ProgressOptions {

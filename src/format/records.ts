@@ -78,8 +78,9 @@ const sortedProperties = (properties: Record<string, EncodedValue>) =>
 
 /**
  * The canonical line of a node: keys `_id`, `_labels`, `properties` in that order, property keys
- * inserted in sorted order, wrapper bodies sorted. Writing and checksum verification both use it,
- * so a re-indented copy of a file verifies against the same checksum.
+ * inserted in sorted order, wrapper bodies sorted. Validation rebuilds every line in this form, so a
+ * re-indented copy of a file verifies against the same checksum; createBackup writes the same line
+ * directly (`JSON.stringify` of the record, its properties from `encodeProperties`).
  */
 export function canonicalNodeLine(record: NodeRecord): string {
   return JSON.stringify({

@@ -3,8 +3,9 @@
  * the newest `keep` are removed. The bundled distribution backup is never removed, and neither is
  * any backup newer than the one just made.
  */
-import { parseBackupFileName } from "../backup/naming.js";
+
 import { BackupError } from "../errors.js";
+import { parseBackupFileName } from "../format/naming.js";
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 

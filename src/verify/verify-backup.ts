@@ -3,14 +3,15 @@
  * and a content fingerprint that does not depend on internal ids.
  */
 import type { Driver } from "neo4j-driver";
-import { exportSchema } from "../backup/schema-export.js";
 import { BackupError, classifyDriverError } from "../errors.js";
+import { type Fingerprint, FingerprintBuilder } from "../format/fingerprint.js";
+import { decodeRecordProperties } from "../format/properties.js";
 import { readBackupEvents } from "../format/reader.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
-import { decodeV1Properties } from "../format/v1.js";
-import { decodeProperties, type EncodedValue, encodeProperties, toSafeNumber } from "../format/values.js";
+import { type EncodedValue, encodeProperties } from "../format/values.js";
+import { readWholeGraph } from "../graph/read-graph.js";
+import { readSchema } from "../graph/schema-read.js";
 import type { BackupStorage } from "../storage/contract.js";
-import { type Fingerprint, FingerprintBuilder } from "./fingerprint.js";
 
 /** Options of {@link verifyBackup}. */
 export interface VerifyBackupOptions {
@@ -42,33 +43,13 @@ type Schema = { indexes: IndexDefinition[]; constraints: ConstraintDefinition[] 
 
 /** Fingerprints a live database in one read transaction. */
 export async function fingerprintDatabase(driver: Driver, database?: string): Promise<Fingerprint> {
-  const session = driver.session({ database, defaultAccessMode: "READ", fetchSize: 2000 });
-  try {
-    const tx = await session.beginTransaction();
-    try {
-      const builder = new FingerprintBuilder();
-      for await (const r of tx.run(
-        "MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props",
-      )) {
-        builder.addNode(toSafeNumber(r.get(0)), r.get(1) as string[], encodeProperties(r.get(2)));
-      }
-      for await (const r of tx.run(
-        "MATCH (a)-[r]->(b) RETURN type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
-      )) {
-        builder.addRelationship(
-          r.get(0) as string,
-          toSafeNumber(r.get(1)),
-          toSafeNumber(r.get(2)),
-          encodeProperties(r.get(3)),
-        );
-      }
-      return builder.result();
-    } finally {
-      await tx.close().catch(() => {});
-    }
-  } finally {
-    await session.close();
-  }
+  const builder = new FingerprintBuilder();
+  await readWholeGraph(driver, {
+    database,
+    onNode: (n) => builder.addNode(n.id, n.labels, encodeProperties(n.properties)),
+    onRelationship: (r) => builder.addRelationship(r.type, r.start, r.end, encodeProperties(r.properties)),
+  });
+  return builder.result();
 }
 
 /** Fingerprints a stored backup; also returns its schema section (null for version-1 files). */
@@ -78,7 +59,7 @@ export async function fingerprintBackup(
   signal?: AbortSignal,
 ): Promise<{ fingerprint: Fingerprint; schema: Schema | null }> {
   const builder = new FingerprintBuilder();
-  let version = 2;
+  let version: 1 | 2 = 2;
   let schema: Schema | null = null;
   for await (const event of readBackupEvents(await storage.read(name), { signal })) {
     if (event.kind === "metadata") {
@@ -111,15 +92,11 @@ export async function fingerprintBackup(
 
 /** Re-encodes a record's properties so that files and databases compare on one canonical form. */
 function normalise(
-  version: number,
+  version: 1 | 2,
   record: Record<string, unknown>,
   path: string,
 ): Record<string, EncodedValue> {
-  const decoded =
-    version === 2
-      ? decodeProperties((record.properties ?? {}) as Record<string, unknown>, `${path}.properties`)
-      : decodeV1Properties(record, path).properties;
-  return encodeProperties(decoded);
+  return encodeProperties(decodeRecordProperties(version, record, path).properties);
 }
 
 function constraintKind(c: ConstraintDefinition): string {
@@ -213,15 +190,7 @@ export async function compareWithDatabase(
   backupSchema: Schema | null,
 ): Promise<VerifyResult> {
   const live = await fingerprintDatabase(driver, database);
-  let liveSchema: Schema | null = null;
-  if (backupSchema) {
-    const session = driver.session({ database, defaultAccessMode: "READ" });
-    try {
-      liveSchema = await session.executeRead((tx) => exportSchema(tx));
-    } finally {
-      await session.close();
-    }
-  }
+  const liveSchema = backupSchema ? await readSchema(driver, database) : null;
   const differences = compareFingerprints(backup, live, backupSchema, liveSchema);
   return {
     equal: differences.length === 0,

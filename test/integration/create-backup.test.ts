@@ -10,11 +10,11 @@ import {
   type ServerCapabilities,
   typeSampleProperties,
 } from "../../scripts/sample-graph/index.js";
-import { createBackup } from "../../src/backup/create-backup.js";
 import { BackupError } from "../../src/errors.js";
 import { readBackupEvents } from "../../src/format/reader.js";
 import type { NodeRecord } from "../../src/format/records.js";
 import { decodeProperties } from "../../src/format/values.js";
+import { createBackup } from "../../src/operations/create-backup.js";
 import type { BackupStorage } from "../../src/storage/contract.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";

@@ -8,8 +8,8 @@ import {
   loadSampleGraph,
   type ServerCapabilities,
 } from "../../scripts/sample-graph/index.js";
-import { createBackup } from "../../src/backup/create-backup.js";
-import { restoreBackup } from "../../src/restore/restore-backup.js";
+import { createBackup } from "../../src/operations/create-backup.js";
+import { restoreBackup } from "../../src/operations/restore-backup.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { fingerprintDatabase, verifyBackup } from "../../src/verify/verify-backup.js";
 import { buildDocument, chunks, sampleNodes, V1_DOCUMENT } from "../support/documents.js";

@@ -1,7 +1,7 @@
 import type { Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, escapeName } from "../../scripts/sample-graph/index.js";
-import { createBackup } from "../../src/backup/create-backup.js";
+import { createBackup } from "../../src/operations/create-backup.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { driverFor, testServers } from "../support/servers.js";
 

@@ -1,16 +1,5 @@
 /** What the command shows: formatting, terminal capabilities, and the progress display. */
 import { describe, expect, it } from "vitest";
-import {
-  formatAge,
-  formatBytes,
-  formatClock,
-  formatCount,
-  formatDuration,
-  formatInstant,
-  formatRows,
-  formatSigned,
-  formatTable,
-} from "../../src/cli/format.js";
 import { Progress } from "../../src/cli/progress.js";
 import {
   detectTerminal,
@@ -21,6 +10,17 @@ import {
   symbols,
   type TerminalCapabilities,
 } from "../../src/cli/terminal.js";
+import {
+  formatAge,
+  formatBytes,
+  formatClock,
+  formatCount,
+  formatDuration,
+  formatInstant,
+  formatRows,
+  formatSigned,
+  formatTable,
+} from "../../src/cli/text.js";
 
 describe("formatting", () => {
   it("groups thousands and signs changes", () => {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { FingerprintBuilder, hash52 } from "../../src/format/fingerprint.js";
 import { ContentChecksum, canonicalJson, canonicalValue } from "../../src/format/records.js";
 import { encodeProperties } from "../../src/format/values.js";
-import { FingerprintBuilder, hash52 } from "../../src/verify/fingerprint.js";
 
 describe("hash52", () => {
   it("is a deterministic 52-bit integer", () => {

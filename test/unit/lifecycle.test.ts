@@ -1,23 +1,23 @@
 /** Pure lifecycle logic over MemoryStorage: index, retention, auto-backup decisions, health. */
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_AUTO_BACKUP_THRESHOLDS,
-  decideAutoBackup,
-  findBaseline,
-  resolveThresholds,
-} from "../../src/lifecycle/auto-backup.js";
-import {
   backupKind,
   getBackupInfo,
   listBackups,
   readIndex,
   recordBackup,
   recordRestore,
-} from "../../src/lifecycle/catalog.js";
-import { withStorageLock } from "../../src/lifecycle/locking.js";
+} from "../../src/lifecycle/backup-index.js";
+import {
+  DEFAULT_AUTO_BACKUP_THRESHOLDS,
+  decideAutoBackup,
+  findBaseline,
+  resolveThresholds,
+} from "../../src/lifecycle/change-decision.js";
+import { judgeHealth } from "../../src/lifecycle/health.js";
 import { retentionCandidates } from "../../src/lifecycle/retention.js";
-import { judgeHealth } from "../../src/lifecycle/status.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
+import { withStorageLock } from "../../src/storage/with-lock.js";
 import { buildDocument, chunks, sampleNodes, sampleRelationships } from "../support/documents.js";
 
 const T = DEFAULT_AUTO_BACKUP_THRESHOLDS;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backupFileName, parseBackupFileName } from "../../src/backup/naming.js";
-import { latestBackupName } from "../../src/restore/restore-backup.js";
+import { backupFileName, parseBackupFileName } from "../../src/format/naming.js";
+import { latestBackupName } from "../../src/lifecycle/latest.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { chunks } from "../support/documents.js";
 

@@ -3,7 +3,7 @@
  */
 import type { BackupResult } from "../../index.js";
 import type { CliContext } from "../context.js";
-import { formatBytes, formatCount, formatDuration, formatRows } from "../format.js";
+import { formatBytes, formatCount, formatDuration, formatRows } from "../text.js";
 
 /** Prints what a backup wrote, what retention removed, and whether the database changed meanwhile. */
 export function printBackup(cli: CliContext, backup: BackupResult, headline: string): void {

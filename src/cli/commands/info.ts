@@ -7,6 +7,8 @@ import type { BackupStorage, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { showValidationProgress } from "../phases.js";
+import { openBackup, runAction } from "../run.js";
 import {
   formatBytes,
   formatCount,
@@ -14,9 +16,7 @@ import {
   formatInstant,
   formatProblem,
   formatRows,
-} from "../format.js";
-import { showValidationProgress } from "../phases.js";
-import { openBackup, runAction } from "../run.js";
+} from "../text.js";
 
 /** Adds the `info` command to `program`. */
 export function registerInfo(program: Command): void {
@@ -32,7 +32,7 @@ async function announcedCounts(
   storage: BackupStorage,
   name: string,
 ): Promise<{ nodes?: number; relationships?: number }> {
-  const { readBackupEvents } = await import("../../index.js");
+  const { readBackupEvents } = await import("../../format/index.js");
   const source = await storage.read(name);
   try {
     for await (const event of readBackupEvents(source)) {

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { BackupIndexEntry } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { openStorage, runAction } from "../run.js";
 import {
   formatAge,
   formatBytes,
@@ -13,8 +14,7 @@ import {
   formatInstant,
   formatRows,
   formatTable,
-} from "../format.js";
-import { openStorage, runAction } from "../run.js";
+} from "../text.js";
 
 /** Adds the `list` command to `program`. */
 export function registerList(program: Command): void {

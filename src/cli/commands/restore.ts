@@ -8,18 +8,11 @@ import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import {
-  formatAge,
-  formatCount,
-  formatDuration,
-  formatInstant,
-  formatProblem,
-  formatRows,
-} from "../format.js";
 import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
 import { showRestoreProgress } from "../phases.js";
 import { confirm } from "../prompt.js";
 import { openBackup, openStorage, runAction } from "../run.js";
+import { formatAge, formatCount, formatDuration, formatInstant, formatProblem, formatRows } from "../text.js";
 
 /** Adds the `restore` command to `program`. */
 export function registerRestore(program: Command): void {

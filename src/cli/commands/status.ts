@@ -8,7 +8,6 @@ import type { BackupStatus } from "../../index.js";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { formatAge, formatCount, formatPercent, formatSigned } from "../format.js";
 import {
   addConnectionOptions,
   addThresholdOptions,
@@ -17,6 +16,7 @@ import {
   thresholds,
 } from "../options.js";
 import { openStorage, runAction } from "../run.js";
+import { formatAge, formatCount, formatPercent, formatSigned } from "../text.js";
 
 /** Adds the `status` command to `program`. */
 export function registerStatus(program: Command): void {

@@ -6,9 +6,9 @@ import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { capitalize, formatCount } from "../format.js";
 import { addConnectionOptions, connectionOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
+import { capitalize, formatCount } from "../text.js";
 
 /** Adds the `verify` command to `program`. */
 export function registerVerify(program: Command): void {

@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "../logger.js";
-import type { BackupStorage, StorageLockOptions } from "../storage/contract.js";
+import type { BackupStorage, StorageLockOptions } from "./contract.js";
 
 const held = new AsyncLocalStorage<ReadonlySet<BackupStorage>>();
 

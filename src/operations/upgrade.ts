@@ -1,11 +1,14 @@
 /**
  * Upgrades: a validated backup before migrations, and a replace restore from it when they fail.
  */
-import { type BackupResult, type CreateBackupOptions, createBackup } from "../backup/create-backup.js";
+import type { BackupResult } from "../backup/run-backup.js";
 import { BackupError } from "../errors.js";
-import { type RestoreBackupOptions, type RestoreResult, restoreBackup } from "../restore/restore-backup.js";
+import { PRE_UPGRADE_BACKUP_PREFIX } from "../lifecycle/backup-index.js";
 import { validateBackup } from "../validate/validate-backup.js";
-import { PRE_UPGRADE_BACKUP_PREFIX } from "./catalog.js";
+import type { CreateBackupOptions } from "./backup-under-lock.js";
+import { createBackup } from "./create-backup.js";
+import { restoreBackup } from "./restore-backup.js";
+import type { RestoreBackupOptions, RestoreResult } from "./restore-under-lock.js";
 
 /** Options of {@link backupBeforeUpgrade}. */
 export type BackupBeforeUpgradeOptions = Omit<CreateBackupOptions, "reason" | "prefix" | "name"> & {

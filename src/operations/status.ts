@@ -3,41 +3,21 @@
  * recommended, and whether the backups are fresh enough.
  */
 import type { Driver } from "neo4j-driver";
-import { countGraph, resolveDatabase } from "../backup/server-info.js";
 import { BackupError, classifyDriverError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { type RecoveryResult, recoverIfInterrupted } from "../restore/recovery.js";
-import type { BackupStorage } from "../storage/contract.js";
+import { countGraph, resolveDatabase } from "../graph/server.js";
+import { type BackupIndexEntry, readIndex } from "../lifecycle/backup-index.js";
 import {
   type AutoBackupDecision,
   type AutoBackupThresholds,
   decideAutoBackup,
   findBaseline,
   resolveThresholds,
-} from "./auto-backup.js";
-import { type BackupIndex, type BackupIndexEntry, type PendingRestore, readIndex } from "./catalog.js";
-import { withStorageLock } from "./locking.js";
-
-/** How old the newest backup may be before the health check complains, when not configured. */
-export const DEFAULT_MAX_BACKUP_AGE_DAYS = 7;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** What {@link checkBackupHealth} found. */
-export interface BackupHealth {
-  /** True when there is a valid backup younger than `maxAgeDays` and no unfinished restore. */
-  healthy: boolean;
-  /** What is wrong, one sentence each; empty when healthy. */
-  problems: string[];
-  /** The newest backup (of the database, when one was named). */
-  lastBackup: BackupIndexEntry | null;
-  /** Its age in days (fractional). */
-  ageDays: number | null;
-  /** The limit applied. */
-  maxAgeDays: number;
-  /** A restore that started and did not finish, if any. */
-  pendingRestore: PendingRestore | null;
-}
+} from "../lifecycle/change-decision.js";
+import { type BackupHealth, DEFAULT_MAX_BACKUP_AGE_DAYS, judgeHealth } from "../lifecycle/health.js";
+import type { Logger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { underLock } from "./lock.js";
+import type { RecoveryResult } from "./recover.js";
 
 /** Options of {@link checkBackupHealth}. */
 export interface BackupHealthOptions {
@@ -49,37 +29,6 @@ export interface BackupHealthOptions {
   /** Clock; default `() => new Date()`. */
   now?: () => Date;
   logger?: Logger;
-}
-
-/** Judges an index without reading the storage again. Pure. */
-export function judgeHealth(
-  index: BackupIndex,
-  database: string | undefined,
-  maxAgeDays: number,
-  now: Date,
-): BackupHealth {
-  const backups = index.backups.filter((e) => database === undefined || e.database === database);
-  const lastBackup = backups[0] ?? null;
-  const problems: string[] = [];
-  let ageDays: number | null = null;
-  if (!lastBackup) {
-    problems.push(database ? `no backup of database ${database}` : "no backups");
-  } else {
-    ageDays = (now.getTime() - Date.parse(lastBackup.created)) / DAY_MS;
-    if (ageDays > maxAgeDays) {
-      problems.push(
-        `the newest backup ${lastBackup.name} is ${Math.floor(ageDays)} days old (limit ${maxAgeDays} days)`,
-      );
-    }
-    if (!lastBackup.valid) problems.push(`the newest backup ${lastBackup.name} does not pass validation`);
-  }
-  const pendingRestore = index.pendingRestore ?? null;
-  if (pendingRestore) {
-    problems.push(
-      `a restore of ${pendingRestore.name} started at ${pendingRestore.started} did not finish; run restoreBackup again or restore ${pendingRestore.safetyBackup ?? "a backup"}`,
-    );
-  }
-  return { healthy: problems.length === 0, problems, lastBackup, ageDays, maxAgeDays, pendingRestore };
 }
 
 /** Flags a missing, invalid or too old newest backup, and an unfinished restore. Reads only the storage. */
@@ -130,29 +79,18 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   const thresholds = resolveThresholds(options.thresholds);
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_MAX_BACKUP_AGE_DAYS;
   const now = (options.now ?? (() => new Date()))();
+  const { driver, storage, logger } = options;
   let database: string;
   let current: { nodes: number; relationships: number };
   try {
-    database = await resolveDatabase(options.driver, options.database);
-    current = await countGraph(options.driver, database);
+    database = await resolveDatabase(driver, options.database);
+    current = await countGraph(driver, database);
   } catch (error) {
     throw classifyDriverError(error, "status");
   }
-  // an interrupted restore is recovered first, unless another operation holds the lock right now
-  let recovered: RecoveryResult | undefined;
-  if ((await readIndex(options.storage, { logger: options.logger })).pendingRestore) {
-    try {
-      recovered = await withStorageLock(
-        options.storage,
-        () => recoverIfInterrupted(options.driver, options.storage, options.logger),
-        { timeoutMs: 0 },
-      );
-      if (recovered) current = await countGraph(options.driver, database);
-    } catch (error) {
-      if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
-    }
-  }
-  const index = await readIndex(options.storage, { logger: options.logger });
+  const recovered = await recoverUnlessBusy(options);
+  if (recovered) current = await countGraph(driver, database);
+  const index = await readIndex(storage, { logger });
   const health = judgeHealth(index, database, maxAgeDays, now);
   const lastBackup = health.lastBackup;
   return {
@@ -162,7 +100,23 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
     lastBackupAgeMs: lastBackup ? now.getTime() - Date.parse(lastBackup.created) : null,
     recommendation: decideAutoBackup(database, current, findBaseline(index, database), thresholds),
     health,
-    location: options.storage.describe(),
+    location: storage.describe(),
     ...(recovered ? { recovered } : {}),
   };
+}
+
+/**
+ * An interrupted restore is recovered first — unless another operation holds the lock right now.
+ * Takes the lock only when the index records one.
+ */
+async function recoverUnlessBusy(options: BackupStatusOptions): Promise<RecoveryResult | undefined> {
+  const { driver, storage, logger } = options;
+  if (!(await readIndex(storage, { logger })).pendingRestore) return undefined;
+  try {
+    // underLock recovers when it takes the lock; the work only hands the outcome on
+    return await underLock({ driver, storage, logger, lockTimeoutMs: 0 }, async (recovered) => recovered);
+  } catch (error) {
+    if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
+    return undefined;
+  }
 }

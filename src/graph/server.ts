@@ -3,7 +3,12 @@
  * the database changed while the backup ran.
  */
 import neo4j, { type Driver, type Session } from "neo4j-driver";
+import { BackupError } from "../errors.js";
 import { toSafeNumber } from "../format/values.js";
+
+/** Node and relationship counts, from the count store (fast at any size). */
+const COUNT_QUERY =
+  "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships";
 
 /** Version and edition of the server, and the database a session talks to. */
 export interface ServerInfo {
@@ -13,7 +18,7 @@ export interface ServerInfo {
 }
 
 /** Reads the server version/edition through `dbms.components()` and the session's database name. */
-export async function readServerInfo(session: Session): Promise<ServerInfo> {
+export async function readSessionServerInfo(session: Session): Promise<ServerInfo> {
   const result = await session.run(
     "CALL dbms.components() YIELD name, versions, edition WHERE name = 'Neo4j Kernel' RETURN versions[0] AS version, edition",
   );
@@ -45,9 +50,7 @@ export async function readChangeMarker(driver: Driver, database: string): Promis
   const session = driver.session({ database, defaultAccessMode: "READ" });
   try {
     const { nodes, relationships } = await session.executeRead(async (tx) => {
-      const result = await tx.run(
-        "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
-      );
+      const result = await tx.run(COUNT_QUERY);
       const record = result.records[0]!;
       return {
         nodes: toSafeNumber(record.get("nodes")),
@@ -74,11 +77,7 @@ export async function countGraph(
   driver: Driver,
   database: string | undefined,
 ): Promise<{ nodes: number; relationships: number }> {
-  const { records } = await driver.executeQuery(
-    "CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN nodes, relationships",
-    {},
-    { database, routing: neo4j.routing.READ },
-  );
+  const { records } = await driver.executeQuery(COUNT_QUERY, {}, { database, routing: neo4j.routing.READ });
   return {
     nodes: toSafeNumber(records[0]!.get("nodes")),
     relationships: toSafeNumber(records[0]!.get("relationships")),
@@ -90,8 +89,49 @@ export async function resolveDatabase(driver: Driver, database: string | undefin
   if (database) return database;
   const session = driver.session({ defaultAccessMode: neo4j.session.READ });
   try {
-    return (await readServerInfo(session)).database;
+    return (await readSessionServerInfo(session)).database;
   } finally {
     await session.close();
+  }
+}
+
+/** Version and edition of the server, and the name of `database` (the home database when not given). */
+export async function readServerInfo(driver: Driver, database: string | undefined): Promise<ServerInfo> {
+  const session = driver.session({ database, defaultAccessMode: "READ" });
+  try {
+    return await readSessionServerInfo(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Refuses drivers configured to turn integers into JS numbers: those lose Integer vs Float. */
+export function assertLosslessDriver(driver: Driver): void {
+  const config = (driver as unknown as { _config?: { disableLosslessIntegers?: boolean } })._config;
+  if (config?.disableLosslessIntegers) {
+    throw new BackupError(
+      "DRIVER_CONFIG",
+      "the driver was created with disableLosslessIntegers, which cannot tell Integer from Float; create it without that option (useBigInt is fine)",
+    );
+  }
+}
+
+/**
+ * Whether the target can store VECTOR values and this connection can carry them: Bolt 6 or newer,
+ * and a database in the block store format (other formats refuse vector properties). Writes nothing.
+ */
+export async function targetSupportsVectors(driver: Driver, database: string): Promise<boolean> {
+  try {
+    const protocol = await driver.getNegotiatedProtocolVersion();
+    if (protocol.getMajor() < 6) return false;
+    const { records } = await driver.executeQuery(
+      "SHOW DATABASES YIELD name, store WHERE name = $database RETURN store",
+      { database },
+      { database: "system", routing: neo4j.routing.READ },
+    );
+    const store = records[0]?.get("store");
+    return typeof store === "string" && store.startsWith("block");
+  } catch {
+    return false;
   }
 }

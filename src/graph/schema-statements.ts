@@ -1,11 +1,12 @@
 /**
- * Recreating indexes and constraints from a backup's schema section, and reading or clearing the
- * schema of a target database. Every name reaches Cypher escaped; options travel as parameters.
+ * The CREATE statements that recreate indexes and constraints from a backup's schema section, and
+ * the plan of what a target can hold. Pure: nothing here talks to a server. Every name reaches
+ * Cypher escaped; options travel as parameters.
  */
-import type { Driver } from "neo4j-driver";
-import { alternatives, escapeIdentifier, labelFragment } from "../cypher/names.js";
+
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { decodeValue } from "../format/values.js";
+import { alternatives, escapeIdentifier, labelFragment } from "./names.js";
 
 /** A schema statement ready to run. */
 export interface SchemaStatement {
@@ -164,56 +165,4 @@ export function planSchema(
     }
   }
   return { statements, problems };
-}
-
-/** Names and kinds of the schema objects in a database, lookup indexes marked. */
-export async function readSchemaNames(
-  driver: Driver,
-  database: string | undefined,
-): Promise<{
-  indexes: { name: string; type: string; entityType: string; owned: boolean }[];
-  constraints: string[];
-}> {
-  const indexes = await driver.executeQuery(
-    "SHOW INDEXES YIELD name, type, entityType, owningConstraint",
-    {},
-    { database },
-  );
-  const constraints = await driver.executeQuery("SHOW CONSTRAINTS YIELD name", {}, { database });
-  return {
-    indexes: indexes.records.map((r) => ({
-      name: String(r.get("name")),
-      type: String(r.get("type")),
-      entityType: String(r.get("entityType")),
-      owned: r.get("owningConstraint") !== null,
-    })),
-    constraints: constraints.records.map((r) => String(r.get("name"))),
-  };
-}
-
-/** Drops every constraint and index of the target (lookup indexes included). */
-export async function dropSchema(driver: Driver, database: string | undefined): Promise<void> {
-  const current = await readSchemaNames(driver, database);
-  for (const name of current.constraints) {
-    await driver.executeQuery(`DROP CONSTRAINT ${escapeIdentifier(name)} IF EXISTS`, {}, { database });
-  }
-  for (const index of current.indexes) {
-    if (index.owned) continue;
-    await driver.executeQuery(`DROP INDEX ${escapeIdentifier(index.name)} IF EXISTS`, {}, { database });
-  }
-}
-
-/** Runs the planned statements and waits until every index is online. */
-export async function createSchema(
-  driver: Driver,
-  database: string | undefined,
-  statements: SchemaStatement[],
-  awaitSeconds = 3600,
-): Promise<void> {
-  for (const statement of statements) {
-    await driver.executeQuery(statement.cypher, statement.parameters, { database });
-  }
-  if (statements.length > 0) {
-    await driver.executeQuery("CALL db.awaitIndexes($seconds)", { seconds: awaitSeconds }, { database });
-  }
 }

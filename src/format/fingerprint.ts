@@ -5,9 +5,10 @@
  * type too so that a difference can be located. Live databases and backup files are fingerprinted
  * the same way, from the same canonical encoding.
  */
-import { canonicalJson } from "../format/records.js";
-import type { EncodedValue } from "../format/values.js";
-import { NodeIdMap } from "../restore/id-map.js";
+
+import { NodeIdMap } from "./id-map.js";
+import { canonicalJson } from "./records.js";
+import type { EncodedValue } from "./values.js";
 
 /** Sums are kept modulo 2^52, so every intermediate value stays an exact double. */
 const MOD = 2 ** 52;

@@ -3,7 +3,7 @@
  * stored in `metadata.schema`. Indexes that back a constraint are left out: the constraint
  * recreates them.
  */
-import type { ManagedTransaction, Transaction } from "neo4j-driver";
+import type { Driver, ManagedTransaction, Transaction } from "neo4j-driver";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { encodeValue } from "../format/values.js";
 
@@ -74,4 +74,17 @@ export async function exportSchema(
   indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   constraints.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { indexes, constraints };
+}
+
+/** Exports the indexes and constraints of a database in a read transaction of its own. */
+export async function readSchema(
+  driver: Driver,
+  database: string | undefined,
+): Promise<{ indexes: IndexDefinition[]; constraints: ConstraintDefinition[] }> {
+  const session = driver.session({ database, defaultAccessMode: "READ" });
+  try {
+    return await session.executeRead((tx) => exportSchema(tx));
+  } finally {
+    await session.close();
+  }
 }

@@ -4,13 +4,12 @@
  * is read, and rebuilt from them when it is missing or damaged.
  */
 import { z } from "zod";
-import type { BackupResult } from "../backup/create-backup.js";
-import { parseBackupFileName } from "../backup/naming.js";
 import { BackupError } from "../errors.js";
+import { parseBackupFileName } from "../format/naming.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage, StoredBackup } from "../storage/contract.js";
+import { withStorageLock } from "../storage/with-lock.js";
 import { validateBackup } from "../validate/validate-backup.js";
-import { withStorageLock } from "./locking.js";
 
 /** File name of the bundled backup restored into a new installation's empty database. */
 export const DISTRIBUTION_BACKUP_NAME = "initial_backup.json";
@@ -102,7 +101,7 @@ function emptyIndex(): BackupIndex {
 }
 
 /** Options of the index readers. */
-export interface CatalogOptions {
+export interface IndexOptions {
   /** A pino-compatible logger; default silent. */
   logger?: Logger;
   /** Cancels reading files that are missing from the index. */
@@ -159,34 +158,13 @@ function createdFromName(name: string): string | undefined {
   return parseBackupFileName(name)?.date.toISOString();
 }
 
-/** The index entry of a backup this library just published. */
-export function entryFromResult(result: BackupResult): BackupIndexEntry {
-  const m = result.metadata;
-  return {
-    name: result.name,
-    kind: backupKind(result.name),
-    created: m.datetime,
-    reason: m.reason,
-    database: m.database,
-    nodeCount: result.nodeCount,
-    relationshipCount: result.relationshipCount,
-    size: result.bytes,
-    checksum: result.checksum,
-    durationMs: result.durationMs,
-    server: { version: m.server.version, edition: m.server.edition },
-    formatVersion: m.format_version,
-    changedDuringBackup: result.changedDuringBackup,
-    valid: true,
-  };
-}
-
 /**
  * Reads the index and reconciles it with the files: entries without a file are dropped, files
  * without an entry (or of another size) are read and described. Returns whether anything changed.
  */
 async function reconcile(
   storage: BackupStorage,
-  options: CatalogOptions,
+  options: IndexOptions,
   trusted: BackupIndexEntry[] = [],
 ): Promise<{ index: BackupIndex; changed: boolean }> {
   const logger = options.logger ?? silentLogger;
@@ -233,7 +211,7 @@ async function save(storage: BackupStorage, index: BackupIndex): Promise<void> {
  * Reads the reconciled index. When it had to change, it is saved if the storage lock is free
  * right now (a reader never waits for a running backup).
  */
-export async function readIndex(storage: BackupStorage, options: CatalogOptions = {}): Promise<BackupIndex> {
+export async function readIndex(storage: BackupStorage, options: IndexOptions = {}): Promise<BackupIndex> {
   const { index, changed } = await reconcile(storage, options);
   if (changed) {
     await withStorageLock(storage, () => updateIndex(storage, () => {}, options), { timeoutMs: 0 }).catch(
@@ -249,7 +227,7 @@ export async function readIndex(storage: BackupStorage, options: CatalogOptions 
 export async function updateIndex(
   storage: BackupStorage,
   change: (index: BackupIndex) => void,
-  options: CatalogOptions = {},
+  options: IndexOptions = {},
   trusted: BackupIndexEntry[] = [],
 ): Promise<BackupIndex> {
   const { index } = await reconcile(storage, options, trusted);
@@ -261,11 +239,7 @@ export async function updateIndex(
 }
 
 /** Records a published backup (replacing an entry of the same name). Call with the lock held. */
-export async function recordBackup(
-  storage: BackupStorage,
-  entry: BackupIndexEntry,
-  options?: CatalogOptions,
-) {
+export async function recordBackup(storage: BackupStorage, entry: BackupIndexEntry, options?: IndexOptions) {
   return updateIndex(storage, () => {}, options, [entry]);
 }
 
@@ -273,7 +247,7 @@ export async function recordBackup(
 export async function recordRestore(
   storage: BackupStorage,
   entry: RestoreIndexEntry,
-  options?: CatalogOptions,
+  options?: IndexOptions,
 ) {
   return updateIndex(
     storage,
@@ -289,7 +263,7 @@ export async function recordRestore(
 export async function markPendingRestore(
   storage: BackupStorage,
   pending: PendingRestore | null,
-  options?: CatalogOptions,
+  options?: IndexOptions,
 ) {
   return updateIndex(
     storage,
@@ -306,7 +280,7 @@ export async function markPendingRestore(
  */
 export async function listBackups(
   storage: BackupStorage,
-  options: CatalogOptions = {},
+  options: IndexOptions = {},
 ): Promise<BackupIndexEntry[]> {
   return (await readIndex(storage, options)).backups;
 }
@@ -315,7 +289,7 @@ export async function listBackups(
 export async function getBackupInfo(
   storage: BackupStorage,
   name: string,
-  options: CatalogOptions = {},
+  options: IndexOptions = {},
 ): Promise<BackupIndexEntry> {
   const entry = (await listBackups(storage, options)).find((e) => e.name === name);
   if (!entry) throw new BackupError("NOT_FOUND", `backup ${name} not found in ${storage.describe()}`);

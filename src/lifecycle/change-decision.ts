@@ -1,16 +1,10 @@
 /**
- * Auto-backup: back up when the graph changed significantly since the last known saved state
- * (the newest backup of the database, or the newest restore into it, whichever is later).
+ * When a graph changed enough to deserve a backup: the thresholds of the original design, the
+ * saved state changes are measured against (the newest backup of a database or restore into it),
+ * and the decision. Pure: the caller reads the counts and the index.
  */
-import type { Driver } from "neo4j-driver";
-import { type BackupResult, type CreateBackupOptions, createBackup } from "../backup/create-backup.js";
-import { countGraph, resolveDatabase } from "../backup/server-info.js";
-import { BackupError, classifyDriverError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { recoverIfInterrupted } from "../restore/recovery.js";
-import type { BackupStorage } from "../storage/contract.js";
-import { type BackupIndex, readIndex } from "./catalog.js";
-import { withStorageLock } from "./locking.js";
+import { BackupError } from "../errors.js";
+import type { BackupIndex } from "./backup-index.js";
 
 /** When a change is significant. Any one threshold reached is enough. */
 export interface AutoBackupThresholds {
@@ -62,17 +56,6 @@ export interface AutoBackupDecision {
   } | null;
   /** The thresholds applied. */
   thresholds: AutoBackupThresholds;
-}
-
-/** Options of {@link shouldAutoBackup}. */
-export interface ShouldAutoBackupOptions {
-  driver: Driver;
-  storage: BackupStorage;
-  /** Default: the user's home database. */
-  database?: string;
-  /** Overrides of {@link DEFAULT_AUTO_BACKUP_THRESHOLDS}. */
-  thresholds?: Partial<AutoBackupThresholds>;
-  logger?: Logger;
 }
 
 /** Merges and checks thresholds. */
@@ -158,69 +141,4 @@ export function decideAutoBackup(
     backup: false,
     reason: `${signed(nodes)} nodes and ${signed(relationships)} relationships ${since}: below the thresholds`,
   };
-}
-
-/**
- * Should the database be backed up now? Compares the current node and relationship counts with the
- * last backup (or restore) of the same database: added and deleted elements both count.
- * With no previous backup the answer is yes.
- */
-export async function shouldAutoBackup(options: ShouldAutoBackupOptions): Promise<AutoBackupDecision> {
-  if (!options?.driver || !options.storage) {
-    throw new BackupError("INVALID_OPTIONS", "shouldAutoBackup needs `driver` and `storage`");
-  }
-  const thresholds = resolveThresholds(options.thresholds);
-  try {
-    const database = await resolveDatabase(options.driver, options.database);
-    const current = await countGraph(options.driver, database);
-    const index = await readIndex(options.storage, { logger: options.logger });
-    return decideAutoBackup(database, current, findBaseline(index, database), thresholds);
-  } catch (error) {
-    throw classifyDriverError(error, "auto-backup check");
-  }
-}
-
-/** Options of {@link autoBackup}: those of shouldAutoBackup and createBackup; `reason` is optional. */
-export type AutoBackupOptions = ShouldAutoBackupOptions &
-  Omit<CreateBackupOptions, "reason" | "name"> & {
-    /** Default: `Auto-backup: <the decision's reason>`. */
-    reason?: string;
-    /** Called with the decision before a backup (if any) starts. */
-    onDecision?: (decision: AutoBackupDecision) => void;
-  };
-
-/** What {@link autoBackup} did. */
-export interface AutoBackupResult {
-  decision: AutoBackupDecision;
-  /** The new backup, when one was made. */
-  backup?: BackupResult;
-}
-
-/**
- * Backs up when {@link shouldAutoBackup} says so. The decision and the backup are made under the
- * storage lock, so two jobs finishing at once make one backup, not two.
- */
-export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackupResult> {
-  return withStorageLock(
-    options.storage,
-    async () => {
-      const decision = await shouldAutoBackup(options);
-      options.logger?.info({ backup: decision.backup, reason: decision.reason }, "auto-backup decision");
-      options.onDecision?.(decision);
-      if (!decision.backup) return { decision };
-      const backup = await createBackup({
-        ...options,
-        database: decision.database,
-        reason: options.reason ?? `Auto-backup: ${decision.reason}`,
-      });
-      return { decision, backup };
-    },
-    {
-      timeoutMs: options.lockTimeoutMs,
-      onWait: options.onLockWait,
-      signal: options.signal,
-      logger: options.logger,
-      onAcquire: () => recoverIfInterrupted(options.driver, options.storage, options.logger),
-    },
-  );
 }

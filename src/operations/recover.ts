@@ -7,13 +7,10 @@
  */
 import type { Driver } from "neo4j-driver";
 import { BackupError } from "../errors.js";
-import { type PendingRestore, readIndex } from "../lifecycle/catalog.js";
-import { type LockingOptions, withStorageLock } from "../lifecycle/locking.js";
+import { type PendingRestore, readIndex } from "../lifecycle/backup-index.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
-import { clearData } from "./clear.js";
-import { type RestoreResult, restoreBackup } from "./restore-backup.js";
-import { dropSchema } from "./schema-restore.js";
+import { type RestoreResult, replaceWithBackup } from "./restore-under-lock.js";
 
 /** What a recovery did. */
 export interface RecoveryResult {
@@ -53,48 +50,8 @@ export async function recoverIfInterrupted(
       { details: { pendingRestore: pending } },
     );
   }
-  await clearData(driver, database);
-  await dropSchema(driver, database);
-  const restore = await restoreBackup({
-    driver,
-    storage,
-    database,
-    name: source,
-    mode: "empty",
-    safetyBackup: false,
-    logger,
-  });
+  const restore = await replaceWithBackup({ driver, storage, database, name: source, logger });
   const outcome = source === pending.safetyBackup ? "previous-contents" : "completed";
   logger.warn({ restoredFrom: source, outcome }, "the interrupted restore was recovered");
   return { interrupted: pending, outcome, restoredFrom: source, restore };
-}
-
-/** Options of {@link recoverInterruptedRestore}. */
-export interface RecoverOptions extends LockingOptions {
-  driver: Driver;
-  storage: BackupStorage;
-  logger?: Logger;
-}
-
-/**
- * Checks for a restore that was interrupted (process killed, server stopped) and brings the
- * database to its previous contents or the complete restore. Every operation that writes does this
- * first on its own; call it directly at start-up to do it eagerly. Returns `undefined` when there
- * was nothing to recover.
- */
-export async function recoverInterruptedRestore(
-  options: RecoverOptions,
-): Promise<RecoveryResult | undefined> {
-  if (!options?.driver || !options.storage) {
-    throw new BackupError("INVALID_OPTIONS", "recoverInterruptedRestore needs `driver` and `storage`");
-  }
-  return withStorageLock(
-    options.storage,
-    () => recoverIfInterrupted(options.driver, options.storage, options.logger),
-    {
-      timeoutMs: options.lockTimeoutMs,
-      onWait: options.onLockWait,
-      logger: options.logger,
-    },
-  );
 }

@@ -1,0 +1,378 @@
+/**
+ * The backup pipeline: an online, full, logical backup over Bolt, published under a new name.
+ *
+ * Data flows one way: graph reader → record encoder → output (in place, or through a spool) →
+ * storage. Nodes and relationships are read in one read transaction with backpressure, encoded
+ * exactly, and written as they come; the file is published only after everything was read, so a
+ * failure or abort publishes nothing. Locking, the index and retention belong to the operation
+ * that calls this (operations/).
+ */
+import type { Driver } from "neo4j-driver";
+import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
+import { IdSet } from "../format/id-set.js";
+import { metadataLine, statisticsLine } from "../format/layout.js";
+import { backupFileName, DEFAULT_BACKUP_PREFIX } from "../format/naming.js";
+import { ContentChecksum } from "../format/records.js";
+import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
+import { encodeProperties } from "../format/values.js";
+import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
+import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage, StoredBackup } from "../storage/contract.js";
+import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
+import { type BackupOutput, openBackupOutput } from "./output.js";
+
+/** Progress of a running backup. */
+export interface BackupProgress {
+  /** What is being done now. */
+  phase: "schema" | "nodes" | "relationships" | "publishing" | "done";
+  /** Nodes written so far. */
+  nodes: number;
+  /** Relationships written so far. */
+  relationships: number;
+  /** Nodes in the database when the backup started (from the count store). */
+  totalNodes: number;
+  /** Relationships in the database when the backup started. */
+  totalRelationships: number;
+}
+
+/** Options of the backup pipeline (createBackup adds locking and retention to them). */
+export interface BackupPipelineOptions {
+  /** A neo4j-driver Driver, owned by the caller (it is not closed). */
+  driver: Driver;
+  /** Where the backup is published. */
+  storage: BackupStorage;
+  /** Why the backup is taken; stored in the metadata. */
+  reason: string;
+  /** Database to back up; default: the user's home database. */
+  database?: string;
+  /** File name prefix; default `neo4j_backup`. */
+  prefix?: string;
+  /**
+   * Publish under exactly this name instead of `<prefix>_YYYYMMDD_HHMMSS.json` (for example
+   * `initial_backup.json`); fails with `BACKUP_EXISTS` when taken. Such backups are not subject to retention.
+   */
+  name?: string;
+  /** Stored as `metadata.source`; default `neo4j-backup`. */
+  source?: string;
+  /** Fail with code INCONSISTENT instead of publishing when the database changed during the backup. */
+  requireConsistent?: boolean;
+  /**
+   * Folder for the temporary record spool, used only with storages that cannot be written in place
+   * (FileSystemStorage can: its records go straight into the new file); default the OS temp folder.
+   */
+  spoolDirectory?: string;
+  /** Records fetched per round trip; default 2000. */
+  fetchSize?: number;
+  /** A pino-compatible logger; default silent. */
+  logger?: Logger;
+  /** Called about every 5,000 records and at each phase change. */
+  onProgress?: (progress: BackupProgress) => void;
+  /** Cancels the backup; nothing is published. */
+  signal?: AbortSignal;
+  /** Clock, for tests of naming; default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** What a backup returns. */
+export interface BackupResult {
+  /** The published file's name. */
+  name: string;
+  /** Where it was published (storage description). */
+  location: string;
+  /** Nodes in the file. */
+  nodeCount: number;
+  /** Relationships in the file. */
+  relationshipCount: number;
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** Wall time in milliseconds. */
+  durationMs: number;
+  /** `sha256:<hex>` content checksum, as in the statistics. */
+  checksum: string;
+  /** True when writes were committed to the database while the backup ran. */
+  changedDuringBackup: boolean;
+  /** Relationships left out because an endpoint was created after the node scan. */
+  skippedRelationships: number;
+  /** The metadata written at the top of the file. */
+  metadata: BackupMetadata;
+  /** Older backups removed by retention after this one was validated. */
+  removed: string[];
+}
+
+const PROGRESS_EVERY = 5000;
+
+/**
+ * Backs up a whole database into one new file in `options.storage` and publishes it. The caller
+ * holds the storage lock.
+ * @throws BackupError — `ABORTED`, `CONNECTION`, `AUTHENTICATION`, `UNSUPPORTED_VALUE`,
+ *   `INCONSISTENT` (with `requireConsistent`), `STORAGE`, `BACKUP_EXISTS` (a fixed `name` taken).
+ */
+export async function runBackup(options: BackupPipelineOptions): Promise<BackupResult> {
+  throwIfAborted(options.signal, "the backup");
+  const run = new BackupRun(options);
+  try {
+    await run.read();
+    return await run.publish();
+  } catch (error) {
+    throw run.failure(error);
+  } finally {
+    await run.close();
+  }
+}
+
+/** The state of one backup, step by step: read, then publish. */
+class BackupRun {
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+  private readonly started: Date;
+  private readonly startedMs = performance.now();
+  private reader?: GraphReader;
+  private output?: BackupOutput;
+  private before?: ChangeMarker;
+  private database = "";
+  private describe?: (outcome: MetadataOutcome) => BackupMetadata;
+  private readonly checksum = new ContentChecksum();
+  private readonly labelCounts = new Map<string, number>();
+  private readonly typeCounts = new Map<string, number>();
+  private readonly nodeIds = new IdSet();
+  private skipped = 0;
+  private readonly progress: BackupProgress = {
+    phase: "schema",
+    nodes: 0,
+    relationships: 0,
+    totalNodes: 0,
+    totalRelationships: 0,
+  };
+
+  constructor(private readonly options: BackupPipelineOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? (() => new Date());
+    this.started = this.now();
+  }
+
+  private report(phase?: BackupProgress["phase"]): void {
+    if (phase) this.progress.phase = phase;
+    this.options.onProgress?.({ ...this.progress });
+  }
+
+  /** Reads schema, nodes and relationships into the output. */
+  async read(): Promise<void> {
+    const { driver, signal } = this.options;
+    const reader = await GraphReader.open(driver, {
+      database: this.options.database,
+      fetchSize: this.options.fetchSize,
+      signal,
+    });
+    this.reader = reader;
+    const server = reader.server;
+    this.database = this.options.database ?? server.database;
+    this.before = await readChangeMarker(driver, this.database);
+    this.logger.info(
+      {
+        database: this.database,
+        server: server.version,
+        edition: server.edition,
+        reason: this.options.reason,
+      },
+      "backup started",
+    );
+    await reader.begin();
+    this.progress.totalNodes = this.before.nodes;
+    this.progress.totalRelationships = this.before.relationships;
+    this.report("schema");
+    const schema = await reader.schema();
+    this.describe = (outcome) =>
+      describeBackup({
+        options: this.options,
+        started: this.started,
+        database: this.database,
+        server,
+        detection: this.before!.detection,
+        schema,
+        outcome,
+      });
+    this.output = await openBackupOutput(
+      this.options.storage,
+      reservedMetadataBytes(this.describe),
+      this.options.spoolDirectory,
+    );
+    this.report("nodes");
+    await reader.readNodes((node) => this.writeNode(node));
+    throwIfAborted(signal, "the backup");
+    this.output.body.startRelationships();
+    this.report("relationships");
+    await reader.readRelationships((relationship) => this.writeRelationship(relationship));
+    throwIfAborted(signal, "the backup");
+    await reader.commit();
+  }
+
+  private writeNode(node: NodeRow): Promise<void> {
+    const properties = encodeWithContext(node.properties, `node ${node.id}`);
+    const line = JSON.stringify({ _id: node.id, _labels: node.labels, properties });
+    this.checksum.addNode(line);
+    this.nodeIds.add(node.id);
+    for (const label of node.labels) this.labelCounts.set(label, (this.labelCounts.get(label) ?? 0) + 1);
+    if (++this.progress.nodes % PROGRESS_EVERY === 0) this.checkpoint();
+    return this.output!.body.append(line);
+  }
+
+  private writeRelationship(rel: RelationshipRow): Promise<void> | undefined {
+    if (!this.nodeIds.has(rel.start) || !this.nodeIds.has(rel.end)) {
+      // an endpoint was created after the node scan passed it: leave the relationship out so the
+      // file stays referentially intact; the change is recorded in the metadata
+      this.skipped++;
+      return undefined;
+    }
+    const properties = encodeWithContext(rel.properties, `relationship ${rel.id}`);
+    const line = JSON.stringify({
+      _id: rel.id,
+      _type: rel.type,
+      _start_id: rel.start,
+      _end_id: rel.end,
+      properties,
+    });
+    this.checksum.addRelationship(line);
+    this.typeCounts.set(rel.type, (this.typeCounts.get(rel.type) ?? 0) + 1);
+    if (++this.progress.relationships % PROGRESS_EVERY === 0) this.checkpoint();
+    return this.output!.body.append(line);
+  }
+
+  /** Every few thousand records: stop when aborted, and report progress. */
+  private checkpoint(): void {
+    throwIfAborted(this.options.signal, "the backup");
+    this.report();
+  }
+
+  /** Checks consistency, writes metadata and statistics, and publishes the file. */
+  async publish(): Promise<BackupResult> {
+    const changed = await this.changedDuringBackup();
+    const metadata = this.describe!({
+      nodes: this.progress.nodes,
+      relationships: this.progress.relationships,
+      finished: this.now().toISOString(),
+      durationMs: Math.round(performance.now() - this.startedMs),
+      changed,
+      skipped: this.skipped,
+    });
+    const statistics = this.statistics();
+    this.report("publishing");
+    await this.output!.finish(metadataLine(metadata), statisticsLine(statistics));
+    const stored = await this.publishOutput();
+    this.report("done");
+    const result: BackupResult = {
+      name: stored.name,
+      location: this.options.storage.describe(),
+      nodeCount: this.progress.nodes,
+      relationshipCount: this.progress.relationships,
+      bytes: stored.size,
+      durationMs: Math.round(performance.now() - this.startedMs),
+      checksum: statistics.checksum,
+      changedDuringBackup: changed,
+      skippedRelationships: this.skipped,
+      metadata,
+      removed: [],
+    };
+    this.logger.info(
+      {
+        name: result.name,
+        nodes: result.nodeCount,
+        relationships: result.relationshipCount,
+        bytes: result.bytes,
+        ms: result.durationMs,
+        changed,
+      },
+      "backup published",
+    );
+    return result;
+  }
+
+  /** Whether anything was committed while the database was read; throws with `requireConsistent`. */
+  private async changedDuringBackup(): Promise<boolean> {
+    const after = await readChangeMarker(this.options.driver, this.database);
+    const changed = this.skipped > 0 || this.before!.marker !== after.marker;
+    if (changed && this.options.requireConsistent) {
+      throw new BackupError(
+        "INCONSISTENT",
+        `the database changed while it was backed up (${this.skipped} relationships skipped); nothing was published — retry when writes are paused`,
+      );
+    }
+    return changed;
+  }
+
+  private statistics(): BackupStatistics {
+    const sortedCounts = (m: Map<string, number>) =>
+      Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return {
+      node_count: this.progress.nodes,
+      relationship_count: this.progress.relationships,
+      label_counts: sortedCounts(this.labelCounts),
+      relationship_type_counts: sortedCounts(this.typeCounts),
+      checksum: this.checksum.digest(),
+    };
+  }
+
+  private publishOutput(): Promise<StoredBackup> {
+    const { name, prefix, storage, signal } = this.options;
+    const output = this.output!;
+    if (name !== undefined) return output.publish(name, signal);
+    return publishUnderFreeName(prefix ?? DEFAULT_BACKUP_PREFIX, this.started, storage, (n) =>
+      output.publish(n, signal),
+    );
+  }
+
+  /** The error to throw for `error`, logged; an abort is always reported as `ABORTED`. */
+  failure(error: unknown): unknown {
+    const { signal } = this.options;
+    const mapped =
+      signal?.aborted && !(error instanceof BackupError && error.code !== "ABORTED")
+        ? new BackupError("ABORTED", "the backup was aborted; nothing was published", { cause: error })
+        : classifyDriverError(error, "backup");
+    this.logger.error(
+      { err: mapped instanceof Error ? mapped.message : String(mapped) },
+      "backup failed; nothing was published",
+    );
+    return mapped;
+  }
+
+  /** Discards an unpublished output and closes the reader. */
+  async close(): Promise<void> {
+    await this.reader?.close();
+    await this.output?.discard();
+  }
+}
+
+function encodeWithContext(
+  props: Record<string, unknown>,
+  where: string,
+): ReturnType<typeof encodeProperties> {
+  try {
+    return encodeProperties(props, "properties");
+  } catch (error) {
+    throw new BackupError("UNSUPPORTED_VALUE", `${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Publishes under the first free `<prefix>_YYYYMMDD_HHMMSS[_n].json` name. */
+async function publishUnderFreeName(
+  prefix: string,
+  started: Date,
+  storage: BackupStorage,
+  publishAs: (name: string) => Promise<StoredBackup>,
+): Promise<StoredBackup> {
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    const name = backupFileName(prefix, started, attempt);
+    if (await storage.stat(name)) continue;
+    try {
+      return await publishAs(name);
+    } catch (error) {
+      if (error instanceof BackupError && error.code === "BACKUP_EXISTS") continue;
+      throw error instanceof BackupError
+        ? error
+        : new BackupError("STORAGE", `publishing the backup failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+    }
+  }
+  throw new BackupError("STORAGE", "could not find a free backup name after 100 attempts");
+}

@@ -1,0 +1,151 @@
+/**
+ * Reading a whole graph in one read transaction with backpressure: the schema, every node, then
+ * every relationship. Shared by createBackup (which writes the file) and the database fingerprint
+ * (which verifies a restore). Values come as the driver decodes them; the caller encodes them.
+ */
+import type { Driver, Session, Transaction } from "neo4j-driver";
+import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
+import { toSafeNumber } from "../format/values.js";
+import { exportSchema } from "./schema-read.js";
+import { readSessionServerInfo, type ServerInfo } from "./server.js";
+
+/** A node as read from the database. */
+export interface NodeRow {
+  id: number;
+  labels: string[];
+  /** The driver's values, not yet encoded. */
+  properties: Record<string, unknown>;
+}
+
+/** A relationship as read from the database. */
+export interface RelationshipRow {
+  id: number;
+  type: string;
+  start: number;
+  end: number;
+  /** The driver's values, not yet encoded. */
+  properties: Record<string, unknown>;
+}
+
+/** Options of {@link GraphReader.open}. */
+export interface GraphReaderOptions {
+  /** Default: the user's home database. */
+  database?: string;
+  /** Records fetched per round trip; default 2000. */
+  fetchSize?: number;
+  /** Closes the transaction when aborted, so that a running read ends at once. */
+  signal?: AbortSignal;
+}
+
+type Visit<T> = (row: T) => void | Promise<void>;
+
+/** One read transaction over a database; {@link GraphReader.close} it in every case. */
+export class GraphReader {
+  private tx: Transaction | undefined;
+
+  private constructor(
+    private readonly session: Session,
+    /** The server and the database the session talks to. */
+    readonly server: ServerInfo,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener("abort", this.abortTx, { once: true });
+  }
+
+  /** Opens a session and reads the server facts; {@link begin} starts the read transaction. */
+  static async open(driver: Driver, options: GraphReaderOptions = {}): Promise<GraphReader> {
+    const session = driver.session({
+      database: options.database,
+      defaultAccessMode: "READ",
+      fetchSize: options.fetchSize ?? 2000,
+    });
+    try {
+      return new GraphReader(session, await readSessionServerInfo(session), options.signal);
+    } catch (error) {
+      await session.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Begins the read transaction that schema, nodes and relationships are read in. */
+  async begin(): Promise<void> {
+    this.tx = await this.session.beginTransaction();
+  }
+
+  private readonly abortTx = () => {
+    this.tx?.close().catch(() => {});
+  };
+
+  private get open(): Transaction {
+    if (!this.tx) throw new Error("the read transaction is no longer open");
+    return this.tx;
+  }
+
+  /** The indexes and constraints, as stored in a backup's metadata. */
+  schema(): Promise<{ indexes: IndexDefinition[]; constraints: ConstraintDefinition[] }> {
+    return exportSchema(this.open);
+  }
+
+  /** Streams every node to `visit`, waiting for it when it returns a promise. */
+  async readNodes(visit: Visit<NodeRow>): Promise<void> {
+    const result = this.open.run("MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props");
+    for await (const record of result) {
+      const pending = visit({
+        id: toSafeNumber(record.get(0)),
+        labels: record.get(1) as string[],
+        properties: record.get(2) as Record<string, unknown>,
+      });
+      if (pending) await pending;
+    }
+  }
+
+  /** Streams every relationship to `visit`, waiting for it when it returns a promise. */
+  async readRelationships(visit: Visit<RelationshipRow>): Promise<void> {
+    const result = this.open.run(
+      "MATCH (a)-[r]->(b) RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
+    );
+    for await (const record of result) {
+      const pending = visit({
+        id: toSafeNumber(record.get(0)),
+        type: record.get(1) as string,
+        start: toSafeNumber(record.get(2)),
+        end: toSafeNumber(record.get(3)),
+        properties: record.get(4) as Record<string, unknown>,
+      });
+      if (pending) await pending;
+    }
+  }
+
+  /** Commits the read transaction (reads end cleanly); the session stays until {@link close}. */
+  async commit(): Promise<void> {
+    const tx = this.open;
+    this.tx = undefined;
+    this.signal?.removeEventListener("abort", this.abortTx);
+    await tx.commit();
+  }
+
+  /** Closes the transaction (if still open) and the session; never throws. */
+  async close(): Promise<void> {
+    this.signal?.removeEventListener("abort", this.abortTx);
+    const tx = this.tx;
+    this.tx = undefined;
+    if (tx) await tx.close().catch(() => {});
+    await this.session.close().catch(() => {});
+  }
+}
+
+/** Reads a whole database once (see {@link GraphReader}) and closes it. */
+export async function readWholeGraph(
+  driver: Driver,
+  options: GraphReaderOptions & { onNode: Visit<NodeRow>; onRelationship: Visit<RelationshipRow> },
+): Promise<void> {
+  const reader = await GraphReader.open(driver, options);
+  try {
+    await reader.begin();
+    await reader.readNodes(options.onNode);
+    await reader.readRelationships(options.onRelationship);
+    await reader.commit();
+  } finally {
+    await reader.close();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A backup with the storage lock held: the pipeline, then the index entry, then retention (the new
+ * backup validated before anything older is removed). Used by createBackup and by every operation
+ * that backs up on its way (safety, pre-upgrade, distribution and auto backups).
+ */
+import type { Driver } from "neo4j-driver";
+import { type BackupPipelineOptions, type BackupResult, runBackup } from "../backup/run-backup.js";
+import { BackupError } from "../errors.js";
+import { assertLosslessDriver } from "../graph/server.js";
+import { type BackupIndexEntry, backupKind, recordBackup, updateIndex } from "../lifecycle/backup-index.js";
+import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { assertValidBackupName } from "../storage/contract.js";
+import type { LockingOptions } from "../storage/with-lock.js";
+import { validateBackup } from "../validate/validate-backup.js";
+
+/** Options of {@link createBackup}. */
+export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptions {
+  /**
+   * How many backups with this prefix to keep, the new one included; default 1. Older ones are removed
+   * only after the new backup was published and validated. `Infinity` keeps all.
+   */
+  keep?: number;
+  /** Backups retention must not remove (for example the file a restore is reading). */
+  protect?: string[];
+}
+
+/** Checks createBackup's options before anything is read or written. */
+export function assertCreateOptions(options: CreateBackupOptions): void {
+  if (!options || typeof options !== "object")
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs an options object");
+  if (!options.driver || typeof (options.driver as Driver).session !== "function") {
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs `driver`: a neo4j-driver Driver");
+  }
+  if (!options.storage || typeof options.storage.write !== "function") {
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs `storage`: a BackupStorage");
+  }
+  if (typeof options.reason !== "string")
+    throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
+  if (options.name !== undefined) assertValidBackupName(options.name);
+  if (options.keep !== undefined) assertKeep(options.keep);
+  assertLosslessDriver(options.driver);
+}
+
+/** Backs up, records the backup in the index, and applies retention. Call with the lock held. */
+export async function backupUnderLock(options: CreateBackupOptions): Promise<BackupResult> {
+  const logger = options.logger ?? silentLogger;
+  const { storage } = options;
+  const result = await runBackup(options);
+  try {
+    await recordBackup(storage, entryFromResult(result), { logger });
+  } catch (error) {
+    // the backup itself is published and complete; the index is rebuilt from the files when next read
+    logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
+  }
+  if (options.name === undefined) {
+    result.removed = await validateThenApplyRetention({
+      storage,
+      newest: result.name,
+      keep: options.keep ?? DEFAULT_KEEP,
+      protect: new Set(options.protect ?? []),
+      signal: options.signal,
+      logger,
+    });
+  }
+  return result;
+}
+
+/** The index entry of a backup this library just published. */
+export function entryFromResult(result: BackupResult): BackupIndexEntry {
+  const m = result.metadata;
+  return {
+    name: result.name,
+    kind: backupKind(result.name),
+    created: m.datetime,
+    reason: m.reason,
+    database: m.database,
+    nodeCount: result.nodeCount,
+    relationshipCount: result.relationshipCount,
+    size: result.bytes,
+    checksum: result.checksum,
+    durationMs: result.durationMs,
+    server: { version: m.server.version, edition: m.server.edition },
+    formatVersion: m.format_version,
+    changedDuringBackup: result.changedDuringBackup,
+    valid: true,
+  };
+}
+
+/**
+ * Retention after a publication: validates the new backup (only when something would be removed),
+ * then removes the older ones. An invalid new backup is taken back and the older ones stay.
+ */
+async function validateThenApplyRetention(args: {
+  storage: BackupStorage;
+  newest: string;
+  keep: number;
+  protect: ReadonlySet<string>;
+  signal: AbortSignal | undefined;
+  logger: Logger;
+}): Promise<string[]> {
+  const { storage, newest, logger } = args;
+  const candidates = (await retentionCandidates(storage, newest, args.keep)).filter(
+    (n) => !args.protect.has(n),
+  );
+  if (candidates.length === 0) return [];
+  const report = await validateBackup({ storage, name: newest, signal: args.signal, maxProblems: 5 });
+  if (!report.valid) {
+    await storage.remove(newest);
+    await updateIndex(storage, () => {}, { logger }).catch(() => {});
+    throw new BackupError(
+      "VALIDATION_FAILED",
+      `the new backup ${newest} failed validation after it was written (${report.problems.map((p) => p.message).join("; ")}); it was removed and the older backups were kept`,
+      { details: report },
+    );
+  }
+  const removed = await removeBackups(storage, candidates, logger);
+  await updateIndex(storage, () => {}, { logger }).catch((error) => {
+    logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
+  });
+  return removed;
+}

@@ -1,0 +1,170 @@
+/**
+ * Initialization: a bundled `initial_backup.json` restored into a new installation's empty database
+ * (exactly once, however many instances start together).
+ */
+import type { Driver } from "neo4j-driver";
+import { BackupError, classifyDriverError } from "../errors.js";
+import { countGraph, resolveDatabase } from "../graph/server.js";
+import { type BackupIndex, DISTRIBUTION_BACKUP_NAME, readIndex } from "../lifecycle/backup-index.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { RestoreProgress } from "../restore/progress.js";
+import type { BackupStorage } from "../storage/contract.js";
+import type { LockingOptions } from "../storage/with-lock.js";
+import { underLock } from "./lock.js";
+import { type RestoreResult, restoreUnderLock } from "./restore-under-lock.js";
+
+/** Options of {@link initializeDatabase}. */
+export interface InitializeDatabaseOptions extends LockingOptions {
+  driver: Driver;
+  /** The storage holding the bundled backup (and the index that records the restore). */
+  storage: BackupStorage;
+  /** Default: the user's home database. */
+  database?: string;
+  /** Name of the bundled backup in the storage; default `initial_backup.json`. */
+  bundled?: string;
+  /**
+   * Asked before restoring (for example a prompt); restoring goes ahead only on `true`.
+   * Default: restore without asking.
+   */
+  confirm?: (about: {
+    name: string;
+    nodeCount: number;
+    relationshipCount: number;
+  }) => boolean | Promise<boolean>;
+  logger?: Logger;
+  onProgress?: (progress: RestoreProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Why {@link initializeDatabase} did what it did. */
+export type InitializeOutcome =
+  /** The bundled backup was restored. */
+  | "restored"
+  /** The database holds data (it is not a new installation, or another instance initialized it). */
+  | "not-empty"
+  /** The bundled backup was restored into this database before; it is empty again on purpose or by loss. */
+  | "already-initialized"
+  /** Backups of this database exist: an empty database here is a loss to restore from them, not a new install. */
+  | "backups-exist"
+  /** There is no bundled backup in the storage. */
+  | "no-bundled-backup"
+  /** `confirm` answered no. */
+  | "declined";
+
+/** What {@link initializeDatabase} returns. */
+export interface InitializeResult {
+  /** True when this call restored the bundled backup. */
+  restored: boolean;
+  outcome: InitializeOutcome;
+  /** One sentence for logs. */
+  message: string;
+  database: string;
+  /** The restore, when one happened. */
+  restore?: RestoreResult;
+}
+
+/**
+ * Restores the bundled backup when the database is empty and nothing was restored into it before;
+ * does nothing on a populated database. Instances that start at the same moment and share the
+ * storage take turns on its lock: one restores, the others then find the database populated.
+ */
+export async function initializeDatabase(options: InitializeDatabaseOptions): Promise<InitializeResult> {
+  if (!options?.driver || !options.storage) {
+    throw new BackupError("INVALID_OPTIONS", "initializeDatabase needs `driver` and `storage`");
+  }
+  const logger = options.logger ?? silentLogger;
+  const name = options.bundled ?? DISTRIBUTION_BACKUP_NAME;
+  return underLock({ ...options, logger }, async () => {
+    const { database, counts } = await readTarget(options.driver, options.database);
+    const skip = (outcome: InitializeOutcome, message: string): InitializeResult => {
+      logger.info({ database, outcome }, message);
+      return { restored: false, outcome, message, database };
+    };
+    const reason = await reasonNotToRestore(options, name, database, counts);
+    if (reason) return skip(reason.outcome, reason.message);
+    const restore = await restoreUnderLock({
+      driver: options.driver,
+      storage: options.storage,
+      database,
+      name,
+      mode: "empty",
+      logger,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    const message = `restored ${name} into database ${database}: ${restore.nodeCount} nodes, ${restore.relationshipCount} relationships`;
+    logger.info({ database, name }, message);
+    return { restored: true, outcome: "restored", message, database, restore };
+  });
+}
+
+async function readTarget(
+  driver: Driver,
+  requested: string | undefined,
+): Promise<{ database: string; counts: { nodes: number; relationships: number } }> {
+  try {
+    const database = await resolveDatabase(driver, requested);
+    return { database, counts: await countGraph(driver, database) };
+  } catch (error) {
+    throw classifyDriverError(error, "initialization");
+  }
+}
+
+/** Why the bundled backup must not be restored (or the user declined), if so. */
+async function reasonNotToRestore(
+  options: InitializeDatabaseOptions,
+  name: string,
+  database: string,
+  counts: { nodes: number; relationships: number },
+): Promise<{ outcome: InitializeOutcome; message: string } | undefined> {
+  const { storage } = options;
+  const logger = options.logger ?? silentLogger;
+  if (counts.nodes > 0 || counts.relationships > 0) {
+    const message = `database ${database} holds ${counts.nodes} nodes and ${counts.relationships} relationships; nothing to initialize`;
+    return { outcome: "not-empty", message };
+  }
+  if (!(await storage.stat(name))) {
+    return { outcome: "no-bundled-backup", message: `no bundled backup ${name} in ${storage.describe()}` };
+  }
+  const index = await readIndex(storage, { logger });
+  const earlier = reasonInIndex(index, name, database);
+  if (earlier) {
+    logger.warn({ database }, earlier.message);
+    return earlier;
+  }
+  if (options.confirm) {
+    const about = index.backups.find((e) => e.name === name);
+    const yes = await options.confirm({
+      name,
+      nodeCount: about?.nodeCount ?? 0,
+      relationshipCount: about?.relationshipCount ?? 0,
+    });
+    if (yes !== true) return { outcome: "declined", message: `restoring ${name} was declined` };
+  }
+  return undefined;
+}
+
+/** An empty database that was initialized before, or that has backups of its own, is a loss, not a new install. */
+function reasonInIndex(
+  index: BackupIndex,
+  name: string,
+  database: string,
+): { outcome: InitializeOutcome; message: string } | undefined {
+  const before = index.restores.find((r) => r.database === database && r.name === name);
+  if (before) {
+    return {
+      outcome: "already-initialized",
+      message: `database ${database} is empty, but ${name} was restored into it on ${before.restoredAt}; not restoring it again`,
+    };
+  }
+  const own = index.backups.find(
+    (e) => e.database === database && (e.kind === "backup" || e.kind === "pre-upgrade"),
+  );
+  if (own) {
+    return {
+      outcome: "backups-exist",
+      message: `database ${database} is empty but has backups (newest ${own.name}); restore that one instead of the bundled backup`,
+    };
+  }
+  return undefined;
+}

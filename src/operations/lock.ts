@@ -1,0 +1,41 @@
+/**
+ * The one way operations take the storage lock: wait for it, then — when this call took it and a
+ * driver is at hand — recover an interrupted restore before doing anything else.
+ */
+import type { Driver } from "neo4j-driver";
+import type { Logger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { type LockingOptions, withStorageLock } from "../storage/with-lock.js";
+import { type RecoveryResult, recoverIfInterrupted } from "./recover.js";
+
+/** What {@link underLock} needs from an operation's options. */
+export interface UnderLockOptions extends LockingOptions {
+  storage: BackupStorage;
+  /** When given, an interrupted restore into this driver's database is recovered first. */
+  driver?: Driver;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `work` holding `options.storage`'s lock (reentrant: a nested operation runs inside the
+ * outer one's lock and recovers nothing). `work` learns what a recovery did, if one ran.
+ */
+export function underLock<T>(
+  options: UnderLockOptions,
+  work: (recovered: RecoveryResult | undefined) => Promise<T>,
+): Promise<T> {
+  const { driver, storage, logger } = options;
+  let recovered: RecoveryResult | undefined;
+  return withStorageLock(storage, () => work(recovered), {
+    timeoutMs: options.lockTimeoutMs,
+    onWait: options.onLockWait,
+    signal: options.signal,
+    logger,
+    onAcquire: driver
+      ? async () => {
+          recovered = await recoverIfInterrupted(driver, storage, logger);
+        }
+      : undefined,
+  });
+}
