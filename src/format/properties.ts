@@ -3,6 +3,7 @@
  * keeps them encoded under `properties`; version 1 flattens plain JSON values beside the reserved
  * keys.
  */
+import { isVector } from "neo4j-driver";
 import { decodeV1Properties } from "./v1.js";
 import { decodeProperties } from "./values.js";
 
@@ -26,4 +27,10 @@ export function decodeRecordProperties(
   if (version === 1) return decodeV1Properties(record, path);
   const encoded = (record.properties ?? {}) as Record<string, unknown>;
   return { properties: decodeProperties(encoded, `${path}.properties`), dropped: [] };
+}
+
+/** Whether any of the decoded `properties` is a VECTOR value (which only some targets can store). */
+export function holdsVector(properties: Record<string, unknown>): boolean {
+  for (const key in properties) if (isVector(properties[key])) return true;
+  return false;
 }

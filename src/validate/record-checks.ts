@@ -2,9 +2,8 @@
  * The checks of one record or count: schema (after the quick check), property values, dangling
  * endpoints, and counts against what the file says of itself.
  */
-import { isVector } from "neo4j-driver";
 import type { z } from "zod";
-import { decodeRecordProperties } from "../format/properties.js";
+import { decodeRecordProperties, holdsVector } from "../format/properties.js";
 import type { Location } from "../format/reader.js";
 import { ValueCodecError } from "../format/values.js";
 import type { ReportBuilder } from "./report.js";
@@ -66,8 +65,8 @@ export function checkProperties(
         location,
       );
     }
-    if (version === 2 && !builder.report.usesVectors) {
-      for (const key in properties) if (isVector(properties[key])) builder.report.usesVectors = true;
+    if (version === 2 && !builder.report.usesVectors && holdsVector(properties)) {
+      builder.report.usesVectors = true;
     }
     return properties;
   } catch (error) {
