@@ -56,39 +56,68 @@ function reachHint(): string {
   return "check that the server is running and that --uri (or NEO4J_URI) names its Bolt address";
 }
 
+/** Exit code and hint of each library error code whose message is shown as it is. */
+const LIBRARY_CODES: Record<string, { exitCode: ExitCode; hint?: string }> = {
+  LOCKED: {
+    exitCode: EXIT.locked,
+    hint: "wait for the other backup or restore to finish, or raise --lock-timeout",
+  },
+  VALIDATION_FAILED: { exitCode: EXIT.invalid, hint: "see every problem with `neo4j-backup info <file>`" },
+  FORMAT: { exitCode: EXIT.invalid },
+  TARGET_NOT_EMPTY: {
+    exitCode: EXIT.refused,
+    hint: "restore with --mode replace to replace the contents (a safety backup is taken first)",
+  },
+  UNSUPPORTED_TARGET: { exitCode: EXIT.refused, hint: "restore into a server that supports these features" },
+  BACKUP_EXISTS: { exitCode: EXIT.refused },
+  NOT_FOUND: { exitCode: EXIT.failure, hint: "list the backups with `neo4j-backup list`, or check --dir" },
+  ABORTED: { exitCode: EXIT.interrupted },
+  INVALID_OPTIONS: { exitCode: EXIT.usage },
+  STORAGE: { exitCode: EXIT.failure, hint: "check the backup folder (--dir): it must be writable" },
+  ROLLBACK_FAILED: { exitCode: EXIT.failure },
+  RESTORE_FAILED: { exitCode: EXIT.failure },
+  INCONSISTENT: { exitCode: EXIT.failure },
+  UNSUPPORTED_VALUE: { exitCode: EXIT.failure },
+  DRIVER_CONFIG: { exitCode: EXIT.failure },
+  EACCES: { exitCode: EXIT.failure, hint: "check the permissions of the backup folder (--dir)" },
+  EPERM: { exitCode: EXIT.failure, hint: "check the permissions of the backup folder (--dir)" },
+};
+
+function report(code: string, message: string, exitCode: ExitCode, hint?: string): ErrorReport {
+  return { code, message, ...(hint ? { hint } : {}), exitCode };
+}
+
 /** Maps library, driver, CLI and system errors to a one-line report and an exit code. */
 export function describeError(error: unknown, context: ErrorContext = {}): ErrorReport {
-  if (error instanceof CliError) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.hint ? { hint: error.hint } : {}),
-      exitCode: error.exitCode,
-    };
-  }
+  if (error instanceof CliError) return report(error.code, error.message, error.exitCode, error.hint);
   if ((error as Error | undefined)?.name === "PromptInterrupted") {
-    return { code: "INTERRUPTED", message: "interrupted; nothing was changed", exitCode: EXIT.interrupted };
+    return report("INTERRUPTED", "interrupted; nothing was changed", EXIT.interrupted);
   }
-  const err = error as { name?: string; code?: unknown; message?: string; details?: unknown } | undefined;
+  const err = error as { code?: unknown; message?: string } | undefined;
   const code = typeof err?.code === "string" ? err.code : "";
   const message = err?.message ?? String(error);
+  const known = describeConnectionError(code, message, context);
+  if (known) return known;
+  const library = LIBRARY_CODES[code];
+  if (library) return report(code, message, library.exitCode, library.hint);
+  return report(code || "ERROR", message, EXIT.failure);
+}
+
+/** Errors of reaching and logging in to the server, from the driver or classified by the library. */
+function describeConnectionError(
+  code: string,
+  message: string,
+  context: ErrorContext,
+): ErrorReport | undefined {
   const where = context.host ? ` at ${context.host}` : "";
   const user = context.username ? ` for user ${context.username}` : "";
-  const report = (c: string, m: string, exitCode: ExitCode, hint?: string): ErrorReport => ({
-    code: c,
-    message: m,
-    ...(hint ? { hint } : {}),
-    exitCode,
-  });
-
-  // driver errors (before any library call classified them)
   if (code === "ServiceUnavailable" || code === "SessionExpired" || /ECONNREFUSED|ENOTFOUND/.test(code)) {
-    return report(
-      "CONNECTION",
-      `cannot reach the Neo4j server${where} (${connectionCause(message)})`,
-      EXIT.connection,
-      reachHint(),
-    );
+    const text = `cannot reach the Neo4j server${where} (${connectionCause(message)})`;
+    return report("CONNECTION", text, EXIT.connection, reachHint());
+  }
+  if (code === "CONNECTION") {
+    const text = `the connection to the Neo4j server${where} failed (${connectionCause(message)})`;
+    return report(code, text, EXIT.connection, reachHint());
   }
   if (code === "Neo.ClientError.Security.Unauthorized" || code === "AUTHENTICATION") {
     const missing = context.passwordGiven === false;
@@ -102,80 +131,19 @@ export function describeError(error: unknown, context: ErrorContext = {}): Error
     );
   }
   if (code === "Neo.ClientError.Security.AuthenticationRateLimit") {
-    return report(
-      "AUTHENTICATION",
-      `the server${where} blocks logins${user} after too many failed attempts`,
-      EXIT.connection,
-      `wait a few seconds, then ${CREDENTIALS_HINT}`,
-    );
+    const text = `the server${where} blocks logins${user} after too many failed attempts`;
+    return report("AUTHENTICATION", text, EXIT.connection, `wait a few seconds, then ${CREDENTIALS_HINT}`);
   }
   if (code === "Neo.ClientError.Security.CredentialsExpired") {
-    return report(
-      "AUTHENTICATION",
-      `the password${user} has expired${where}`,
-      EXIT.connection,
-      "change it first (for example with cypher-shell), then use the new one",
-    );
+    const hint = "change it first (for example with cypher-shell), then use the new one";
+    return report("AUTHENTICATION", `the password${user} has expired${where}`, EXIT.connection, hint);
   }
   if (code === "Neo.ClientError.Database.DatabaseNotFound") {
-    return report(
-      "DATABASE_NOT_FOUND",
-      `database ${context.database ?? "(home)"} does not exist${where}`,
-      EXIT.failure,
-      "check --database (or NEO4J_DATABASE)",
-    );
+    const text = `database ${context.database ?? "(home)"} does not exist${where}`;
+    return report("DATABASE_NOT_FOUND", text, EXIT.failure, "check --database (or NEO4J_DATABASE)");
   }
   if (code === "Neo.ClientError.Security.Forbidden") {
     return report("FORBIDDEN", `the server${where} refused an operation${user}: ${message}`, EXIT.failure);
   }
-
-  switch (code) {
-    case "CONNECTION":
-      return report(
-        code,
-        `the connection to the Neo4j server${where} failed (${connectionCause(message)})`,
-        EXIT.connection,
-        reachHint(),
-      );
-    case "LOCKED":
-      return report(
-        code,
-        message,
-        EXIT.locked,
-        "wait for the other backup or restore to finish, or raise --lock-timeout",
-      );
-    case "VALIDATION_FAILED":
-      return report(code, message, EXIT.invalid, "see every problem with `neo4j-backup info <file>`");
-    case "FORMAT":
-      return report(code, message, EXIT.invalid);
-    case "TARGET_NOT_EMPTY":
-      return report(
-        code,
-        message,
-        EXIT.refused,
-        "restore with --mode replace to replace the contents (a safety backup is taken first)",
-      );
-    case "UNSUPPORTED_TARGET":
-      return report(code, message, EXIT.refused, "restore into a server that supports these features");
-    case "BACKUP_EXISTS":
-      return report(code, message, EXIT.refused);
-    case "NOT_FOUND":
-      return report(code, message, EXIT.failure, "list the backups with `neo4j-backup list`, or check --dir");
-    case "ABORTED":
-      return report(code, message, EXIT.interrupted);
-    case "INVALID_OPTIONS":
-      return report(code, message, EXIT.usage);
-    case "STORAGE":
-      return report(code, message, EXIT.failure, "check the backup folder (--dir): it must be writable");
-    case "ROLLBACK_FAILED":
-    case "RESTORE_FAILED":
-    case "INCONSISTENT":
-    case "UNSUPPORTED_VALUE":
-    case "DRIVER_CONFIG":
-      return report(code, message, EXIT.failure);
-  }
-  if (code === "EACCES" || code === "EPERM") {
-    return report(code, message, EXIT.failure, "check the permissions of the backup folder (--dir)");
-  }
-  return report(code || "ERROR", message, EXIT.failure);
+  return undefined;
 }

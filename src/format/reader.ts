@@ -301,6 +301,7 @@ interface Token {
  * Reads any valid JSON layout of the document with stream-json, tracking the path so that each
  * record of `data.nodes` / `data.relationships` is assembled alone.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the general-layout parser's token state machine, kept in one place
 async function* readGeneral(
   source: AsyncIterable<Buffer>,
   signal: AbortSignal | undefined,

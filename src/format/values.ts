@@ -432,6 +432,7 @@ function encodeInteger(value: bigint, path: string): EncodedValue {
  *
  * @throws ValueCodecError when the value is not valid format-2 JSON for a property.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the codec's one switch over every wrapper type, read as a table
 export function decodeValue(value: unknown, path = "value"): unknown {
   switch (typeof value) {
     case "string":

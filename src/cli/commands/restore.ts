@@ -3,7 +3,7 @@
  * the target, what it holds now, and what comes in.
  */
 import { type Command, Option } from "commander";
-import type { BackupIndexEntry } from "../../index.js";
+import type { BackupIndexEntry, BackupStorage } from "../../index.js";
 import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -41,93 +41,31 @@ export function registerRestore(program: Command): void {
 const counts = (nodes: number, relationships: number) =>
   `${formatCount(nodes)} nodes, ${formatCount(relationships)} relationships`;
 
+type Library = typeof import("../../index.js");
+
+/** What a restore is about: the backup, the target and what it holds now. */
+interface RestorePlan {
+  lib: Library;
+  storage: BackupStorage;
+  name: string;
+  mode: "empty" | "replace";
+  connection: Connection;
+  database: string;
+  current: { nodes: number; relationships: number };
+  /** The target, in words. */
+  target: string;
+  incoming: BackupIndexEntry;
+}
+
 async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
-  const lib = await import("../../index.js");
-  const { storage, name: named } =
-    typeof opts.file === "string"
-      ? await openBackup(cli, opts.file)
-      : { storage: await openStorage(cli, true), name: undefined };
-  const mode = opts.mode === "replace" ? "replace" : "empty";
-  const name = named ?? (await lib.latestBackupName(storage));
-  const connection = await connect(cli, connectionOptions(opts));
-  // the database the restore will write (the home database when none is named) and what it holds now
-  const database = await lib.resolveDatabase(connection.driver, connection.database);
-  const status = { database, current: await lib.countGraph(connection.driver, database) };
-  const target = describeTarget(connection.host, status.database);
-  const incoming = await lib.getBackupInfo(storage, name);
-
-  if (opts.dryRun) {
-    const progress = cli.progress();
-    const result = await lib.restoreBackup({
-      driver: connection.driver,
-      storage,
-      name,
-      database: status.database,
-      mode,
-      dryRun: true,
-      lockTimeoutMs: lockTimeoutMs(opts),
-      logger: cli.logger(),
-      onProgress: showRestoreProgress(progress),
-      signal: cli.signal,
-    });
-    progress.end();
-    cli.result({
-      ...result,
-      target: { host: connection.host, database: status.database },
-      current: status.current,
-    });
-    cli.print(
-      `${cli.paint.green(cli.sym.done)}Dry run: ${name} is valid and ${target} can take it; nothing was written.`,
-      ...formatRows([
-        ["Would write", counts(result.validation.nodeCount, result.validation.relationshipCount)],
-        [
-          mode === "replace" ? "Would replace" : "Target holds",
-          counts(status.current.nodes, status.current.relationships),
-        ],
-      ]),
-    );
-    return EXIT.ok;
-  }
-
-  const holdsData = status.current.nodes > 0 || status.current.relationships > 0;
-  if (mode === "empty" && holdsData) {
-    throw new CliError(
-      "TARGET_NOT_EMPTY",
-      `${target} holds ${counts(status.current.nodes, status.current.relationships)}; nothing was written`,
-      EXIT.refused,
-      "restore with --mode replace to replace the contents (a safety backup is taken first)",
-    );
-  }
-  if (!incoming.valid) {
-    // refuse before asking: the library would refuse it too, after the question
-    const report = await lib.validateBackup({ storage, name, maxProblems: 1, signal: cli.signal });
-    const first = report.problems.find((p) => p.severity === "error");
-    if (!report.valid && first) {
-      throw new CliError(
-        "VALIDATION_FAILED",
-        `backup ${name} fails validation: ${formatProblem(first)}; nothing was written`,
-        EXIT.invalid,
-        "see every problem with `neo4j-backup info <file>`",
-      );
-    }
-  }
-  if (!opts.yes)
-    await askToProceed(cli, { connection, target, name, mode, incoming, current: status.current });
-
+  const plan = await planRestore(cli, opts);
+  if (opts.dryRun) return dryRun(cli, plan, opts);
+  await refuseBeforeAsking(cli, plan);
+  if (!opts.yes) await askToProceed(cli, plan);
   const progress = cli.progress();
-  const result = await lib.restoreBackup({
-    driver: connection.driver,
-    storage,
-    name,
-    database: status.database,
-    mode,
-    lockTimeoutMs: lockTimeoutMs(opts),
-    logger: cli.logger(),
-    onProgress: showRestoreProgress(progress),
-    signal: cli.signal,
-  });
+  const result = await plan.lib.restoreBackup(restoreOptions(cli, plan, opts, progress));
   progress.end();
-  cli.result({ ...result, target: { host: connection.host, database: status.database } });
+  cli.result({ ...result, target: { host: plan.connection.host, database: plan.database } });
   const rows: [string, string][] = [
     ["Nodes", formatCount(result.nodeCount)],
     ["Relationships", formatCount(result.relationshipCount)],
@@ -139,24 +77,105 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   if (result.skippedRelationships)
     rows.push(["Skipped", `${formatCount(result.skippedRelationships)} relationships`]);
   cli.print(
-    `${cli.paint.green(cli.sym.done)}Restored ${cli.paint.bold(name)} into ${target}`,
+    `${cli.paint.green(cli.sym.done)}Restored ${cli.paint.bold(plan.name)} into ${plan.target}`,
     ...formatRows(rows),
   );
   return EXIT.ok;
 }
 
-/** Asks on the terminal; refuses without one (scripts pass --yes). */
-async function askToProceed(
+/** Finds the backup and connects to the target: the database a restore will write and what it holds. */
+async function planRestore(cli: CliContext, opts: Record<string, unknown>): Promise<RestorePlan> {
+  const lib = await import("../../index.js");
+  const { storage, name: named } =
+    typeof opts.file === "string"
+      ? await openBackup(cli, opts.file)
+      : { storage: await openStorage(cli, true), name: undefined };
+  const name = named ?? (await lib.latestBackupName(storage));
+  const connection = await connect(cli, connectionOptions(opts));
+  // the home database when none is named
+  const database = await lib.resolveDatabase(connection.driver, connection.database);
+  return {
+    lib,
+    storage,
+    name,
+    mode: opts.mode === "replace" ? "replace" : "empty",
+    connection,
+    database,
+    current: await lib.countGraph(connection.driver, database),
+    target: describeTarget(connection.host, database),
+    incoming: await lib.getBackupInfo(storage, name),
+  };
+}
+
+function restoreOptions(
   cli: CliContext,
-  about: {
-    connection: Connection;
-    target: string;
-    name: string;
-    mode: "empty" | "replace";
-    incoming: BackupIndexEntry;
-    current: { nodes: number; relationships: number };
-  },
-): Promise<void> {
+  plan: RestorePlan,
+  opts: Record<string, unknown>,
+  progress: ReturnType<CliContext["progress"]>,
+) {
+  return {
+    driver: plan.connection.driver,
+    storage: plan.storage,
+    name: plan.name,
+    database: plan.database,
+    mode: plan.mode,
+    lockTimeoutMs: lockTimeoutMs(opts),
+    logger: cli.logger(),
+    onProgress: showRestoreProgress(progress),
+    signal: cli.signal,
+  };
+}
+
+async function dryRun(cli: CliContext, plan: RestorePlan, opts: Record<string, unknown>): Promise<ExitCode> {
+  const progress = cli.progress();
+  const result = await plan.lib.restoreBackup({ ...restoreOptions(cli, plan, opts, progress), dryRun: true });
+  progress.end();
+  const { current } = plan;
+  cli.result({ ...result, target: { host: plan.connection.host, database: plan.database }, current });
+  cli.print(
+    `${cli.paint.green(cli.sym.done)}Dry run: ${plan.name} is valid and ${plan.target} can take it; nothing was written.`,
+    ...formatRows([
+      ["Would write", counts(result.validation.nodeCount, result.validation.relationshipCount)],
+      [
+        plan.mode === "replace" ? "Would replace" : "Target holds",
+        counts(current.nodes, current.relationships),
+      ],
+    ]),
+  );
+  return EXIT.ok;
+}
+
+/** What the library would refuse anyway is refused before the question. */
+async function refuseBeforeAsking(cli: CliContext, plan: RestorePlan): Promise<void> {
+  const { current, name } = plan;
+  if (plan.mode === "empty" && (current.nodes > 0 || current.relationships > 0)) {
+    throw new CliError(
+      "TARGET_NOT_EMPTY",
+      `${plan.target} holds ${counts(current.nodes, current.relationships)}; nothing was written`,
+      EXIT.refused,
+      "restore with --mode replace to replace the contents (a safety backup is taken first)",
+    );
+  }
+  if (plan.incoming.valid) return;
+  const report = await plan.lib.validateBackup({
+    storage: plan.storage,
+    name,
+    maxProblems: 1,
+    signal: cli.signal,
+  });
+  const first = report.problems.find((p) => p.severity === "error");
+  if (!report.valid && first) {
+    throw new CliError(
+      "VALIDATION_FAILED",
+      `backup ${name} fails validation: ${formatProblem(first)}; nothing was written`,
+      EXIT.invalid,
+      "see every problem with `neo4j-backup info <file>`",
+    );
+  }
+}
+
+/** Asks on the terminal; refuses without one (scripts pass --yes). */
+async function askToProceed(cli: CliContext, about: RestorePlan): Promise<void> {
   const { target, name, mode, incoming, current } = about;
   if (!cli.canPrompt()) {
     throw new CliError(
