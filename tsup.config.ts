@@ -2,14 +2,15 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    entry: { index: "src/index.ts", format: "src/format/index.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
     clean: true,
     target: "node20",
     platform: "node",
-    splitting: false,
+    // entries share one copy of each module (one BackupError class for every entry point)
+    splitting: true,
     treeshake: true,
   },
   {
