@@ -95,6 +95,7 @@ export {
 export {
   assertValidBackupName,
   type BackupStorage,
+  type BackupWriter,
   isBackupStorage,
   type StorageLock,
   type StorageLockOptions,
