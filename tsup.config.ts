@@ -2,7 +2,8 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    // testing: the storage contract suite (neo4j-backup/testing)
+    entry: { index: "src/index.ts", testing: "src/testing/index.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
@@ -11,6 +12,9 @@ export default defineConfig([
     platform: "node",
     splitting: false,
     treeshake: true,
+    // the suite imports the package by name, so that it checks errors against the very BackupError
+    // class the library and the storage under test use, not a copy bundled into it
+    external: ["neo4j-backup"],
   },
   {
     entry: { cli: "src/cli/bin.ts" },
