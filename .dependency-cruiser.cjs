@@ -1,7 +1,7 @@
 /**
  * The layering of src/, checked by `npm run lint` (dependency-cruiser). Arrows only point down:
  *
- *   cli/            → the public entry points only (src/index.ts, src/format/index.ts) and version.ts
+ *   cli/, testing/  → the public entry points only (src/index.ts, src/format/index.ts) and version.ts
  *   operations/     → every public verb that takes the storage lock
  *   backup/ restore/ validate/ verify/ lifecycle/   → the pipelines and the index/retention code
  *   format/ storage/ graph/ + errors, logger, version → the bottom: pure format, storages, the Neo4j seam
@@ -87,10 +87,17 @@ module.exports = {
       to: { path: "^src/", pathNot: `^src/cli/|${ENTRY_POINTS}|^src/version\\.ts$` },
     },
     {
+      name: "testing-uses-the-public-api",
+      comment: "The storage contract suite tests storages through the package's public API, as its users do.",
+      severity: "error",
+      from: { path: "^src/testing/" },
+      to: { path: "^src/", pathNot: "^src/testing/|^src/index\\.ts$" },
+    },
+    {
       name: "entry-points-are-not-imported-inside",
       comment: "Modules import each other, not the public entry points (only the CLI does).",
       severity: "error",
-      from: { path: "^src/", pathNot: `^src/cli/|${ENTRY_POINTS}` },
+      from: { path: "^src/", pathNot: `^src/(cli|testing)/|${ENTRY_POINTS}` },
       to: { path: ENTRY_POINTS },
     },
     {

@@ -2,7 +2,8 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", format: "src/format/index.ts" },
+    // format: the file format (neo4j-backup/format); testing: the storage contract suite (neo4j-backup/testing)
+    entry: { index: "src/index.ts", format: "src/format/index.ts", testing: "src/testing/index.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
@@ -12,6 +13,9 @@ export default defineConfig([
     // entries share one copy of each module (one BackupError class for every entry point)
     splitting: true,
     treeshake: true,
+    // the suite imports the package by name, so that it checks errors against the very BackupError
+    // class the library and the storage under test use, not a copy bundled into it
+    external: ["neo4j-backup"],
   },
   {
     entry: { cli: "src/cli/bin.ts" },

@@ -1,15 +1,23 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// src/testing imports the package by name (as its built form does); in tests that is the source
+const resolve = {
+  alias: [{ find: /^neo4j-backup$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }],
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
         },
       },
       {
+        resolve,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
@@ -21,6 +29,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: "faults",
           include: ["test/faults/**/*.test.ts"],

@@ -1,0 +1,344 @@
+/**
+ * The storage contract suite: the checks every {@link BackupStorage} must pass — the built-in ones
+ * and anyone's own. It registers its tests through the caller's `describe` and `it`, and asserts
+ * with `node:assert/strict`, so it runs under any test framework.
+ */
+import assert from "node:assert/strict";
+import type { BackupStorage, StorageLock } from "neo4j-backup";
+import { assertRejects, assertRejectsWithCode } from "./assertions.js";
+import { chunksOf, failingAfter, readStored, SAMPLE_CONTENT } from "./sample-content.js";
+
+/** The storage under test. */
+export interface StorageContractTarget<S extends BackupStorage = BackupStorage> {
+  /** Names the storage in the suite's title. */
+  name: string;
+  /** Returns a new, empty storage; called once for every test. */
+  create: () => S | Promise<S>;
+  /** Called after every test, passed or failed, with what `create` returned (e.g. to remove its folder). */
+  cleanup?: (storage: S) => void | Promise<void>;
+  /**
+   * Whether the storage implements the optional `openWriter`; default false. Its checks run only when
+   * true, and the suite fails when this does not match the storage.
+   */
+  openWriter?: boolean;
+}
+
+/**
+ * The `describe` and `it` of the caller's test framework (vitest, jest, mocha and node:test export
+ * both). Test bodies take no arguments and return a promise.
+ */
+export interface TestFramework {
+  describe(name: string, body: () => void): unknown;
+  it(name: string, body: () => Promise<void>): unknown;
+}
+
+/** One check of the contract: a behaviour and the test of it against a fresh storage. */
+interface Check {
+  title: string;
+  run(storage: BackupStorage): Promise<void>;
+}
+
+const NAME = "b_20250128_143022.json";
+const OTHER_NAME = "other_20250128_143022.json";
+
+/**
+ * Registers the storage contract suite for one storage: a `describe` block named after it, with one
+ * `it` per behaviour (see docs/storage.md for the list).
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from "vitest"; // or node:test, jest, mocha
+ * import { describeStorageContract } from "neo4j-backup/testing";
+ *
+ * describeStorageContract({ name: "S3Storage", create: () => new S3Storage(testBucket()) }, { describe, it });
+ * ```
+ */
+export function describeStorageContract<S extends BackupStorage>(
+  target: StorageContractTarget<S>,
+  framework: TestFramework,
+): void {
+  const { describe, it } = framework;
+  const register = (check: Check) => it(check.title, () => runCheck(target, check));
+  describe(`storage contract: ${target.name}`, () => {
+    for (const check of storageChecks) register(check);
+    register(openWriterDeclaration(target.openWriter ?? false));
+    if (target.openWriter) describe("openWriter", () => writerChecks.forEach(register));
+  });
+}
+
+async function runCheck<S extends BackupStorage>(target: StorageContractTarget<S>, check: Check) {
+  const storage = await target.create();
+  try {
+    await check.run(storage);
+  } finally {
+    await target.cleanup?.(storage);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects with `message` when `promise` has not settled within `ms` (so a hung storage fails, not hangs). */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message })), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function assertNothingStored(storage: BackupStorage, after: string): Promise<void> {
+  assert.equal(await storage.stat(NAME), undefined, `stat() found ${NAME} after ${after}`);
+  assert.deepEqual(await storage.list(), [], `list() is not empty after ${after}`);
+}
+
+const storageChecks: Check[] = [
+  {
+    title: "stores and returns the exact bytes, with stat and list",
+    async run(storage) {
+      const stored = await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 1000));
+      assert.equal(stored.name, NAME, "write() returns the name");
+      assert.equal(stored.size, SAMPLE_CONTENT.length, "write() returns the size in bytes");
+      assert.ok(stored.modified instanceof Date, "write() returns modified as a Date");
+      assert.ok(SAMPLE_CONTENT.equals(await readStored(storage, NAME)), "read() returns other bytes");
+      const info = await storage.stat(NAME);
+      assert.equal(info?.name, NAME, "stat() returns the name");
+      assert.equal(info?.size, SAMPLE_CONTENT.length, "stat() returns the size in bytes");
+      assert.ok(info?.modified instanceof Date, "stat() returns modified as a Date");
+      const listed = (await storage.list()).map(({ name, size }) => ({ name, size }));
+      assert.deepEqual(listed, [{ name: NAME, size: SAMPLE_CONTENT.length }], "list() returns the backup");
+    },
+  },
+  {
+    title: "stores string chunks as UTF-8",
+    async run(storage) {
+      const parts = ['{"name":', '"Grüße aus 東京 𝄞"', "}\n"];
+      await storage.write(
+        NAME,
+        (async function* () {
+          yield* parts;
+        })(),
+      );
+      assert.equal((await readStored(storage, NAME)).toString("utf8"), parts.join(""));
+    },
+  },
+  {
+    title: "never overwrites: a taken name fails with BACKUP_EXISTS and the first content stays",
+    async run(storage) {
+      await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      await assertRejectsWithCode(
+        storage.write(NAME, chunksOf("other content", 4)),
+        "BACKUP_EXISTS",
+        "write() of a taken name",
+      );
+      assert.ok(SAMPLE_CONTENT.equals(await readStored(storage, NAME)), "the first content was changed");
+    },
+  },
+  {
+    title: "two writers of one name at once: exactly one wins, the other fails with BACKUP_EXISTS",
+    async run(storage) {
+      const other = Buffer.from(SAMPLE_CONTENT.toString("utf8").toUpperCase(), "utf8");
+      const results = await Promise.allSettled([
+        storage.write(NAME, chunksOf(SAMPLE_CONTENT, 512)),
+        storage.write(NAME, chunksOf(other, 700)),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      assert.equal(won.length, 1, `${won.length} of two concurrent writes of one name succeeded`);
+      const lost = results.find((r) => r.status === "rejected")!;
+      await assertRejectsWithCode(Promise.reject(lost.reason), "BACKUP_EXISTS", "the losing write()");
+      const winner = results[0]!.status === "fulfilled" ? SAMPLE_CONTENT : other;
+      assert.ok(winner.equals(await readStored(storage, NAME)), "the stored bytes are not the winner's");
+    },
+  },
+  {
+    title: "a write whose producer fails publishes nothing",
+    async run(storage) {
+      await assertRejects(
+        storage.write(NAME, failingAfter(SAMPLE_CONTENT, 5000)),
+        "write() of a failing producer",
+      );
+      await assertNothingStored(storage, "a failed write");
+      await assertRejectsWithCode(storage.read(NAME), "NOT_FOUND", "read() after a failed write");
+    },
+  },
+  {
+    title: "a write aborted before it starts fails with ABORTED and publishes nothing",
+    async run(storage) {
+      const controller = new AbortController();
+      controller.abort();
+      const write = storage.write(NAME, chunksOf(SAMPLE_CONTENT, 1000), { signal: controller.signal });
+      await assertRejectsWithCode(write, "ABORTED", "write() with an aborted signal");
+      await assertNothingStored(storage, "an aborted write");
+    },
+  },
+  {
+    title: "a write aborted part-way fails with ABORTED and publishes nothing",
+    async run(storage) {
+      const controller = new AbortController();
+      async function* abortingPartWay() {
+        yield SAMPLE_CONTENT.subarray(0, 1000);
+        controller.abort();
+        yield* chunksOf(SAMPLE_CONTENT.subarray(1000), 1000);
+      }
+      const write = storage.write(NAME, abortingPartWay(), { signal: controller.signal });
+      await assertRejectsWithCode(write, "ABORTED", "write() aborted part-way");
+      await assertNothingStored(storage, "an aborted write");
+    },
+  },
+  {
+    title: "absent names: read fails with NOT_FOUND, stat is undefined, remove is harmless",
+    async run(storage) {
+      await assertRejectsWithCode(storage.read(NAME), "NOT_FOUND", "read() of an absent name");
+      assert.equal(await storage.stat(NAME), undefined, "stat() of an absent name");
+      await storage.remove(NAME);
+      await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      await storage.remove(NAME);
+      await assertNothingStored(storage, "remove()");
+      await assertRejectsWithCode(storage.read(NAME), "NOT_FOUND", "read() of a removed backup");
+    },
+  },
+  {
+    title: "refuses names that are not plain .json file names, with INVALID_OPTIONS",
+    async run(storage) {
+      for (const bad of ["../x.json", ".hidden.json", "a/b.json", "a\\b.json", "x.txt", ""]) {
+        const write = storage.write(bad, chunksOf(SAMPLE_CONTENT, 4096));
+        await assertRejectsWithCode(write, "INVALID_OPTIONS", `write() of ${JSON.stringify(bad)}`);
+      }
+      assert.deepEqual(await storage.list(), [], "list() is not empty after refused writes");
+    },
+  },
+  {
+    title: "keeps an index document that is replaced whole and never listed as a backup",
+    async run(storage) {
+      assert.equal(await storage.readIndex(), undefined, "readIndex() of a new storage");
+      await storage.writeIndex('{"a":1}');
+      await storage.writeIndex('{"a":2}');
+      assert.equal(await storage.readIndex(), '{"a":2}', "readIndex() returns the last text written");
+      assert.deepEqual(await storage.list(), [], "list() returns the index as a backup");
+      await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      const listed = (await storage.list()).map((b) => b.name);
+      assert.deepEqual(listed, [NAME], "list() beside an index");
+    },
+  },
+  {
+    title: "has one lock: a second taker waits until the first releases, or times out with LOCKED",
+    async run(storage) {
+      const held: StorageLock[] = [];
+      try {
+        const first = await storage.lock();
+        held.push(first);
+        await assertRejectsWithCode(storage.lock({ timeoutMs: 100 }), "LOCKED", "lock() of a held lock");
+        let secondHeld = false;
+        const waits: { holder: string; whileHeld: boolean }[] = [];
+        const second = storage.lock({ onWait: (holder) => waits.push({ holder, whileHeld: secondHeld }) });
+        second.then(
+          (lock) => {
+            secondHeld = true;
+            held.push(lock);
+          },
+          () => {},
+        );
+        await delay(200);
+        assert.equal(secondHeld, false, "a second lock() was granted while the first was held");
+        await first.release();
+        await first.release(); // releasing twice is harmless
+        const secondLock = await within(
+          second,
+          10_000,
+          "a waiting lock() was not granted within 10 s of the release",
+        );
+        assert.equal(waits.length, 1, `onWait was called ${waits.length} times; once is expected`);
+        assert.equal(waits[0]!.whileHeld, false, "onWait was called after the lock was granted");
+        assert.equal(typeof waits[0]!.holder, "string", "onWait receives a description of the holder");
+        assert.notEqual(waits[0]!.holder, "", "onWait receives a description of the holder");
+        await secondLock.release();
+        held.push(await storage.lock({ timeoutMs: 10_000 })); // a released lock can be taken again
+      } finally {
+        for (const lock of held) await lock.release();
+      }
+    },
+  },
+];
+
+function openWriterDeclaration(declared: boolean): Check {
+  return {
+    title: declared ? "implements openWriter, as declared" : "has no openWriter, as declared",
+    async run(storage) {
+      const has = typeof storage.openWriter === "function";
+      assert.equal(
+        has,
+        declared,
+        has
+          ? "the storage implements openWriter: pass openWriter: true so that its checks run"
+          : "openWriter: true was passed, but the storage does not implement openWriter",
+      );
+    },
+  };
+}
+
+/** How many bytes the in-place checks reserve at the start and fill in last, as createBackup does. */
+const HEAD = 64;
+
+const writerChecks: Check[] = [
+  {
+    title: "appends, overwrites near the start, and publishes the exact bytes under a name",
+    async run(storage) {
+      const writer = await storage.openWriter!();
+      try {
+        await writer.append(Buffer.alloc(HEAD, " "));
+        for await (const chunk of chunksOf(SAMPLE_CONTENT.subarray(HEAD), 4096)) await writer.append(chunk);
+        await writer.overwrite(0, SAMPLE_CONTENT.subarray(0, HEAD));
+        await assertNothingStored(storage, "appending to an unpublished writer");
+        const stored = await writer.publish(NAME);
+        assert.equal(stored.name, NAME, "publish() returns the name");
+        assert.equal(stored.size, SAMPLE_CONTENT.length, "publish() returns the size in bytes");
+        assert.ok(SAMPLE_CONTENT.equals(await readStored(storage, NAME)), "read() returns other bytes");
+        await writer.discard();
+        assert.ok(
+          SAMPLE_CONTENT.equals(await readStored(storage, NAME)),
+          "discard() after publish() changed it",
+        );
+      } finally {
+        await writer.discard();
+      }
+    },
+  },
+  {
+    title: "publishing a taken name fails with BACKUP_EXISTS, another name can follow, the first file stays",
+    async run(storage) {
+      await storage.write(NAME, chunksOf("first", 4096));
+      const writer = await storage.openWriter!();
+      try {
+        await writer.append(Buffer.from("second"));
+        await assertRejectsWithCode(writer.publish(NAME), "BACKUP_EXISTS", "publish() of a taken name");
+        await writer.publish(OTHER_NAME);
+        assert.equal((await readStored(storage, NAME)).toString(), "first", "the taken name was changed");
+        assert.equal((await readStored(storage, OTHER_NAME)).toString(), "second", "the other name");
+      } finally {
+        await writer.discard();
+      }
+    },
+  },
+  {
+    title: "a discarded writer leaves nothing and cannot publish; overwrites past the end are refused",
+    async run(storage) {
+      const writer = await storage.openWriter!();
+      try {
+        await writer.append(Buffer.from("abc"));
+        await assertRejects(writer.overwrite(2, Buffer.from("xy")), "overwrite() past the appended bytes");
+        await writer.discard();
+        await writer.discard(); // discarding twice is harmless
+        await assertNothingStored(storage, "discard()");
+        await assertRejects(writer.publish(NAME), "publish() after discard()");
+        await assertNothingStored(storage, "publish() after discard()");
+      } finally {
+        await writer.discard();
+      }
+    },
+  },
+];
