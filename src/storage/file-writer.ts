@@ -3,12 +3,12 @@
  * fsynced and then hard-linked under its name (the link fails when the name exists, so nothing is
  * ever overwritten), after which the folder is fsynced so the publication survives a crash.
  */
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { type FileHandle, link, open, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BackupError } from "../errors.js";
 import { assertValidBackupName, type BackupWriter, type StoredBackup } from "./contract.js";
+import { ownedTempName } from "./temp-files.js";
 
 /** What a {@link FileBackupWriter} needs from its folder. */
 export interface WriterFolder {
@@ -36,8 +36,9 @@ export class FileBackupWriter implements BackupWriter {
 
   /** Creates the temporary file; `label` names the backup in error messages. */
   static async create(folder: WriterFolder, label = "a new backup"): Promise<FileBackupWriter> {
-    // hidden and ending in .tmp: never listed, and removed as an orphan if its writer dies
-    const temp = join(folder.directory, `.neo4j-backup-${randomBytes(6).toString("hex")}.tmp`);
+    // hidden and ending in .tmp: never listed; named after its process, so that the file of a
+    // writer that died is removed the next time the lock is taken
+    const temp = join(folder.directory, ownedTempName(".neo4j-backup-", ".tmp"));
     try {
       const handle = await open(
         temp,
