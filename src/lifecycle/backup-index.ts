@@ -13,6 +13,11 @@ import { validateBackup } from "../validate/validate-backup.js";
 
 /** File name of the bundled backup restored into a new installation's empty database. */
 export const DISTRIBUTION_BACKUP_NAME = "initial_backup.json";
+/**
+ * Prefix of the side file a new distribution backup is written to before it replaces
+ * `initial_backup.json`; such a file is of kind `distribution`.
+ */
+export const DISTRIBUTION_SIDE_PREFIX = "initial_backup_next";
 /** Prefix of the backups a replace restore takes first. */
 export const SAFETY_BACKUP_PREFIX = "safety_backup";
 /** Prefix of the backups taken before an upgrade. */
@@ -89,6 +94,7 @@ const RESTORE_HISTORY = 100;
 export function backupKind(name: string): BackupKind {
   if (name === DISTRIBUTION_BACKUP_NAME) return "distribution";
   const prefix = parseBackupFileName(name)?.prefix;
+  if (prefix === DISTRIBUTION_SIDE_PREFIX) return "distribution";
   if (prefix === SAFETY_BACKUP_PREFIX) return "safety";
   if (prefix === PRE_UPGRADE_BACKUP_PREFIX) return "pre-upgrade";
   return "backup";

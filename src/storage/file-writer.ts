@@ -4,7 +4,7 @@
  * ever overwritten), after which the folder is fsynced so the publication survives a crash.
  */
 import { constants } from "node:fs";
-import { type FileHandle, link, open, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BackupError } from "../errors.js";
 import { assertValidBackupName, type BackupWriter, type StoredBackup } from "./contract.js";
@@ -83,23 +83,10 @@ export class FileBackupWriter implements BackupWriter {
     }
   }
 
+  /** Publishes under `name` with a hard link, which fails when the name is taken (never overwrites). */
   async publish(name: string): Promise<StoredBackup> {
-    assertValidBackupName(name);
-    if (this.published || this.discarded) {
-      throw new BackupError(
-        "STORAGE",
-        `${this.label} was already ${this.published ? "published" : "discarded"}`,
-      );
-    }
-    this.label = name;
-    const target = join(this.folder.directory, name);
+    const target = await this.prepare(name);
     try {
-      // durable before it becomes visible; once closed, further attempts only try other names
-      if (this.handle) {
-        await this.handle.sync();
-        await this.handle.close();
-        this.handle = undefined;
-      }
       await link(this.temp, target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
@@ -109,6 +96,49 @@ export class FileBackupWriter implements BackupWriter {
     }
     this.published = true;
     await unlink(this.temp).catch(() => {});
+    return this.finishPublication(name, target);
+  }
+
+  /**
+   * Publishes under `name`, replacing the file of that name if there is one: rename(2) over it,
+   * which is atomic — a reader opens the old file or the new one, never neither.
+   */
+  async publishReplacing(name: string): Promise<StoredBackup> {
+    const target = await this.prepare(name);
+    try {
+      await rename(this.temp, target);
+    } catch (error) {
+      throw storageError(this.folder.directory, name, error);
+    }
+    this.published = true;
+    return this.finishPublication(name, target);
+  }
+
+  /** Makes the content durable before it becomes visible; returns the target path. */
+  private async prepare(name: string): Promise<string> {
+    assertValidBackupName(name);
+    if (this.published || this.discarded) {
+      throw new BackupError(
+        "STORAGE",
+        `${this.label} was already ${this.published ? "published" : "discarded"}`,
+      );
+    }
+    this.label = name;
+    try {
+      // once closed, further attempts only try other names
+      if (this.handle) {
+        await this.handle.sync();
+        await this.handle.close();
+        this.handle = undefined;
+      }
+    } catch (error) {
+      throw storageError(this.folder.directory, name, error);
+    }
+    return join(this.folder.directory, name);
+  }
+
+  /** The publication survives a crash once the folder is fsynced. */
+  private async finishPublication(name: string, target: string): Promise<StoredBackup> {
     await this.folder.syncDirectory();
     const info = await stat(target);
     return { name, size: this.size, modified: info.mtime };

@@ -88,10 +88,32 @@ export class FileSystemStorage implements BackupStorage {
     await mkdir(this.directory, { recursive: true, mode: this.directoryMode });
   }
 
-  async write(
+  write(
     name: string,
     content: AsyncIterable<Uint8Array | string>,
     options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    return this.writeWhole(name, content, options, (writer) => writer.publish(name));
+  }
+
+  /**
+   * Stores `content` under `name`, replacing the file of that name if there is one: the new file is
+   * written and fsynced under a temporary name, then renamed over the old one (atomic), and the
+   * folder is fsynced. See {@link BackupStorage.replace}.
+   */
+  replace(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    return this.writeWhole(name, content, options, (writer) => writer.publishReplacing(name));
+  }
+
+  private async writeWhole(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options: StorageWriteOptions | undefined,
+    publish: (writer: FileBackupWriter) => Promise<StoredBackup>,
   ): Promise<StoredBackup> {
     assertValidBackupName(name);
     const writer = await this.newWriter(name);
@@ -100,7 +122,8 @@ export class FileSystemStorage implements BackupStorage {
         if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
         await writer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       }
-      return await writer.publish(name);
+      if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+      return await publish(writer);
     } catch (error) {
       if (error instanceof BackupError) throw error;
       throw new BackupError(
