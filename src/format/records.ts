@@ -152,6 +152,13 @@ class BatchedHash {
   private chars = 0;
 
   addLine(line: string): void {
+    if (line.length >= HASH_BATCH_CHARS) {
+      // a long line is hashed as it is: joining it to others would copy it once more
+      this.flush();
+      this.hash.update(line);
+      this.hash.update("\n");
+      return;
+    }
     this.lines.push(line);
     this.chars += line.length;
     if (this.chars >= HASH_BATCH_CHARS) this.flush();

@@ -337,3 +337,19 @@ describe("the canonical key order, as docs/format.md states it", () => {
     expect(JSON.stringify({ _id: 0, _labels: ["K"], properties: encodeProperties(properties) })).toBe(line);
   });
 });
+
+describe("the content checksum", () => {
+  it("is the documented hash of the lines, short and long alike (long lines are hashed without batching)", async () => {
+    const { createHash } = await import("node:crypto");
+    const { ContentChecksum } = await import("../../src/format/records.js");
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+    const lines = ["a", "b".repeat(70_000), "c", "d".repeat(65_536), "é".repeat(40_000), "f"];
+    const checksum = new ContentChecksum();
+    for (const line of lines) checksum.addNode(line);
+    checksum.addRelationship("r".repeat(100_000));
+    checksum.addRelationship("s");
+    const nodes = sha(lines.map((l) => `${l}\n`).join(""));
+    const relationships = sha(`${"r".repeat(100_000)}\ns\n`);
+    expect(checksum.digest()).toBe(`sha256:${sha(`${nodes}:${relationships}`)}`);
+  });
+});
