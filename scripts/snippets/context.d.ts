@@ -6,18 +6,11 @@ declare const storage: import("neo4j-backup").BackupStorage;
 declare function migrate(): Promise<void>;
 
 declare module "*/s3-storage.js" {
-  export class S3Storage implements import("neo4j-backup").BackupStorage {
-    constructor(options: { bucket: string; prefix: string });
-    write: import("neo4j-backup").BackupStorage["write"];
-    read: import("neo4j-backup").BackupStorage["read"];
-    stat: import("neo4j-backup").BackupStorage["stat"];
-    list: import("neo4j-backup").BackupStorage["list"];
-    remove: import("neo4j-backup").BackupStorage["remove"];
-    describe: import("neo4j-backup").BackupStorage["describe"];
-    readIndex: import("neo4j-backup").BackupStorage["readIndex"];
-    writeIndex: import("neo4j-backup").BackupStorage["writeIndex"];
-    lock: import("neo4j-backup").BackupStorage["lock"];
-    openWriter: NonNullable<import("neo4j-backup").BackupStorage["openWriter"]>;
+  import type { BackupStorage, BackupWriter } from "neo4j-backup";
+  /** The reader's own storage in docs/storage.md's example. */
+  export interface S3Storage extends BackupStorage {
+    openWriter(): Promise<BackupWriter>;
     deleteEverything(): Promise<void>;
   }
+  export const S3Storage: new (options: { bucket: string; prefix: string }) => S3Storage;
 }
