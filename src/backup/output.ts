@@ -10,14 +10,14 @@
  *
  * Either way nothing is visible under a backup name before `publish`.
  */
-import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackupError } from "../errors.js";
 import { NODES_OPEN, RELATIONSHIPS_OPEN, SECTION_CLOSE } from "../format/layout.js";
 import type { BackupStorage, BackupWriter, StoredBackup } from "../storage/contract.js";
+import { isOrphanTempFile, ownedTempName } from "../storage/temp-files.js";
 
 const FLUSH_CHARS = 256 * 1024;
 
@@ -103,7 +103,26 @@ export async function openBackupOutput(
       throw error;
     }
   }
-  return new SpoolOutput(storage, spoolDirectory);
+  const directory = spoolDirectory ?? tmpdir();
+  await removeOrphanSpools(directory);
+  return new SpoolOutput(storage, directory);
+}
+
+/** Spool files start with this (then the process id, a host tag and a random part). */
+const SPOOL_PREFIX = "neo4j-backup-spool-";
+/** A spool file of another host is removed once it is this old. */
+const SPOOL_ORPHAN_AGE_MS = 24 * 60 * 60_000;
+
+/** Removes the spool files of backups whose process was killed (gone from this host), and old ones. */
+async function removeOrphanSpools(directory: string): Promise<void> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(SPOOL_PREFIX) || !name.endsWith(".part")) continue;
+    const path = join(directory, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && isOrphanTempFile(name, Date.now() - info.mtimeMs, SPOOL_ORPHAN_AGE_MS))
+      await unlink(path).catch(() => {});
+  }
 }
 
 /** Pads a metadata line (ending in ",\n") with spaces before its newline to exactly `size` bytes. */
@@ -165,9 +184,9 @@ class SpoolOutput implements BackupOutput {
 
   constructor(
     private readonly storage: BackupStorage,
-    directory: string = tmpdir(),
+    directory: string,
   ) {
-    this.path = join(directory, `neo4j-backup-spool-${process.pid}-${randomBytes(6).toString("hex")}.part`);
+    this.path = join(directory, ownedTempName(SPOOL_PREFIX, ".part"));
     this.stream = createWriteStream(this.path, { flags: "wx", mode: 0o600 });
     this.stream.on("error", (error) => {
       this.failure ??= this.spoolError(error);

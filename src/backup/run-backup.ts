@@ -12,7 +12,7 @@ import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { IdSet } from "../format/id-set.js";
 import { metadataLine, statisticsLine } from "../format/layout.js";
 import { backupFileName, DEFAULT_BACKUP_PREFIX } from "../format/naming.js";
-import { ContentChecksum } from "../format/records.js";
+import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { encodeProperties } from "../format/values.js";
 import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
@@ -255,7 +255,7 @@ class BackupRun {
       changed,
       skipped: this.skipped,
     });
-    const statistics = this.statistics();
+    const statistics = this.statistics(metadata);
     this.report("publishing");
     await this.output!.finish(metadataLine(metadata), statisticsLine(statistics));
     const stored = await this.publishOutput();
@@ -300,7 +300,7 @@ class BackupRun {
     return changed;
   }
 
-  private statistics(): BackupStatistics {
+  private statistics(metadata: BackupMetadata): BackupStatistics {
     const sortedCounts = (m: Map<string, number>) =>
       Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     return {
@@ -309,6 +309,7 @@ class BackupRun {
       label_counts: sortedCounts(this.labelCounts),
       relationship_type_counts: sortedCounts(this.typeCounts),
       checksum: this.checksum.digest(),
+      metadata_checksum: metadataChecksum(metadata),
     };
   }
 

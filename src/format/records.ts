@@ -1,6 +1,11 @@
 /**
- * Node and relationship records of format version 2, their canonical one-line JSON form, and the
- * content checksum computed over those lines.
+ * Node and relationship records of format version 2, their canonical one-line JSON form, the
+ * content checksum computed over those lines, and the metadata checksum.
+ *
+ * "Canonical" means: every object's keys in the order `JSON.stringify` emits for keys inserted in
+ * sorted order (by UTF-16 code units) — which puts integer-like keys ("0", "9", "10", up to
+ * 4294967294, no leading zeros) first, in ascending numeric order, and then the other keys in
+ * sorted order. docs/format.md states this for re-implementers.
  */
 import { createHash, type Hash } from "node:crypto";
 import type { EncodedValue } from "./values.js";
@@ -127,6 +132,16 @@ export class ContentChecksum {
   }
 }
 
+/**
+ * The metadata checksum, `sha256:<hex>` of the metadata object's canonical JSON (UTF-8). Written as
+ * `statistics.metadata_checksum`, so that the first line — schema, counts, reason — is covered too.
+ * The value is the parsed object, so a re-indented copy yields the same checksum; the padding after
+ * the first line's comma is outside it.
+ */
+export function metadataChecksum(metadata: unknown): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(metadata)).digest("hex")}`;
+}
+
 /** Characters collected before they are hashed in one call (per-line calls cost more than the hashing). */
 const HASH_BATCH_CHARS = 1 << 16;
 
@@ -137,6 +152,13 @@ class BatchedHash {
   private chars = 0;
 
   addLine(line: string): void {
+    if (line.length >= HASH_BATCH_CHARS) {
+      // a long line is hashed as it is: joining it to others would copy it once more
+      this.flush();
+      this.hash.update(line);
+      this.hash.update("\n");
+      return;
+    }
     this.lines.push(line);
     this.chars += line.length;
     if (this.chars >= HASH_BATCH_CHARS) this.flush();

@@ -123,13 +123,21 @@ export const metadataSchema = z.object({
   }),
 });
 
-/** Statistics of a format-2 file; written last. */
-export const statisticsSchema = z.object({
+const sha256Text = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
+/**
+ * Statistics of a format-2 file; written last. No other fields: a damaged field name must not pass
+ * for a file written before `metadata_checksum` existed.
+ */
+export const statisticsSchema = z.strictObject({
   node_count: z.number().int().nonnegative(),
   relationship_count: z.number().int().nonnegative(),
   label_counts: z.record(z.string(), z.number().int().nonnegative()),
   relationship_type_counts: z.record(z.string(), z.number().int().nonnegative()),
-  checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  checksum: sha256Text.describe("content checksum over the canonical record lines"),
+  metadata_checksum: sha256Text
+    .optional()
+    .describe("checksum of the metadata object's canonical JSON; absent in files written before it existed"),
 });
 
 /** Metadata of an original (version 1) file: the original design's fields. */

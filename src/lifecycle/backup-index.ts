@@ -13,6 +13,11 @@ import { validateBackup } from "../validate/validate-backup.js";
 
 /** File name of the bundled backup restored into a new installation's empty database. */
 export const DISTRIBUTION_BACKUP_NAME = "initial_backup.json";
+/**
+ * Prefix of the side file a new distribution backup is written to before it replaces
+ * `initial_backup.json`; such a file is of kind `distribution`.
+ */
+export const DISTRIBUTION_SIDE_PREFIX = "initial_backup_next";
 /** Prefix of the backups a replace restore takes first. */
 export const SAFETY_BACKUP_PREFIX = "safety_backup";
 /** Prefix of the backups taken before an upgrade. */
@@ -36,6 +41,11 @@ const entrySchema = z.object({
   formatVersion: z.number().int().nullable(),
   changedDuringBackup: z.boolean().nullable(),
   valid: z.boolean(),
+  /**
+   * The file's modification time (ISO 8601) when it was described: a file whose size or
+   * modification time differs is read and described again. Absent in indexes written before it.
+   */
+  modified: z.string().optional(),
 });
 
 const restoreSchema = z.object({
@@ -84,6 +94,7 @@ const RESTORE_HISTORY = 100;
 export function backupKind(name: string): BackupKind {
   if (name === DISTRIBUTION_BACKUP_NAME) return "distribution";
   const prefix = parseBackupFileName(name)?.prefix;
+  if (prefix === DISTRIBUTION_SIDE_PREFIX) return "distribution";
   if (prefix === SAFETY_BACKUP_PREFIX) return "safety";
   if (prefix === PRE_UPGRADE_BACKUP_PREFIX) return "pre-upgrade";
   return "backup";
@@ -151,7 +162,20 @@ async function describeFile(
         ? (m.consistency as { changed_during_backup: boolean }).changed_during_backup
         : null,
     valid: report.valid,
+    modified: file.modified.toISOString(),
   };
+}
+
+/**
+ * Whether an entry still describes `file`: same size and, when the entry knows it, the same
+ * modification time (a file rewritten in place at the same size is described again). An entry
+ * without one (just made, or from an older index) takes the file's.
+ */
+function stillDescribes(entry: BackupIndexEntry, file: StoredBackup | undefined): boolean {
+  if (!file || file.size !== entry.size) return false;
+  const modified = file.modified.toISOString();
+  if (entry.modified === undefined) entry.modified = modified;
+  return entry.modified === modified;
 }
 
 function createdFromName(name: string): string | undefined {
@@ -160,7 +184,8 @@ function createdFromName(name: string): string | undefined {
 
 /**
  * Reads the index and reconciles it with the files: entries without a file are dropped, files
- * without an entry (or of another size) are read and described. Returns whether anything changed.
+ * without an entry (or of another size or modification time) are read and described. Returns
+ * whether anything changed.
  */
 async function reconcile(
   storage: BackupStorage,
@@ -181,10 +206,14 @@ async function reconcile(
   }
   // entries just made by this library describe their files already: no need to read them again
   const fresh = new Set(trusted.map((e) => e.name));
-  const kept = [...index.backups.filter((e) => !fresh.has(e.name)), ...trusted].filter(
-    (e) => files.get(e.name)?.size === e.size,
-  );
-  if (kept.length !== index.backups.length) changed = true;
+  // a trusted entry's file was just written: its modification time is the file's
+  const candidates = [
+    ...index.backups.filter((e) => !fresh.has(e.name)),
+    ...trusted.map((e) => ({ ...e, modified: undefined })),
+  ];
+  const undated = candidates.filter((e) => e.modified === undefined).length;
+  const kept = candidates.filter((e) => stillDescribes(e, files.get(e.name)));
+  if (kept.length !== index.backups.length || undated > 0) changed = true;
   const known = new Set(kept.map((e) => e.name));
   for (const file of files.values()) {
     if (known.has(file.name)) continue;

@@ -1,6 +1,6 @@
 /**
  * Health of a storage's backups: a valid backup young enough, and no unfinished restore. Pure: judged
- * from the index.
+ * from the index (the deep check, which reads the newest file, is the operation's).
  */
 import type { BackupIndex, BackupIndexEntry, PendingRestore } from "./backup-index.js";
 
@@ -23,6 +23,11 @@ export interface BackupHealth {
   maxAgeDays: number;
   /** A restore that started and did not finish, if any. */
   pendingRestore: PendingRestore | null;
+  /**
+   * True when this check validated the newest backup in full (`deep`); false when it judged from
+   * the index, whose verdict on a file is renewed when the file's size or modification time changes.
+   */
+  validated: boolean;
 }
 
 /** Judges an index without reading the storage again. Pure. */
@@ -53,5 +58,13 @@ export function judgeHealth(
       `a restore of ${pendingRestore.name} started at ${pendingRestore.started} did not finish; run restoreBackup again or restore ${pendingRestore.safetyBackup ?? "a backup"}`,
     );
   }
-  return { healthy: problems.length === 0, problems, lastBackup, ageDays, maxAgeDays, pendingRestore };
+  return {
+    healthy: problems.length === 0,
+    problems,
+    lastBackup,
+    ageDays,
+    maxAgeDays,
+    pendingRestore,
+    validated: false,
+  };
 }

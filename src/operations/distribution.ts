@@ -4,9 +4,14 @@
  */
 import type { BackupResult } from "../backup/run-backup.js";
 import { BackupError } from "../errors.js";
-import { formatTimestamp } from "../format/naming.js";
-import { DISTRIBUTION_BACKUP_NAME, updateIndex } from "../lifecycle/backup-index.js";
+import { formatTimestamp, parseBackupFileName } from "../format/naming.js";
+import {
+  DISTRIBUTION_BACKUP_NAME,
+  DISTRIBUTION_SIDE_PREFIX,
+  updateIndex,
+} from "../lifecycle/backup-index.js";
 import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
 import { validateBackup } from "../validate/validate-backup.js";
 import {
   assertCreateOptions,
@@ -23,7 +28,12 @@ export type CreateDistributionBackupOptions = Omit<
 > & {
   /** Default `Distribution backup`. */
   reason?: string;
-  /** Replace an existing `initial_backup.json` (the old one is removed only after the new one validated). */
+  /**
+   * Replace an existing `initial_backup.json`: the new backup is written under a side name and
+   * validated, then put in place with the storage's atomic `replace` (readers and a crash find the
+   * old file or the new one, never neither). Needs a storage with `replace` (FileSystemStorage and
+   * MemoryStorage have it); others are refused with `INVALID_OPTIONS` before anything is read.
+   */
   replace?: boolean;
 };
 
@@ -43,7 +53,14 @@ export async function createDistributionBackup(
     name: DISTRIBUTION_BACKUP_NAME,
   };
   assertCreateOptions(backup);
+  if (options.replace && typeof storage.replace !== "function") {
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      `replace needs a storage that can replace a file atomically (the optional storage method replace), which ${storage.describe()} cannot; remove ${DISTRIBUTION_BACKUP_NAME} first`,
+    );
+  }
   return underLock({ ...options, logger }, async () => {
+    await removeLeftoverSideFiles(storage, logger);
     if (!(await storage.stat(DISTRIBUTION_BACKUP_NAME))) return backupUnderLock(backup);
     if (!options.replace) {
       throw new BackupError(
@@ -55,10 +72,13 @@ export async function createDistributionBackup(
   });
 }
 
-/** The new content under a side name first, validated, then moved into place. */
+/**
+ * The new content under a side name first, validated, then put in place by the storage's atomic
+ * `replace`: at every moment `initial_backup.json` is the old file or the new one.
+ */
 async function replaceDistributionBackup(backup: CreateBackupOptions, logger: Logger): Promise<BackupResult> {
   const { storage, signal } = backup;
-  const side = `initial_backup_next_${formatTimestamp(new Date())}.json`;
+  const side = `${DISTRIBUTION_SIDE_PREFIX}_${formatTimestamp(new Date())}.json`;
   const made = await backupUnderLock({ ...backup, name: side });
   try {
     const report = await validateBackup({ storage, name: side, signal });
@@ -67,8 +87,7 @@ async function replaceDistributionBackup(backup: CreateBackupOptions, logger: Lo
         details: report,
       });
     }
-    await storage.remove(DISTRIBUTION_BACKUP_NAME);
-    const stored = await storage.write(DISTRIBUTION_BACKUP_NAME, await storage.read(side), { signal });
+    const stored = await storage.replace!(DISTRIBUTION_BACKUP_NAME, await storage.read(side), { signal });
     await storage.remove(side);
     const result = { ...made, name: DISTRIBUTION_BACKUP_NAME, bytes: stored.size };
     await updateIndex(storage, () => {}, { logger }, [entryFromResult(result)]);
@@ -76,5 +95,17 @@ async function replaceDistributionBackup(backup: CreateBackupOptions, logger: Lo
   } catch (error) {
     logger.error({ err: (error as Error).message, kept: side }, "replacing the distribution backup failed");
     throw error;
+  }
+}
+
+/**
+ * Side files of a replacement that was interrupted (a crash between writing the new backup and
+ * putting it in place): `initial_backup.json` is still whole, so they are only removed.
+ */
+async function removeLeftoverSideFiles(storage: BackupStorage, logger: Logger): Promise<void> {
+  for (const file of await storage.list()) {
+    if (parseBackupFileName(file.name)?.prefix !== DISTRIBUTION_SIDE_PREFIX) continue;
+    logger.info({ name: file.name }, "removing the side file of an interrupted distribution backup");
+    await storage.remove(file.name);
   }
 }

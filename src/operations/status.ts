@@ -16,6 +16,7 @@ import {
 import { type BackupHealth, DEFAULT_MAX_BACKUP_AGE_DAYS, judgeHealth } from "../lifecycle/health.js";
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
+import { validateBackup } from "../validate/validate-backup.js";
 import { underLock } from "./lock.js";
 import type { RecoveryResult } from "./recover.js";
 
@@ -26,18 +27,53 @@ export interface BackupHealthOptions {
   database?: string;
   /** Default 7. */
   maxAgeDays?: number;
+  /**
+   * Also validate the newest backup in full (reads the whole file): catches damage that left the
+   * file's size and modification time as they were. Default false: the index's verdict, which is
+   * renewed whenever a file's size or modification time changes.
+   */
+  deep?: boolean;
   /** Clock; default `() => new Date()`. */
   now?: () => Date;
   logger?: Logger;
+  /** Cancels a deep check. */
+  signal?: AbortSignal;
 }
 
-/** Flags a missing, invalid or too old newest backup, and an unfinished restore. Reads only the storage. */
+/**
+ * Flags a missing, invalid or too old newest backup, and an unfinished restore. Reads only the
+ * storage: the index (reconciled with the files), and with `deep` the whole newest backup.
+ */
 export async function checkBackupHealth(options: BackupHealthOptions): Promise<BackupHealth> {
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "checkBackupHealth needs `storage`");
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_MAX_BACKUP_AGE_DAYS;
   if (!(maxAgeDays > 0)) throw new BackupError("INVALID_OPTIONS", "maxAgeDays must be a positive number");
   const index = await readIndex(options.storage, { logger: options.logger });
-  return judgeHealth(index, options.database, maxAgeDays, (options.now ?? (() => new Date()))());
+  const health = judgeHealth(index, options.database, maxAgeDays, (options.now ?? (() => new Date()))());
+  return options.deep ? deepenHealth(health, options.storage, options.signal) : health;
+}
+
+/** Validates the newest backup in full and adds what that finds to `health`. */
+async function deepenHealth(
+  health: BackupHealth,
+  storage: BackupStorage,
+  signal: AbortSignal | undefined,
+): Promise<BackupHealth> {
+  const entry = health.lastBackup;
+  if (!entry) return { ...health, validated: true };
+  const problems = [...health.problems];
+  const report = await validateBackup({ storage, name: entry.name, signal, maxProblems: 1 });
+  if (!report.valid && entry.valid) {
+    const first = report.problems[0];
+    problems.push(
+      `the newest backup ${entry.name} does not pass validation${first ? ` (${first.message})` : ""}`,
+    );
+  } else if (report.valid && entry.checksum !== null && report.checksum !== entry.checksum) {
+    problems.push(
+      `the newest backup ${entry.name} no longer holds what was indexed (checksum ${report.checksum}, indexed ${entry.checksum})`,
+    );
+  }
+  return { ...health, healthy: problems.length === 0, problems, validated: true };
 }
 
 /** Options of {@link backupStatus}. */
@@ -49,6 +85,8 @@ export interface BackupStatusOptions {
   thresholds?: Partial<AutoBackupThresholds>;
   /** For the health part; default 7. */
   maxAgeDays?: number;
+  /** For the health part: validate the newest backup in full (see {@link BackupHealthOptions.deep}). */
+  deep?: boolean;
   now?: () => Date;
   logger?: Logger;
 }
@@ -91,7 +129,8 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   const recovered = await recoverUnlessBusy(options);
   if (recovered) current = await countGraph(driver, database);
   const index = await readIndex(storage, { logger });
-  const health = judgeHealth(index, database, maxAgeDays, now);
+  const judged = judgeHealth(index, database, maxAgeDays, now);
+  const health = options.deep ? await deepenHealth(judged, storage, undefined) : judged;
   const lastBackup = health.lastBackup;
   return {
     database,

@@ -97,6 +97,20 @@ export interface BackupStorage {
    * it). Storages without it receive the finished content through {@link BackupStorage.write}.
    */
   openWriter?(): Promise<BackupWriter>;
+  /**
+   * Optional: stores `content` under `name`, replacing the backup of that name if there is one —
+   * atomically: until the returned promise resolves readers see the old file (or nothing, if there
+   * was none), afterwards the complete new one; never neither, never a mix. When it rejects
+   * (failing source, abort, storage error) the old file is as it was and nothing else is left.
+   * The one place where a file is overwritten: `createDistributionBackup({ replace: true })` needs
+   * it to renew `initial_backup.json`. A folder renames a temporary file over the old one; an
+   * object store puts the new object under the key (a PUT replaces an object atomically).
+   */
+  replace?(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup>;
 }
 
 /** Backup names are plain file names: no separators, no leading dot, ending in `.json`. */

@@ -1,8 +1,9 @@
 /**
  * An exclusive lock between processes, as a file created with O_EXCL. The holder refreshes the
- * file's modification time while it holds the lock; a lock is stale when its holder process is
- * gone (same host) or it has not been refreshed for a minute (any host). Stale locks are broken
- * under a second O_EXCL "breaker" file so two waiters never both take over.
+ * file's modification time while it holds the lock (every sixth of the lease); a lock is stale when
+ * its holder process is gone (same host) or it has not been refreshed for the lease, a minute by
+ * default (any host). Stale locks are broken under a second O_EXCL "breaker" file, and only if
+ * the lock is still the one judged stale, so two waiters never both take over.
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
@@ -10,26 +11,36 @@ import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { BackupError } from "../errors.js";
 import type { StorageLock, StorageLockOptions } from "./contract.js";
+import { processAlive } from "./temp-files.js";
 
 /** What the lock file holds. */
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   token: string;
   acquired: string;
 }
 
-const HEARTBEAT_MS = 10_000;
-const STALE_AFTER_MS = 60_000;
+/** How long a lock may go without a refresh before another host takes it over, by default. */
+export const DEFAULT_LOCK_LEASE_MS = 60_000;
 const POLL_MS = 100;
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** How a lock file is created and judged. */
+export interface FileLockSettings {
+  /** Mode of the lock file. */
+  fileMode: number;
+  /** A lock not refreshed for this long is stale; the holder refreshes it every sixth of it. */
+  leaseMs: number;
+}
 
 /** Takes the lock at `path` (a file name beside the data it protects). */
 export async function acquireFileLock(
   path: string,
-  fileMode: number,
+  settings: FileLockSettings,
   options: StorageLockOptions = {},
 ): Promise<StorageLock> {
+  const { fileMode, leaseMs } = settings;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const owner: LockOwner = {
@@ -43,11 +54,11 @@ export async function acquireFileLock(
     if (options.signal?.aborted) {
       throw new BackupError("ABORTED", "waiting for the storage lock was aborted");
     }
-    if (await tryCreate(path, owner, fileMode)) return held(path, owner);
+    if (await tryCreate(path, owner, fileMode)) return held(path, owner, leaseMs);
     const current = await readOwner(path);
     if (current === "gone") continue;
-    if (await isStale(path, current)) {
-      await breakStale(path, current, fileMode);
+    if (await isStale(path, current, leaseMs)) {
+      await breakStale(path, current, settings);
       continue;
     }
     if (!waited) {
@@ -96,36 +107,38 @@ async function readOwner(path: string): Promise<LockOwner | "gone" | "unreadable
   }
 }
 
-async function isStale(path: string, owner: LockOwner | "unreadable"): Promise<boolean> {
+async function isStale(path: string, owner: LockOwner | "unreadable", leaseMs: number): Promise<boolean> {
   if (owner !== "unreadable" && owner.host === hostname() && !processAlive(owner.pid)) return true;
   try {
     const info = await stat(path);
-    return Date.now() - info.mtimeMs > STALE_AFTER_MS;
+    return Date.now() - info.mtimeMs > leaseMs;
   } catch {
     return false;
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Removes a stale lock, but only if it is still the one judged stale. */
-async function breakStale(path: string, seen: LockOwner | "unreadable", fileMode: number): Promise<void> {
+/**
+ * Removes a stale lock, but only if it is still the one judged stale (`seen`): another waiter may
+ * have broken it and taken the lock since. Exported for tests of that race.
+ */
+export async function breakStale(
+  path: string,
+  seen: LockOwner | "unreadable",
+  settings: FileLockSettings,
+): Promise<void> {
   const breaker = `${path}.break`;
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(breaker, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, fileMode);
+    handle = await open(
+      breaker,
+      constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+      settings.fileMode,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // someone else is breaking it; a breaker left by a crashed process expires
     const info = await stat(breaker).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > STALE_AFTER_MS) await unlink(breaker).catch(() => {});
+    if (info && Date.now() - info.mtimeMs > settings.leaseMs) await unlink(breaker).catch(() => {});
     await new Promise((r) => setTimeout(r, POLL_MS));
     return;
   }
@@ -141,11 +154,14 @@ async function breakStale(path: string, seen: LockOwner | "unreadable", fileMode
   }
 }
 
-function held(path: string, owner: LockOwner): StorageLock {
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    utimes(path, now, now).catch(() => {});
-  }, HEARTBEAT_MS);
+function held(path: string, owner: LockOwner, leaseMs: number): StorageLock {
+  const heartbeat = setInterval(
+    () => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    },
+    Math.max(1, Math.floor(leaseMs / 6)),
+  );
   heartbeat.unref();
   let released = false;
   return {

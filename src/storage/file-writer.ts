@@ -3,12 +3,12 @@
  * fsynced and then hard-linked under its name (the link fails when the name exists, so nothing is
  * ever overwritten), after which the folder is fsynced so the publication survives a crash.
  */
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { type FileHandle, link, open, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BackupError } from "../errors.js";
 import { assertValidBackupName, type BackupWriter, type StoredBackup } from "./contract.js";
+import { ownedTempName } from "./temp-files.js";
 
 /** What a {@link FileBackupWriter} needs from its folder. */
 export interface WriterFolder {
@@ -36,8 +36,9 @@ export class FileBackupWriter implements BackupWriter {
 
   /** Creates the temporary file; `label` names the backup in error messages. */
   static async create(folder: WriterFolder, label = "a new backup"): Promise<FileBackupWriter> {
-    // hidden and ending in .tmp: never listed, and removed as an orphan if its writer dies
-    const temp = join(folder.directory, `.neo4j-backup-${randomBytes(6).toString("hex")}.tmp`);
+    // hidden and ending in .tmp: never listed; named after its process, so that the file of a
+    // writer that died is removed the next time the lock is taken
+    const temp = join(folder.directory, ownedTempName(".neo4j-backup-", ".tmp"));
     try {
       const handle = await open(
         temp,
@@ -82,23 +83,10 @@ export class FileBackupWriter implements BackupWriter {
     }
   }
 
+  /** Publishes under `name` with a hard link, which fails when the name is taken (never overwrites). */
   async publish(name: string): Promise<StoredBackup> {
-    assertValidBackupName(name);
-    if (this.published || this.discarded) {
-      throw new BackupError(
-        "STORAGE",
-        `${this.label} was already ${this.published ? "published" : "discarded"}`,
-      );
-    }
-    this.label = name;
-    const target = join(this.folder.directory, name);
+    const target = await this.prepare(name);
     try {
-      // durable before it becomes visible; once closed, further attempts only try other names
-      if (this.handle) {
-        await this.handle.sync();
-        await this.handle.close();
-        this.handle = undefined;
-      }
       await link(this.temp, target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
@@ -108,6 +96,49 @@ export class FileBackupWriter implements BackupWriter {
     }
     this.published = true;
     await unlink(this.temp).catch(() => {});
+    return this.finishPublication(name, target);
+  }
+
+  /**
+   * Publishes under `name`, replacing the file of that name if there is one: rename(2) over it,
+   * which is atomic — a reader opens the old file or the new one, never neither.
+   */
+  async publishReplacing(name: string): Promise<StoredBackup> {
+    const target = await this.prepare(name);
+    try {
+      await rename(this.temp, target);
+    } catch (error) {
+      throw storageError(this.folder.directory, name, error);
+    }
+    this.published = true;
+    return this.finishPublication(name, target);
+  }
+
+  /** Makes the content durable before it becomes visible; returns the target path. */
+  private async prepare(name: string): Promise<string> {
+    assertValidBackupName(name);
+    if (this.published || this.discarded) {
+      throw new BackupError(
+        "STORAGE",
+        `${this.label} was already ${this.published ? "published" : "discarded"}`,
+      );
+    }
+    this.label = name;
+    try {
+      // once closed, further attempts only try other names
+      if (this.handle) {
+        await this.handle.sync();
+        await this.handle.close();
+        this.handle = undefined;
+      }
+    } catch (error) {
+      throw storageError(this.folder.directory, name, error);
+    }
+    return join(this.folder.directory, name);
+  }
+
+  /** The publication survives a crash once the folder is fsynced. */
+  private async finishPublication(name: string, target: string): Promise<StoredBackup> {
     await this.folder.syncDirectory();
     const info = await stat(target);
     return { name, size: this.size, modified: info.mtime };

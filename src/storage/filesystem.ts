@@ -3,7 +3,6 @@
  * fsynced and then linked into place (the link fails if the name exists, so nothing is ever
  * overwritten); the folder is fsynced so the publication survives a crash.
  */
-import { randomBytes } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -17,8 +16,9 @@ import {
   type StorageWriteOptions,
   type StoredBackup,
 } from "./contract.js";
-import { acquireFileLock } from "./file-lock.js";
+import { acquireFileLock, DEFAULT_LOCK_LEASE_MS } from "./file-lock.js";
 import { FileBackupWriter, type WriterFolder } from "./file-writer.js";
+import { isOrphanTempFile, ownedTempName } from "./temp-files.js";
 
 /** Options of {@link FileSystemStorage}. */
 export interface FileSystemStorageOptions {
@@ -26,8 +26,13 @@ export interface FileSystemStorageOptions {
   directory?: string;
   /** Mode of created folders; default 0o750. */
   directoryMode?: number;
-  /** Mode of backup files; default 0o640. */
+  /** Mode of backup files (and of the index and lock files); default 0o640. */
   fileMode?: number;
+  /**
+   * The lock's lease in milliseconds; default 60,000. A lock not refreshed for this long is taken
+   * over by a waiter on any host; its holder refreshes it every sixth of it.
+   */
+  lockLeaseMs?: number;
 }
 
 /** Name of the index file kept beside the backups; never listed as a backup. */
@@ -36,7 +41,7 @@ export const INDEX_FILE_NAME = "backup_metadata.json";
 /** Name of the lock file in the folder (hidden, never listed). */
 export const LOCK_FILE_NAME = ".neo4j-backup.lock";
 
-/** Temporary files of interrupted writes older than this are removed when the lock is taken. */
+/** Temporary files of interrupted writes of other hosts older than this are removed when the lock is taken. */
 const ORPHAN_AGE_MS = 60 * 60_000;
 
 const FOLDER_README = `# Neo4j backups
@@ -66,11 +71,16 @@ export class FileSystemStorage implements BackupStorage {
   readonly directory: string;
   private readonly directoryMode: number;
   private readonly fileMode: number;
+  private readonly lockLeaseMs: number;
 
   constructor(options: FileSystemStorageOptions = {}) {
     this.directory = resolve(options.directory ?? join("neo4j", "fullbackup"));
     this.directoryMode = options.directoryMode ?? 0o750;
     this.fileMode = options.fileMode ?? 0o640;
+    this.lockLeaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+    if (!(this.lockLeaseMs > 0)) {
+      throw new BackupError("INVALID_OPTIONS", "lockLeaseMs must be a positive number of milliseconds");
+    }
   }
 
   /** Creates the folder (with its mode) if missing. */
@@ -78,10 +88,32 @@ export class FileSystemStorage implements BackupStorage {
     await mkdir(this.directory, { recursive: true, mode: this.directoryMode });
   }
 
-  async write(
+  write(
     name: string,
     content: AsyncIterable<Uint8Array | string>,
     options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    return this.writeWhole(name, content, options, (writer) => writer.publish(name));
+  }
+
+  /**
+   * Stores `content` under `name`, replacing the file of that name if there is one: the new file is
+   * written and fsynced under a temporary name, then renamed over the old one (atomic), and the
+   * folder is fsynced. See {@link BackupStorage.replace}.
+   */
+  replace(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    return this.writeWhole(name, content, options, (writer) => writer.publishReplacing(name));
+  }
+
+  private async writeWhole(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options: StorageWriteOptions | undefined,
+    publish: (writer: FileBackupWriter) => Promise<StoredBackup>,
   ): Promise<StoredBackup> {
     assertValidBackupName(name);
     const writer = await this.newWriter(name);
@@ -90,7 +122,8 @@ export class FileSystemStorage implements BackupStorage {
         if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
         await writer.append(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       }
-      return await writer.publish(name);
+      if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+      return await publish(writer);
     } catch (error) {
       if (error instanceof BackupError) throw error;
       throw new BackupError(
@@ -220,7 +253,7 @@ export class FileSystemStorage implements BackupStorage {
 
   async writeIndex(text: string): Promise<void> {
     await this.ensureDirectory();
-    const temp = join(this.directory, `.${INDEX_FILE_NAME}.${randomBytes(6).toString("hex")}.tmp`);
+    const temp = join(this.directory, ownedTempName(`.${INDEX_FILE_NAME}.`, ".tmp"));
     try {
       const handle = await open(
         temp,
@@ -249,18 +282,27 @@ export class FileSystemStorage implements BackupStorage {
 
   async lock(options?: StorageLockOptions): Promise<StorageLock> {
     await this.ensureDirectory();
-    const lock = await acquireFileLock(join(this.directory, LOCK_FILE_NAME), this.fileMode, options);
+    const lock = await acquireFileLock(
+      join(this.directory, LOCK_FILE_NAME),
+      { fileMode: this.fileMode, leaseMs: this.lockLeaseMs },
+      options,
+    );
     await this.removeOrphans().catch(() => {});
     return lock;
   }
 
-  /** Removes temporary files that interrupted writes left behind (old enough that no writer is alive). */
+  /**
+   * Removes temporary files that interrupted writes left behind: at once when their process is
+   * gone from this host, otherwise once they are an hour old (no live writer goes that long without
+   * writing).
+   */
   private async removeOrphans(): Promise<void> {
     for (const name of await readdir(this.directory)) {
       if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
       const path = join(this.directory, name);
       const info = await stat(path).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > ORPHAN_AGE_MS) await unlink(path).catch(() => {});
+      if (info && isOrphanTempFile(name, Date.now() - info.mtimeMs, ORPHAN_AGE_MS))
+        await unlink(path).catch(() => {});
     }
   }
 

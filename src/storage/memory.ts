@@ -25,16 +25,24 @@ export class MemoryStorage implements BackupStorage {
   ): Promise<StoredBackup> {
     assertValidBackupName(name);
     if (this.files.has(name)) throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of content) {
-      if (options?.signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
-      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-    }
+    const data = await collect(name, content, options?.signal);
     // checked again: another write may have published the name meanwhile
     if (this.files.has(name)) throw new BackupError("BACKUP_EXISTS", `backup ${name} already exists`);
-    const entry = { data: Buffer.concat(chunks), modified: new Date() };
+    const entry = { data, modified: new Date() };
     this.files.set(name, entry);
     return { name, size: entry.data.length, modified: entry.modified };
+  }
+
+  async replace(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    assertValidBackupName(name);
+    const data = await collect(name, content, options?.signal);
+    const entry = { data, modified: new Date() };
+    this.files.set(name, entry);
+    return { name, size: data.length, modified: entry.modified };
   }
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {
@@ -105,4 +113,19 @@ export class MemoryStorage implements BackupStorage {
       },
     };
   }
+}
+
+/** The whole content of a write, or ABORTED. */
+async function collect(
+  name: string,
+  content: AsyncIterable<Uint8Array | string>,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of content) {
+    if (signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+  }
+  if (signal?.aborted) throw new BackupError("ABORTED", `writing ${name} was aborted`);
+  return Buffer.concat(chunks);
 }

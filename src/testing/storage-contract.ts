@@ -21,6 +21,11 @@ export interface StorageContractTarget<S extends BackupStorage = BackupStorage> 
    * true, and the suite fails when this does not match the storage.
    */
   openWriter?: boolean;
+  /**
+   * Whether the storage implements the optional `replace`; default false. Its checks run only when
+   * true, and the suite fails when this does not match the storage.
+   */
+  replace?: boolean;
 }
 
 /**
@@ -63,6 +68,8 @@ export function describeStorageContract<S extends BackupStorage>(
     for (const check of storageChecks) register(check);
     register(openWriterDeclaration(target.openWriter ?? false));
     if (target.openWriter) describe("openWriter", () => writerChecks.forEach(register));
+    register(replaceDeclaration(target.replace ?? false));
+    if (target.replace) describe("replace", () => replaceChecks.forEach(register));
   });
 }
 
@@ -339,6 +346,111 @@ const writerChecks: Check[] = [
       } finally {
         await writer.discard();
       }
+    },
+  },
+];
+
+function replaceDeclaration(declared: boolean): Check {
+  return {
+    title: declared ? "implements replace, as declared" : "has no replace, as declared",
+    async run(storage) {
+      const has = typeof storage.replace === "function";
+      assert.equal(
+        has,
+        declared,
+        has
+          ? "the storage implements replace: pass replace: true so that its checks run"
+          : "replace: true was passed, but the storage does not implement replace",
+      );
+    },
+  };
+}
+
+/** The sample content in upper case: the same size, other bytes. */
+const REPLACEMENT = Buffer.from(SAMPLE_CONTENT.toString("utf8").toUpperCase(), "utf8");
+
+const replaceChecks: Check[] = [
+  {
+    title: "replace stores a new name, and replaces an existing backup with the exact new bytes",
+    async run(storage) {
+      const first = await storage.replace!(NAME, chunksOf(SAMPLE_CONTENT, 1000));
+      assert.equal(first.size, SAMPLE_CONTENT.length, "replace() returns the size in bytes");
+      assert.ok(
+        SAMPLE_CONTENT.equals(await readStored(storage, NAME)),
+        "read() after replace() of a new name",
+      );
+      const second = await storage.replace!(NAME, chunksOf(REPLACEMENT, 777));
+      assert.equal(second.name, NAME, "replace() returns the name");
+      assert.ok(REPLACEMENT.equals(await readStored(storage, NAME)), "read() returns the old bytes");
+      const listed = (await storage.list()).map(({ name, size }) => ({ name, size }));
+      assert.deepEqual(listed, [{ name: NAME, size: REPLACEMENT.length }], "list() after replace()");
+    },
+  },
+  {
+    title: "a replace whose producer fails, or that is aborted, leaves the old backup as it was",
+    async run(storage) {
+      await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      await assertRejects(
+        storage.replace!(NAME, failingAfter(REPLACEMENT, 5000)),
+        "replace() of a failing producer",
+      );
+      assert.ok(
+        SAMPLE_CONTENT.equals(await readStored(storage, NAME)),
+        "a failed replace() changed the backup",
+      );
+      const controller = new AbortController();
+      async function* abortingPartWay() {
+        yield REPLACEMENT.subarray(0, 1000);
+        controller.abort();
+        yield* chunksOf(REPLACEMENT.subarray(1000), 1000);
+      }
+      const aborted = storage.replace!(NAME, abortingPartWay(), { signal: controller.signal });
+      await assertRejectsWithCode(aborted, "ABORTED", "replace() aborted part-way");
+      assert.ok(
+        SAMPLE_CONTENT.equals(await readStored(storage, NAME)),
+        "an aborted replace() changed the backup",
+      );
+      const listed = (await storage.list()).map((b) => b.name);
+      assert.deepEqual(listed, [NAME], "list() after a failed and an aborted replace()");
+    },
+  },
+  {
+    title: "while a replace runs, readers find the old backup or the complete new one, never neither",
+    async run(storage) {
+      await storage.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      let producing = true;
+      async function* slowly() {
+        for await (const chunk of chunksOf(REPLACEMENT, 8192)) {
+          await delay(5);
+          yield chunk;
+        }
+        producing = false;
+      }
+      const replacing = storage.replace!(NAME, slowly());
+      let reads = 0;
+      while (producing) {
+        const seen = await readStored(storage, NAME).catch((error: unknown) => error);
+        assert.ok(Buffer.isBuffer(seen), `read() during replace() failed: ${String(seen)}`);
+        assert.ok(
+          seen.equals(SAMPLE_CONTENT) || seen.equals(REPLACEMENT),
+          "read() during replace() returned neither the old nor the new bytes",
+        );
+        reads++;
+        await delay(1);
+      }
+      await replacing;
+      assert.ok(reads > 0, "no read overlapped the replace");
+      assert.ok(REPLACEMENT.equals(await readStored(storage, NAME)), "read() after replace()");
+    },
+  },
+  {
+    title: "replace refuses names that are not plain .json file names, with INVALID_OPTIONS",
+    async run(storage) {
+      for (const bad of ["../x.json", ".hidden.json", "a/b.json", "x.txt"]) {
+        const replace = storage.replace!(bad, chunksOf(SAMPLE_CONTENT, 4096));
+        await assertRejectsWithCode(replace, "INVALID_OPTIONS", `replace() of ${JSON.stringify(bad)}`);
+      }
+      assert.deepEqual(await storage.list(), [], "list() is not empty after refused replaces");
     },
   },
 ];

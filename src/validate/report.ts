@@ -45,6 +45,11 @@ export interface ValidationReport {
   usesVectors: boolean;
   /** The checksum computed over the content (format 2 only). */
   checksum: string | null;
+  /**
+   * The checksum computed over the metadata (format 2 only). Checked against
+   * `statistics.metadata_checksum` when the file has one; files written before it existed do not.
+   */
+  metadataChecksum: string | null;
   /** The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup). */
   fingerprint?: Fingerprint;
   /** Problems, at most `maxProblems` of them. */
@@ -68,6 +73,7 @@ export class ReportBuilder {
     usesVectors: false,
     relationshipsFirst: false,
     checksum: null,
+    metadataChecksum: null,
     problems: [],
     omittedProblems: 0,
   };

@@ -14,6 +14,7 @@ import {
   ContentChecksum,
   canonicalNodeLine,
   canonicalRelationshipLine,
+  metadataChecksum,
   type NodeRecord,
   type RecordId,
   type RelationshipRecord,
@@ -107,6 +108,7 @@ class FileValidator {
   private metadata: Record<string, unknown> | null = null;
   private statistics: Record<string, unknown> | null = null;
   private sawNodesSection = false;
+  private metadataLine: number | undefined;
 
   constructor(maxProblems: number, fingerprint: boolean) {
     this.builder = new ReportBuilder(maxProblems);
@@ -145,6 +147,7 @@ class FileValidator {
 
   private onMetadata(event: ValueEvent): void {
     const value = event.value;
+    this.metadataLine = event.location.line;
     this.metadata = value !== null && typeof value === "object" ? (value as Record<string, unknown>) : null;
     this.report.metadata = this.metadata;
     const formatVersion = this.metadata?.format_version;
@@ -160,6 +163,7 @@ class FileValidator {
       this.version = 2;
     }
     this.report.formatVersion = this.version;
+    if (this.version === 2 && this.metadata) this.report.metadataChecksum = metadataChecksum(this.metadata);
     const parsed = (this.version === 2 ? metadataSchema : metadataV1Schema).safeParse(value);
     if (!parsed.success) this.builder.zod(parsed.error, event.location, event.value);
   }
@@ -295,6 +299,7 @@ class FileValidator {
     );
   }
 
+  /** The content checksum, and the metadata checksum when the file has one (older files do not). */
   private compareChecksum(): void {
     this.report.checksum = this.checksum.digest();
     const recorded = this.statistics?.checksum;
@@ -304,6 +309,16 @@ class FileValidator {
         "CHECKSUM",
         `content checksum ${this.report.checksum} does not match the recorded ${recorded}`,
         { path: "data.statistics.checksum" },
+      );
+    }
+    const recordedMetadata = this.statistics?.metadata_checksum;
+    const computed = this.report.metadataChecksum;
+    if (typeof recordedMetadata === "string" && computed !== null && recordedMetadata !== computed) {
+      this.builder.add(
+        "error",
+        "CHECKSUM",
+        `the metadata does not match its checksum (computed ${computed}, recorded ${recordedMetadata}): it changed after the backup was written`,
+        { line: this.metadataLine, path: "metadata" },
       );
     }
   }

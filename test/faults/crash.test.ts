@@ -1,11 +1,12 @@
 /**
- * kill -9 during backups and replace restores, at many points. After every kill: no partial file is
- * listed, the previous backup is intact, the index agrees with the files, and the database is either
- * its previous contents or the complete restore — never a mix — once the next call into the library
- * has run.
+ * kill -9 during backups, replace restores, restores into an empty database and the replacement of
+ * the distribution backup, at many points. After every kill: no partial file is listed, the
+ * previous backup is intact, the raw index differs from the files by at most the step that was cut,
+ * and — once the next call into the library has run — the database holds its previous contents or
+ * the complete restore, data and schema alike: never a mix.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,8 @@ import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index
 import {
   backupStatus,
   createBackup,
+  createDistributionBackup,
+  DISTRIBUTION_BACKUP_NAME,
   FileSystemStorage,
   fingerprintDatabase,
   listBackups,
@@ -24,7 +27,15 @@ import {
 } from "../../src/index.js";
 import { driverFor, type TestServer, testServers } from "../support/servers.js";
 import type { KillPoint } from "./support/killing-storage.js";
-import { record } from "./support/results.js";
+import { runScenario } from "./support/results.js";
+import {
+  createSchema,
+  SCHEMA_A,
+  SCHEMA_B,
+  schemaNames,
+  schemaNamesInFile,
+  schemaSignature,
+} from "./support/schema.js";
 
 const WORKER = fileURLToPath(new URL("./support/crash-worker.ts", import.meta.url));
 
@@ -48,6 +59,40 @@ function runWorker(
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve({ code, signal, out }));
   });
+}
+
+/** Runs the worker and checks that it died where it was meant to. */
+async function killAt(server: TestServer, mode: string, point: KillPoint, ...args: string[]): Promise<void> {
+  const run = await runWorker(server, [mode, JSON.stringify(point), ...args]);
+  expect(run.out, point.label).toContain(`killed:${point.label}`);
+  expect(run.signal, point.label).toBe("SIGKILL");
+}
+
+/** The raw index document, as stored (not reconciled with the files). */
+async function rawIndex(
+  storage: FileSystemStorage,
+): Promise<{ name: string; size: number; checksum: string | null; valid: boolean }[]> {
+  const text = await storage.readIndex();
+  return text === undefined ? [] : JSON.parse(text).backups;
+}
+
+/** Hidden temporary files in a folder, with their sizes. */
+async function temporaryFiles(directory: string): Promise<{ name: string; size: number }[]> {
+  const names = (await readdir(directory)).filter((n) => n.endsWith(".tmp"));
+  return Promise.all(names.map(async (name) => ({ name, size: (await stat(join(directory, name))).size })));
+}
+
+/** The raw index lists exactly the files, each entry with the file's size and checksum, all valid. */
+async function expectIndexEqualsFiles(storage: FileSystemStorage, label: string): Promise<void> {
+  const entries = await rawIndex(storage);
+  const files = await storage.list();
+  expect(entries.map((e) => e.name).sort(), `${label}: raw index`).toEqual(files.map((f) => f.name).sort());
+  for (const entry of entries) {
+    const file = files.find((f) => f.name === entry.name)!;
+    expect(entry.size, `${label}: ${entry.name} size`).toBe(file.size);
+    const report = await validateBackup({ storage, name: entry.name });
+    expect([entry.valid, entry.checksum], `${label}: ${entry.name}`).toEqual([true, report.checksum]);
+  }
 }
 
 const BACKUP_POINTS: KillPoint[] = [
@@ -84,6 +129,26 @@ const RESTORE_POINTS: KillPoint[] = [
   { label: "verified, not yet recorded", progress: { phase: "done" } },
 ];
 
+const EMPTY_POINTS: KillPoint[] = [
+  { label: "empty: early nodes", progress: { phase: "nodes", nodes: 400 } },
+  { label: "empty: mid-relationships", progress: { phase: "relationships", relationships: 1000 } },
+  { label: "empty: creating the schema", progress: { phase: "schema" } },
+  { label: "empty: verifying", progress: { phase: "verifying" } },
+];
+
+const DISTRIBUTION_POINTS: KillPoint[] = [
+  { label: "writing the new backup", write: { prefix: "initial_backup_next", afterBytes: 256 * 1024 } },
+  {
+    label: "validating the new backup",
+    read: { prefix: "initial_backup_next", nth: 1, afterBytes: 128 * 1024 },
+  },
+  { label: "validated, not yet put in place", replace: { when: "before" } },
+  { label: "putting it in place, part-way", replace: { when: "during", afterBytes: 256 * 1024 } },
+  { label: "written in place, not yet renamed over the old one", replace: { when: "content-taken" } },
+  { label: "in place, side file not yet removed", replace: { when: "after" } },
+  { label: "side file removed, index not yet written", writeIndex: { nth: 2, when: "before" } },
+];
+
 describe.each(testServers())("crash safety on Neo4j $version ($label)", (server) => {
   let driver: Driver;
   let root: string;
@@ -98,156 +163,233 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
     await rm(root, { recursive: true, force: true });
   });
 
-  /** Loads the graph of `seed` and backs it up (prefix `source`) into a template folder. */
-  async function sourceTemplate(seed: number, folder: string) {
+  /** Loads the graph of `seed` with `schema` and backs it up (prefix `source`) into a template folder. */
+  async function sourceTemplate(seed: number, folder: string, schema: string[]) {
     await clearDatabase(driver);
     await loadSampleGraph(driver, { seed, nodes: 2000, special: false });
+    await createSchema(driver, schema);
     const print = await fingerprintDatabase(driver);
+    const signature = await schemaSignature(driver);
     const template = join(root, folder);
     const storage = new FileSystemStorage({ directory: template });
     const { name } = await createBackup({ driver, storage, reason: "source", prefix: "source" });
-    return { print, template, sourceName: name };
+    return { print, signature, template, sourceName: name };
   }
 
-  it(`kill -9 during a backup at ${BACKUP_POINTS.length} points: no partial file, the previous backup intact, the index consistent`, async () => {
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 31, nodes: 12_000, special: false });
-    const template = join(root, "backup-template");
-    const previous = await createBackup({
-      driver,
-      storage: new FileSystemStorage({ directory: template }),
-      reason: "previous",
-    });
-    let passed = 0;
-    const notes: string[] = [];
-    for (const [i, point] of BACKUP_POINTS.entries()) {
-      const directory = join(root, `backup-${i}`);
-      await cp(template, directory, { recursive: true });
-      const run = await runWorker(server, ["backup", JSON.stringify(point), directory]);
-      expect(run.out, point.label).toContain(`killed:${point.label}`);
-      expect(run.signal, point.label).toBe("SIGKILL");
-      const storage = new FileSystemStorage({ directory });
-      const files = (await storage.list()).map((f) => f.name).sort();
-      // every listed file is complete and valid
-      for (const name of files)
-        expect((await validateBackup({ storage, name })).valid, `${point.label}: ${name}`).toBe(true);
-      // the previous backup is there, unless a newer complete one replaced it
-      if (!files.includes(previous.name)) expect(files.length, point.label).toBe(1);
-      expect(files.length, point.label).toBeGreaterThanOrEqual(1);
-      // the index (reconciled) names exactly the files
-      expect((await listBackups(storage)).map((e) => e.name).sort(), point.label).toEqual(files);
-      // the store is usable: the dead process's lock is taken over
-      const next = await createBackup({ driver, storage, reason: "after crash", lockTimeoutMs: 30_000 });
-      expect(
-        (await storage.list()).map((f) => f.name),
-        point.label,
-      ).toEqual([next.name]);
-      notes.push(files.includes(previous.name) ? "old" : "new");
-      passed++;
-    }
-    record({
-      area: "crash",
-      scenario:
-        "kill -9 during createBackup (schema, nodes, relationships, publication, index, validation, clean-up)",
-      server: server.version,
-      trials: BACKUP_POINTS.length,
-      passed,
-      checked:
-        "only complete valid files listed; previous backup kept until a newer valid one exists; index = files; next backup succeeds",
-      notes: `kept ${notes.filter((n) => n === "old").length}× the previous backup, ${notes.filter((n) => n === "new").length}× the new complete one`,
-    });
-  });
-
-  it(`kill -9 during a replace restore at ${RESTORE_POINTS.length} points: the next call restores the previous contents or completes — never a mix`, async () => {
-    // B: the backup being restored; A: what the database holds before
-    const { print: printB, template, sourceName } = await sourceTemplate(41, "restore-template");
+  /** The database before a restore: graph A with schema A. */
+  async function loadA(): Promise<void> {
     await clearDatabase(driver);
     await loadSampleGraph(driver, { seed: 42, nodes: 1500, special: false });
     await driver.executeQuery("MATCH (n:Function) WITH n LIMIT 10 SET n.only_in_a = true");
-    const printA = await fingerprintDatabase(driver);
-    expect(printA.total).not.toBe(printB.total);
+    await createSchema(driver, SCHEMA_A);
+  }
 
-    const entryPoints = ["recoverInterruptedRestore", "backupStatus", "createBackup"] as const;
-    const ended = { previous: 0, complete: 0 };
-    let passed = 0;
-    for (const [i, point] of RESTORE_POINTS.entries()) {
-      // the database holds A again before every trial
-      if ((await fingerprintDatabase(driver)).total !== printA.total) {
-        await clearDatabase(driver);
-        await loadSampleGraph(driver, { seed: 42, nodes: 1500, special: false });
-        await driver.executeQuery("MATCH (n:Function) WITH n LIMIT 10 SET n.only_in_a = true");
-      }
-      const directory = join(root, `restore-${i}`);
-      await cp(template, directory, { recursive: true });
-      const run = await runWorker(server, ["restore", JSON.stringify(point), directory, sourceName]);
-      expect(run.out, point.label).toContain(`killed:${point.label}`);
-      const storage = new FileSystemStorage({ directory });
-      const entry = entryPoints[i % entryPoints.length]!;
-      if (entry === "recoverInterruptedRestore")
-        await recoverInterruptedRestore({ driver, storage, lockTimeoutMs: 30_000 });
-      else if (entry === "backupStatus") await backupStatus({ driver, storage });
-      else {
-        const backup = await createBackup({
-          driver,
-          storage,
-          reason: "after crash",
-          keep: Number.POSITIVE_INFINITY,
+  it(`kill -9 during a backup at ${BACKUP_POINTS.length} points: no partial file, the previous backup intact, the index as consistent as the step cut allows`, async () => {
+    await runScenario("crash.backup", server.version, BACKUP_POINTS.length, async (scenario) => {
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 31, nodes: 12_000, special: false });
+      await createSchema(driver, SCHEMA_A);
+      const names = await schemaNames(driver);
+      const template = join(root, "backup-template");
+      const previous = await createBackup({
+        driver,
+        storage: new FileSystemStorage({ directory: template }),
+        reason: "previous",
+      });
+      const kept = { old: 0, new: 0 };
+      const lag: string[] = [];
+      let largestTemp = 0;
+      for (const [i, point] of BACKUP_POINTS.entries()) {
+        await scenario.trial(point.label, async () => {
+          const directory = join(root, `backup-${i}`);
+          await cp(template, directory, { recursive: true, preserveTimestamps: true });
+          await killAt(server, "backup", point, directory);
+          const storage = new FileSystemStorage({ directory });
+          const files = (await storage.list()).map((f) => f.name).sort();
+          // every listed file is complete and valid, with the database's schema
+          for (const name of files) {
+            const report = await validateBackup({ storage, name });
+            expect(report.valid, `${point.label}: ${name}`).toBe(true);
+            expect(schemaNamesInFile(report.metadata), `${point.label}: schema in ${name}`).toEqual(names);
+          }
+          // the previous backup is there, unless a newer complete one replaced it
+          if (!files.includes(previous.name)) expect(files.length, point.label).toBe(1);
+          expect(files.length, point.label).toBeGreaterThanOrEqual(1);
+          // the raw index as the kill left it: at most the cut step is missing from it
+          const raw = (await rawIndex(storage)).map((e) => e.name);
+          const unlisted = files.filter((f) => !raw.includes(f));
+          const gone = raw.filter((n) => !files.includes(n));
+          expect(unlisted, `${point.label}: files the raw index does not list`).not.toContain(previous.name);
+          expect(
+            gone.filter((n) => n !== previous.name),
+            `${point.label}: raw index entries without a file`,
+          ).toEqual([]);
+          expect(unlisted.length + gone.length, `${point.label}: raw index differences`).toBeLessThanOrEqual(
+            1,
+          );
+          if (unlisted.length) lag.push(`${point.label}: the new backup not yet listed`);
+          if (gone.length) lag.push(`${point.label}: the removed backup still listed`);
+          largestTemp = Math.max(largestTemp, ...(await temporaryFiles(directory)).map((t) => t.size));
+          // the next reader repairs the stored index (the dead process's lock is taken over)
+          await listBackups(storage);
+          await expectIndexEqualsFiles(storage, `${point.label}, after the next reader`);
+          // the store is usable: the next backup succeeds, and nothing temporary is left
+          const next = await createBackup({ driver, storage, reason: "after crash", lockTimeoutMs: 30_000 });
+          expect(
+            (await storage.list()).map((f) => f.name),
+            point.label,
+          ).toEqual([next.name]);
+          expect(
+            await temporaryFiles(directory),
+            `${point.label}: temporary files after the next backup`,
+          ).toEqual([]);
+          await expectIndexEqualsFiles(storage, `${point.label}, after the next backup`);
+          kept[files.includes(previous.name) ? "old" : "new"]++;
         });
-        const inFile = (await validateBackup({ storage, name: backup.name, fingerprint: true })).fingerprint!
-          .total;
-        expect([printA.total, printB.total], `${point.label}: the next backup`).toContain(inFile);
       }
-      const now = (await fingerprintDatabase(driver)).total;
-      expect([printA.total, printB.total], `${point.label} (then ${entry})`).toContain(now);
-      expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
-      if (now === printA.total) ended.previous++;
-      else ended.complete++;
-      passed++;
-    }
-    record({
-      area: "crash",
-      scenario:
-        "kill -9 during a replace restore (validation, safety backup, marker, clearing, nodes, relationships, schema, verification)",
-      server: server.version,
-      trials: RESTORE_POINTS.length,
-      passed,
-      checked:
-        "after the next call (recoverInterruptedRestore, backupStatus or createBackup): fingerprint = previous contents or complete restore; no pending restore left",
-      notes: `${ended.previous}× previous contents, ${ended.complete}× complete restore`,
+      return `kept ${kept.old}× the previous backup, ${kept.new}× the new complete one; raw index behind the files in ${lag.length} trials (${lag.join("; ")}); the killed writer's temporary file held up to ${(largestTemp / 1e6).toFixed(1)} MB until the next backup removed it`;
     });
   });
 
-  it("kill -9 during a restore into an empty database: the next call completes it", async () => {
-    const { print, template, sourceName } = await sourceTemplate(43, "empty-template");
-    const printB = print.total;
-    const points: KillPoint[] = [
-      { label: "empty: early nodes", progress: { phase: "nodes", nodes: 400 } },
-      { label: "empty: mid-relationships", progress: { phase: "relationships", relationships: 1000 } },
-      { label: "empty: creating the schema", progress: { phase: "schema" } },
-      { label: "empty: verifying", progress: { phase: "verifying" } },
-    ];
-    let passed = 0;
-    for (const [i, point] of points.entries()) {
+  it(`kill -9 during a replace restore at ${RESTORE_POINTS.length} points: the next call restores the previous contents or completes — data and schema, never a mix`, async () => {
+    await runScenario("crash.replace-restore", server.version, RESTORE_POINTS.length, async (scenario) => {
+      // B: the backup being restored; A: what the database holds before
+      const b = await sourceTemplate(41, "restore-template", SCHEMA_B);
+      await loadA();
+      const printA = await fingerprintDatabase(driver);
+      const signatureA = await schemaSignature(driver);
+      expect(printA.total).not.toBe(b.print.total);
+      expect(signatureA).not.toEqual(b.signature);
+
+      const entryPoints = ["recoverInterruptedRestore", "backupStatus", "createBackup"] as const;
+      const ended = { previous: 0, complete: 0 };
+      for (const [i, point] of RESTORE_POINTS.entries()) {
+        await scenario.trial(point.label, async () => {
+          // the database holds A again before every trial
+          const current = await fingerprintDatabase(driver);
+          if (current.total !== printA.total || !equal(await schemaSignature(driver), signatureA))
+            await loadA();
+          const directory = join(root, `restore-${i}`);
+          await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
+          const run = await runWorker(server, ["restore", JSON.stringify(point), directory, b.sourceName]);
+          expect(run.out, point.label).toContain(`killed:${point.label}`);
+          const storage = new FileSystemStorage({ directory });
+          const entry = entryPoints[i % entryPoints.length]!;
+          let inNextBackup: { print: string; names: string[] } | undefined;
+          if (entry === "recoverInterruptedRestore")
+            await recoverInterruptedRestore({ driver, storage, lockTimeoutMs: 30_000 });
+          else if (entry === "backupStatus") await backupStatus({ driver, storage });
+          else {
+            const backup = await createBackup({
+              driver,
+              storage,
+              reason: "after crash",
+              keep: Number.POSITIVE_INFINITY,
+            });
+            const report = await validateBackup({ storage, name: backup.name, fingerprint: true });
+            inNextBackup = { print: report.fingerprint!.total, names: schemaNamesInFile(report.metadata) };
+          }
+          const now = (await fingerprintDatabase(driver)).total;
+          const state = now === printA.total ? "previous" : now === b.print.total ? "complete" : "a mix";
+          expect(state, `${point.label} (then ${entry}): data`).not.toBe("a mix");
+          const signature = await schemaSignature(driver);
+          expect(signature, `${point.label} (then ${entry}): schema of the ${state} contents`).toEqual(
+            state === "previous" ? signatureA : b.signature,
+          );
+          if (inNextBackup) {
+            expect(inNextBackup.print, `${point.label}: the next backup's data`).toBe(now);
+            expect(inNextBackup.names, `${point.label}: the next backup's schema`).toEqual(
+              await schemaNames(driver),
+            );
+          }
+          expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+          ended[state === "previous" ? "previous" : "complete"]++;
+        });
+      }
+      return `${ended.previous}× previous contents, ${ended.complete}× complete restore`;
+    });
+  });
+
+  it("kill -9 during a restore into an empty database: the next call completes it, schema included", async () => {
+    await runScenario("crash.empty-restore", server.version, EMPTY_POINTS.length, async (scenario) => {
+      const b = await sourceTemplate(43, "empty-template", SCHEMA_B);
+      for (const [i, point] of EMPTY_POINTS.entries()) {
+        await scenario.trial(point.label, async () => {
+          await clearDatabase(driver);
+          const directory = join(root, `empty-${i}`);
+          await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
+          const run = await runWorker(server, [
+            "restore-empty",
+            JSON.stringify(point),
+            directory,
+            b.sourceName,
+          ]);
+          expect(run.out, point.label).toContain(`killed:${point.label}`);
+          const storage = new FileSystemStorage({ directory });
+          const recovered = await recoverInterruptedRestore({ driver, storage });
+          expect(recovered?.outcome, point.label).toBe("completed");
+          expect((await fingerprintDatabase(driver)).total, point.label).toBe(b.print.total);
+          expect(await schemaSignature(driver), `${point.label}: schema`).toEqual(b.signature);
+          expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+        });
+      }
+      return undefined;
+    });
+  });
+
+  it(`kill -9 while the distribution backup is replaced, at ${DISTRIBUTION_POINTS.length} points: initial_backup.json is always the old or the new one`, async () => {
+    await runScenario("crash.distribution", server.version, DISTRIBUTION_POINTS.length, async (scenario) => {
       await clearDatabase(driver);
-      const directory = join(root, `empty-${i}`);
-      await cp(template, directory, { recursive: true });
-      const run = await runWorker(server, ["restore-empty", JSON.stringify(point), directory, sourceName]);
-      expect(run.out, point.label).toContain(`killed:${point.label}`);
-      const storage = new FileSystemStorage({ directory });
-      const recovered = await recoverInterruptedRestore({ driver, storage });
-      expect(recovered?.outcome, point.label).toBe("completed");
-      expect((await fingerprintDatabase(driver)).total, point.label).toBe(printB);
-      expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
-      passed++;
-    }
-    record({
-      area: "crash",
-      scenario:
-        "kill -9 during a restore into an empty database (nodes, relationships, schema, verification)",
-      server: server.version,
-      trials: points.length,
-      passed,
-      checked: "the next call completes the restore: fingerprint = the backup's; no pending restore left",
+      await loadSampleGraph(driver, { seed: 44, nodes: 3000, special: false });
+      const template = join(root, "distribution-template");
+      const templateStorage = new FileSystemStorage({ directory: template });
+      await createDistributionBackup({ driver, storage: templateStorage, reason: "v1" });
+      const oldPrint = (
+        await validateBackup({ storage: templateStorage, name: DISTRIBUTION_BACKUP_NAME, fingerprint: true })
+      ).fingerprint!.total;
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 45, nodes: 3000, special: false });
+      const newPrint = (await fingerprintDatabase(driver)).total;
+      expect(newPrint).not.toBe(oldPrint);
+      const inPlace = { old: 0, new: 0 };
+      for (const [i, point] of DISTRIBUTION_POINTS.entries()) {
+        await scenario.trial(point.label, async () => {
+          const directory = join(root, `distribution-${i}`);
+          await cp(template, directory, { recursive: true, preserveTimestamps: true });
+          await killAt(server, "distribution", point, directory);
+          const storage = new FileSystemStorage({ directory });
+          // never neither: the old file or the complete new one
+          const report = await validateBackup({ storage, name: DISTRIBUTION_BACKUP_NAME, fingerprint: true });
+          expect(report.valid, point.label).toBe(true);
+          const found = report.fingerprint!.total;
+          expect(
+            [oldPrint, newPrint],
+            `${point.label}: ${DISTRIBUTION_BACKUP_NAME} holds the old or the new content`,
+          ).toContain(found);
+          inPlace[found === oldPrint ? "old" : "new"]++;
+          // the next call removes what the kill left and puts the new backup in place
+          await createDistributionBackup({
+            driver,
+            storage,
+            replace: true,
+            reason: "v2",
+            lockTimeoutMs: 30_000,
+          });
+          expect(
+            (await storage.list()).map((f) => f.name),
+            point.label,
+          ).toEqual([DISTRIBUTION_BACKUP_NAME]);
+          expect(await temporaryFiles(directory), `${point.label}: temporary files`).toEqual([]);
+          const after = await validateBackup({ storage, name: DISTRIBUTION_BACKUP_NAME, fingerprint: true });
+          expect(after.fingerprint!.total, `${point.label}: after the next call`).toBe(newPrint);
+          await expectIndexEqualsFiles(storage, `${point.label}, after the next call`);
+        });
+      }
+      return `found the old file in place ${inPlace.old}×, the new one ${inPlace.new}×`;
     });
   });
 });
+
+function equal(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,10 +1,11 @@
 /**
- * A full disk under backups and restores, writers during a backup, and secrets and permissions:
- * nothing partial is published, the old backup stays, the password appears nowhere.
+ * A full disk under backups and restores, writers during a backup (with and without
+ * requireConsistent), and secrets and permissions: nothing partial is published, the old backup
+ * stays, the password appears nowhere.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j, { type Driver } from "neo4j-driver";
@@ -24,24 +25,30 @@ import {
 } from "../../src/index.js";
 import { FaultyStorage } from "../support/faulty-storage.js";
 import { driverFor, testServers } from "../support/servers.js";
-import { record } from "./support/results.js";
+import { runScenario } from "./support/results.js";
 
-/** A small tmpfs (a real full disk), or undefined where mounting is not permitted. */
-function smallDisk(sizeKb: number): { path: string; release: () => void } | undefined {
+/**
+ * A small tmpfs: a real full disk. Mounting needs root (CI runs as root); where it is not
+ * permitted the scenario fails with the reason instead of testing something else.
+ */
+function smallDisk(sizeKb: number): { path: string; release: () => void } {
   const path = mkdtempSync(join(tmpdir(), "neo4j-backup-disk-"));
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeKb}k,mode=0755`, "tmpfs", path], {
-      stdio: "ignore",
+      stdio: ["ignore", "ignore", "pipe"],
     });
-    return {
-      path,
-      release: () => {
-        execFileSync("umount", [path], { stdio: "ignore" });
-      },
-    };
-  } catch {
-    return undefined;
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
+    throw new Error(
+      `the full-disk scenario needs a ${sizeKb} KB tmpfs and could not mount one (${stderr || (error as Error).message}); run the fault suite as root`,
+    );
   }
+  return {
+    path,
+    release: () => {
+      execFileSync("umount", [path], { stdio: "ignore" });
+    },
+  };
 }
 
 describe.each(testServers())("disk, writers and secrets on Neo4j $version ($label)", (server) => {
@@ -58,121 +65,179 @@ describe.each(testServers())("disk, writers and secrets on Neo4j $version ($labe
     await rm(root, { recursive: true, force: true });
   });
 
-  it("a full disk under a backup, its spool and a restore's safety backup: clear errors, nothing partial, the old backup kept", async () => {
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 81, nodes: 200, special: false });
-    const disk = smallDisk(1024);
-    const spoolDisk = smallDisk(256);
-    const how = disk && spoolDisk ? "a 1 MB tmpfs" : "an injected ENOSPC";
-    const directory = disk ? join(disk.path, "backups") : join(root, "backups");
-    const real = new FileSystemStorage({ directory });
-    const storage = disk ? real : new FaultyStorage(real, {});
-    let passed = 0;
-    try {
-      const previous = await createBackup({ driver, storage, reason: "previous" });
-      await loadSampleGraph(driver, { seed: 82, nodes: 6000, special: false });
-      const printA = (await fingerprintDatabase(driver)).total;
-      if (storage instanceof FaultyStorage) storage.faults = { failWriteAfterBytes: 1024 * 1024 };
+  it("a full disk under a backup written in place, its spool and a restore's safety backup: clear errors, nothing partial, the old backup kept", async () => {
+    await runScenario("disk.full", server.version, 3, async (scenario) => {
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 81, nodes: 200, special: false });
+      const disk = smallDisk(1024);
+      const spoolDisk = smallDisk(256);
+      try {
+        const directory = join(disk.path, "backups");
+        const storage = new FileSystemStorage({ directory });
+        // nothing may go through a spool where the backup is written in place: a spool folder that
+        // stays empty shows it
+        const unusedSpool = join(root, "unused-spool");
+        mkdirSync(unusedSpool, { recursive: true });
+        const previous = await createBackup({ driver, storage, reason: "previous" });
+        await loadSampleGraph(driver, { seed: 82, nodes: 6000, special: false });
+        const printA = (await fingerprintDatabase(driver)).total;
 
-      // 1. the backup does not fit
-      const full = await createBackup({ driver, storage, reason: "too big" }).catch((e) => e);
-      expect(full).toBeInstanceOf(BackupError);
-      expect(full.code).toBe("STORAGE");
-      expect(full.message).toMatch(disk ? /ENOSPC|no space/i : /disk full/);
-      expect((await readdir(directory)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
-      expect((await listBackups(storage)).map((e) => e.name)).toEqual([previous.name]);
-      expect((await validateBackup({ storage, name: previous.name })).valid).toBe(true);
-      passed++;
+        await scenario.trial("the backup written in place does not fit", async () => {
+          expect(typeof storage.openWriter, "FileSystemStorage writes in place").toBe("function");
+          const full = await createBackup({
+            driver,
+            storage,
+            reason: "too big",
+            spoolDirectory: unusedSpool,
+          }).catch((e) => e);
+          expect(full).toBeInstanceOf(BackupError);
+          expect(full.code).toBe("STORAGE");
+          expect(full.message).toMatch(/ENOSPC|no space/i);
+          expect(full.message).toContain(directory);
+          expect(full.message).not.toMatch(/spool/);
+          expect(await readdir(unusedSpool), "no spool was used").toEqual([]);
+          expect((await readdir(directory)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+          expect((await listBackups(storage)).map((e) => e.name)).toEqual([previous.name]);
+          expect((await validateBackup({ storage, name: previous.name })).valid).toBe(true);
+        });
 
-      // 2. the record spool does not fit (a small temp folder); the spool serves storages that
-      // cannot be written in place — the wrapper hides FileSystemStorage's in-place writer
-      // without a small disk: a spool folder that cannot be written (its parent is a file)
-      if (!spoolDisk) await writeFile(join(root, "a-file"), "");
-      const spoolDir = spoolDisk ? spoolDisk.path : join(root, "a-file", "spool");
-      const spooled = await createBackup({
-        driver,
-        storage: new FaultyStorage(real, {}),
-        reason: "spool full",
-        spoolDirectory: spoolDir,
-      }).catch((e) => e);
-      expect(spooled).toBeInstanceOf(BackupError);
-      expect(spooled.code).toBe("STORAGE");
-      expect(spooled.message).toMatch(/spool|temporary/i);
-      expect((await listBackups(real)).map((e) => e.name)).toEqual([previous.name]);
-      passed++;
+        await scenario.trial("the spool does not fit", async () => {
+          // the spool serves storages that cannot be written in place: the wrapper hides the writer
+          const spooled = await createBackup({
+            driver,
+            storage: new FaultyStorage(storage, {}),
+            reason: "spool full",
+            spoolDirectory: spoolDisk.path,
+          }).catch((e) => e);
+          expect(spooled).toBeInstanceOf(BackupError);
+          expect(spooled.code).toBe("STORAGE");
+          expect(spooled.message).toMatch(/spool|temporary/i);
+          expect(spooled.message).toMatch(/ENOSPC|no space/i);
+          expect(await readdir(spoolDisk.path), "the spool file is removed").toEqual([]);
+          expect((await listBackups(storage)).map((e) => e.name)).toEqual([previous.name]);
+        });
 
-      // 3. a replace restore whose safety backup does not fit: nothing is cleared
-      const restore = await restoreBackup({ driver, storage, name: previous.name, mode: "replace" }).catch(
-        (e) => e,
-      );
-      expect(restore).toBeInstanceOf(BackupError);
-      expect(restore.code).toBe("STORAGE");
-      expect((await fingerprintDatabase(driver)).total).toBe(printA);
-      expect((await listBackups(storage)).map((e) => e.name)).toEqual([previous.name]);
-      passed++;
-    } finally {
-      disk?.release();
-      spoolDisk?.release();
-      record({
-        area: "disk",
-        scenario: `disk full (${how}) during a backup, during its spool, and during a replace restore's safety backup`,
-        server: server.version,
-        trials: 3,
-        passed,
-        checked:
-          "STORAGE error naming the cause; no file or temporary file left; previous backup listed and valid; database untouched",
-      });
-    }
+        await scenario.trial(
+          "a replace restore's safety backup does not fit: nothing is cleared",
+          async () => {
+            const restore = await restoreBackup({
+              driver,
+              storage,
+              name: previous.name,
+              mode: "replace",
+            }).catch((e) => e);
+            expect(restore).toBeInstanceOf(BackupError);
+            expect(restore.code).toBe("STORAGE");
+            expect((await fingerprintDatabase(driver)).total).toBe(printA);
+            expect((await listBackups(storage)).map((e) => e.name)).toEqual([previous.name]);
+            expect((await readdir(directory)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+          },
+        );
+      } finally {
+        disk.release();
+        spoolDisk.release();
+      }
+      return undefined;
+    });
   });
 
+  /** Fires creates, deletes and updates once the backup has read 5,000 nodes or relationships. */
+  function writersAt(phase: "nodes" | "relationships") {
+    let writes: Promise<unknown> | undefined;
+    return {
+      onProgress: (p: { phase: string; nodes: number; relationships: number }) => {
+        if (!writes && p.phase === phase && (p.nodes >= 5000 || p.relationships >= 5000)) {
+          writes = Promise.all([
+            driver.executeQuery(
+              "UNWIND range(1, 300) AS i MATCH (f:Function) WITH f, i LIMIT 300 CREATE (f)-[:USES]->(:Late {i: i})",
+            ),
+            driver.executeQuery("MATCH (n:Session) WITH n LIMIT 50 DETACH DELETE n"),
+            driver.executeQuery("MATCH (n:Template) WITH n LIMIT 100 SET n.touched = true"),
+          ]);
+        }
+      },
+      done: async () => {
+        expect(writes, "the writes were started").toBeDefined();
+        await writes;
+      },
+    };
+  }
+
   it("writers during a backup: the file records the change and restores cleanly", async () => {
-    let passed = 0;
     const trials = 3;
-    for (let t = 0; t < trials; t++) {
+    await runScenario("concurrency.writers", server.version, trials, async (scenario) => {
+      for (let t = 0; t < trials; t++) {
+        const phase = t === 1 ? "relationships" : "nodes";
+        await scenario.trial(`writes while ${phase} are read (seed ${90 + t})`, async () => {
+          await clearDatabase(driver);
+          await loadSampleGraph(driver, { seed: 90 + t, nodes: 12_000, special: false });
+          const storage = new FileSystemStorage({ directory: join(root, `writers-${t}`) });
+          const writers = writersAt(phase);
+          const backup = await createBackup({
+            driver,
+            storage,
+            reason: "with writers",
+            onProgress: writers.onProgress,
+          });
+          await writers.done();
+          expect(backup.changedDuringBackup).toBe(true);
+          expect((await validateBackup({ storage, name: backup.name })).valid).toBe(true);
+          await clearDatabase(driver);
+          const restored = await restoreBackup({ driver, storage, name: backup.name });
+          expect(restored.verification?.equal).toBe(true);
+        });
+      }
+      return undefined;
+    });
+  });
+
+  it("requireConsistent: writes during the backup fail it with INCONSISTENT and publish nothing; without writes it publishes", async () => {
+    await runScenario("concurrency.require-consistent", server.version, 3, async (scenario) => {
       await clearDatabase(driver);
-      await loadSampleGraph(driver, { seed: 90 + t, nodes: 12_000, special: false });
-      const storage = new FileSystemStorage({ directory: join(root, `writers-${t}`) });
-      let writes: Promise<unknown> | undefined;
-      const backup = await createBackup({
-        driver,
-        storage,
-        reason: "with writers",
-        onProgress: (p) => {
-          if (
-            !writes &&
-            p.phase === (t === 1 ? "relationships" : "nodes") &&
-            (p.nodes >= 5000 || p.relationships >= 5000)
-          ) {
-            writes = Promise.all([
-              driver.executeQuery(
-                "UNWIND range(1, 300) AS i MATCH (f:Function) WITH f, i LIMIT 300 CREATE (f)-[:USES]->(:Late {i: i})",
-              ),
-              driver.executeQuery("MATCH (n:Session) WITH n LIMIT 50 DETACH DELETE n"),
-              driver.executeQuery("MATCH (n:Template) WITH n LIMIT 100 SET n.touched = true"),
-            ]);
-          }
-        },
+      await loadSampleGraph(driver, { seed: 97, nodes: 12_000, special: false });
+      const directory = join(root, "consistent");
+      const storage = new FileSystemStorage({ directory });
+      const previous = await createBackup({ driver, storage, reason: "previous" });
+      for (const phase of ["nodes", "relationships"] as const) {
+        await scenario.trial(`writes while ${phase} are read`, async () => {
+          const index = await storage.readIndex();
+          const writers = writersAt(phase);
+          const error = await createBackup({
+            driver,
+            storage,
+            reason: "must be consistent",
+            requireConsistent: true,
+            onProgress: writers.onProgress,
+          }).catch((e) => e);
+          await writers.done();
+          expect(error).toBeInstanceOf(BackupError);
+          expect(error.code).toBe("INCONSISTENT");
+          expect(error.message).toMatch(/changed while it was backed up.*; nothing was published/);
+          expect((await storage.list()).map((f) => f.name)).toEqual([previous.name]);
+          expect((await readdir(directory)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+          expect(await storage.readIndex(), "the index is unchanged").toBe(index);
+        });
+      }
+      await scenario.trial("no writes: a point-in-time copy is published", async () => {
+        const backup = await createBackup({ driver, storage, reason: "consistent", requireConsistent: true });
+        expect(backup.changedDuringBackup).toBe(false);
+        expect(backup.metadata.consistency.changed_during_backup).toBe(false);
+        expect((await storage.list()).map((f) => f.name)).toEqual([backup.name]);
+        expect((await validateBackup({ storage, name: backup.name })).valid).toBe(true);
       });
-      await writes;
-      expect(backup.changedDuringBackup).toBe(true);
-      expect((await validateBackup({ storage, name: backup.name })).valid).toBe(true);
-      await clearDatabase(driver);
-      const restored = await restoreBackup({ driver, storage, name: backup.name });
-      expect(restored.verification?.equal).toBe(true);
-      passed++;
-    }
-    record({
-      area: "concurrency",
-      scenario: "creates, deletes and updates committed while a backup reads nodes or relationships",
-      server: server.version,
-      trials,
-      passed,
-      checked:
-        "metadata records the change; the file validates (referentially intact); it restores and verifies into an empty database",
+      return undefined;
     });
   });
 
   it("the password appears in no file, index, log or error; files 0640, folders 0750; bolt+s URIs go to the driver as given", async () => {
+    await runScenario("security.secrets", server.version, 1, async (scenario) => {
+      const texts = await scenario.trial("one pass through every operation", secretsTrial);
+      return texts === undefined ? undefined : `the password was looked for in ${texts} texts`;
+    });
+  });
+
+  /** Returns how many texts were searched for the password. */
+  async function secretsTrial(): Promise<number> {
     const password = `Pw-${Math.random().toString(36).slice(2)}-Zq9!`;
     const user = "backup_probe";
     await driver.executeQuery(`DROP USER ${user} IF EXISTS`, {}, { database: "system" });
@@ -224,19 +289,11 @@ describe.each(testServers())("disk, writers and secrets on Neo4j $version ($labe
         if (name.startsWith(".")) continue;
         expect((await stat(join(directory, name))).mode & 0o777, name).toBe(0o640);
       }
-      record({
-        area: "security",
-        scenario:
-          "a distinctive password through backup, replace restore, status, verify, a wrong password and a bolt+s URI",
-        server: server.version,
-        trials: 1,
-        passed: 1,
-        checked: `password absent from ${everything.length} texts (backup files, index, trace log, error messages, stacks, causes); files 0640, folder 0750; AUTHENTICATION and CONNECTION errors`,
-      });
+      return everything.length;
     } finally {
       await probe.close();
       await driver.executeQuery(`DROP USER ${user} IF EXISTS`, {}, { database: "system" });
       mkdirSync(root, { recursive: true });
     }
-  });
+  }
 });

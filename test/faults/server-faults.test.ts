@@ -21,7 +21,7 @@ import {
 } from "../../src/index.js";
 import { driverFor, testServers } from "../support/servers.js";
 import { type CuttableProxy, startProxy } from "./support/proxy.js";
-import { record } from "./support/results.js";
+import { runScenario } from "./support/results.js";
 
 const PASSWORD = "neo4j-backup-test";
 
@@ -70,111 +70,98 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
   });
 
   it("a connection cut during a backup: CONNECTION error, nothing published, the previous backup kept", async () => {
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 51, nodes: 12_000, special: false });
     const cutAt = [
-      { phase: "nodes", nodes: 5000, relationships: 0 },
-      { phase: "relationships", nodes: 0, relationships: 5000 },
-      { phase: "relationships", nodes: 0, relationships: 25_000 },
+      { label: "nodes", phase: "nodes", nodes: 5000, relationships: 0 },
+      { label: "early relationships", phase: "relationships", nodes: 0, relationships: 5000 },
+      { label: "late relationships", phase: "relationships", nodes: 0, relationships: 25_000 },
     ];
-    let passed = 0;
-    for (const [i, at] of cutAt.entries()) {
-      const storage = new FileSystemStorage({ directory: join(root, `backup-${i}`) });
-      const previous = await createBackup({ driver, storage, reason: "previous" });
-      await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
-        const error = await createBackup({
-          driver: viaProxy,
-          storage,
-          reason: "cut",
-          onProgress: (p) => {
-            if (p.phase === at.phase && p.nodes >= at.nodes && p.relationships >= at.relationships)
-              proxy.cut();
-          },
-        }).catch((e) => e);
-        expect(error).toBeInstanceOf(BackupError);
-        expect(error.code).toBe("CONNECTION");
-        expect(error.message).toMatch(/connection/i);
-        expect(error.message).not.toContain(server.password);
-        await expectOnlyValid(storage, [previous.name]);
-        passed++;
-      });
-    }
-    record({
-      area: "network",
-      scenario: "connection cut during createBackup (nodes, early and late relationships)",
-      server: server.version,
-      trials: cutAt.length,
-      passed,
-      checked:
-        "error code CONNECTION with a clear message; nothing published; previous backup listed and valid",
+    await runScenario("network.backup", server.version, cutAt.length, async (scenario) => {
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 51, nodes: 12_000, special: false });
+      for (const [i, at] of cutAt.entries()) {
+        await scenario.trial(`cut at ${at.label}`, async () => {
+          const storage = new FileSystemStorage({ directory: join(root, `backup-${i}`) });
+          const previous = await createBackup({ driver, storage, reason: "previous" });
+          await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
+            const error = await createBackup({
+              driver: viaProxy,
+              storage,
+              reason: "cut",
+              onProgress: (p) => {
+                if (p.phase === at.phase && p.nodes >= at.nodes && p.relationships >= at.relationships)
+                  proxy.cut();
+              },
+            }).catch((e) => e);
+            expect(error).toBeInstanceOf(BackupError);
+            expect(error.code).toBe("CONNECTION");
+            expect(error.message).toMatch(/connection/i);
+            expect(error.message).not.toContain(server.password);
+            await expectOnlyValid(storage, [previous.name]);
+          });
+        });
+      }
+      return undefined;
     });
   });
 
   it("a connection cut during a replace restore: a clear error, and the previous contents or the complete restore once it is back", async () => {
-    await clearDatabase(driver);
-    await loadSampleGraph(driver, { seed: 52, nodes: 2000, special: false });
-    const printB = (await fingerprintDatabase(driver)).total;
-    const storage = new FileSystemStorage({ directory: join(root, "restore") });
-    const source = await createBackup({ driver, storage, reason: "source", prefix: "source" });
     const trials = [
       { label: "cut for good at nodes", phase: "nodes", count: 600, healAfterMs: null },
       { label: "cut for good at relationships", phase: "relationships", count: 600, healAfterMs: null },
       { label: "cut for 300 ms at nodes", phase: "nodes", count: 1000, healAfterMs: 300 },
       { label: "cut for 300 ms at relationships", phase: "relationships", count: 1200, healAfterMs: 300 },
     ];
-    let passed = 0;
-    const ends: string[] = [];
-    for (const trial of trials) {
+    await runScenario("network.restore", server.version, trials.length, async (scenario) => {
       await clearDatabase(driver);
-      await loadSampleGraph(driver, { seed: 53, nodes: 1500, special: false });
-      const printA = (await fingerprintDatabase(driver)).total;
-      let cut = false;
-      await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
-        const outcome = await restoreBackup({
-          driver: viaProxy,
-          storage,
-          name: source.name,
-          mode: "replace",
-          batchSize: 200,
-          onProgress: (p) => {
-            const n = p.phase === "nodes" ? p.nodes : p.relationships;
-            if (!cut && p.phase === trial.phase && n >= trial.count) {
-              cut = true;
-              proxy.cut();
-              if (trial.healAfterMs !== null) setTimeout(() => proxy.heal(), trial.healAfterMs);
+      await loadSampleGraph(driver, { seed: 52, nodes: 2000, special: false });
+      const printB = (await fingerprintDatabase(driver)).total;
+      const storage = new FileSystemStorage({ directory: join(root, "restore") });
+      const source = await createBackup({ driver, storage, reason: "source", prefix: "source" });
+      const ends: string[] = [];
+      for (const trial of trials) {
+        await scenario.trial(trial.label, async () => {
+          await clearDatabase(driver);
+          await loadSampleGraph(driver, { seed: 53, nodes: 1500, special: false });
+          const printA = (await fingerprintDatabase(driver)).total;
+          let cut = false;
+          await throughProxy(server.uri, server.password, async (proxy, viaProxy) => {
+            const outcome = await restoreBackup({
+              driver: viaProxy,
+              storage,
+              name: source.name,
+              mode: "replace",
+              batchSize: 200,
+              onProgress: (p) => {
+                const n = p.phase === "nodes" ? p.nodes : p.relationships;
+                if (!cut && p.phase === trial.phase && n >= trial.count) {
+                  cut = true;
+                  proxy.cut();
+                  if (trial.healAfterMs !== null) setTimeout(() => proxy.heal(), trial.healAfterMs);
+                }
+              },
+            }).catch((e) => e);
+            expect(cut, trial.label).toBe(true);
+            if (outcome instanceof Error) {
+              expect(outcome, trial.label).toBeInstanceOf(BackupError);
+              expect(["CONNECTION", "RESTORE_FAILED", "ROLLBACK_FAILED"], trial.label).toContain(
+                (outcome as BackupError).code,
+              );
+              if ((outcome as BackupError).code === "ROLLBACK_FAILED")
+                expect(outcome.message).toMatch(/safety_backup_/);
+              expect(outcome.message).not.toContain(server.password);
             }
-          },
-        }).catch((e) => e);
-        expect(cut, trial.label).toBe(true);
-        if (outcome instanceof Error) {
-          expect(outcome, trial.label).toBeInstanceOf(BackupError);
-          expect(["CONNECTION", "RESTORE_FAILED", "ROLLBACK_FAILED"], trial.label).toContain(
-            (outcome as BackupError).code,
-          );
-          if ((outcome as BackupError).code === "ROLLBACK_FAILED")
-            expect(outcome.message).toMatch(/safety_backup_/);
-          expect(outcome.message).not.toContain(server.password);
-        }
-        proxy.heal();
-        await recoverInterruptedRestore({ driver, storage });
-        const now = (await fingerprintDatabase(driver)).total;
-        expect([printA, printB], trial.label).toContain(now);
-        expect((await readIndex(storage)).pendingRestore ?? null).toBeNull();
-        ends.push(
-          `${trial.label}: ${outcome instanceof Error ? (outcome as BackupError).code : "restored"} → ${now === printA ? "previous" : "complete"}`,
-        );
-        passed++;
-      });
-    }
-    record({
-      area: "network",
-      scenario: "connection cut during a replace restore (for good, or for 300 ms)",
-      server: server.version,
-      trials: trials.length,
-      passed,
-      checked:
-        "a BackupError without secrets; after the next call the fingerprint is the previous contents or the complete restore",
-      notes: ends.join("; "),
+            proxy.heal();
+            await recoverInterruptedRestore({ driver, storage });
+            const now = (await fingerprintDatabase(driver)).total;
+            expect([printA, printB], trial.label).toContain(now);
+            expect((await readIndex(storage)).pendingRestore ?? null).toBeNull();
+            ends.push(
+              `${trial.label}: ${outcome instanceof Error ? (outcome as BackupError).code : "restored"} → ${now === printA ? "previous" : "complete"}`,
+            );
+          });
+        });
+      }
+      return ends.join("; ");
     });
   });
 });
@@ -193,82 +180,75 @@ describe("server stopped (a server of its own)", () => {
   });
 
   it("stopped during a backup and during a replace restore: clear errors; after a restart nothing is lost", async () => {
-    let neo = await startNeo4j({ line: "5.26", home, password: PASSWORD, heap: "512m", pageCache: "128m" });
-    let driver = quickDriver(neo.uri);
-    const version = neo.version;
-    let passed = 0;
-    try {
-      // during a backup
-      await loadSampleGraph(driver, { seed: 61, nodes: 12_000, special: false });
-      const before = (await fingerprintDatabase(driver)).total;
-      const storage = new FileSystemStorage({ directory: join(root, "backups") });
-      const previous = await createBackup({ driver, storage, reason: "previous" });
-      let stopping: Promise<void> | undefined;
-      const error = await createBackup({
-        driver,
-        storage,
-        reason: "stopped",
-        onProgress: (p) => {
-          if (!stopping && p.phase === "relationships" && p.relationships >= 5000) stopping = neo.stop();
-        },
-      }).catch((e) => e);
-      await stopping;
-      expect(error).toBeInstanceOf(BackupError);
-      expect(error.code).toBe("CONNECTION");
-      expect(error.message).not.toContain(PASSWORD);
-      await driver.close();
-      neo = await startNeo4j({ line: "5.26", home, password: PASSWORD, heap: "512m", pageCache: "128m" });
-      driver = quickDriver(neo.uri);
-      expect((await fingerprintDatabase(driver)).total).toBe(before);
-      await expectOnlyValid(storage, [previous.name]);
-      passed++;
-
-      // during a replace restore of another graph
-      const other = new FileSystemStorage({ directory: join(root, "other") });
-      await clearDatabase(driver);
-      await loadSampleGraph(driver, { seed: 62, nodes: 2000, special: false });
-      const printB = (await fingerprintDatabase(driver)).total;
-      const source = await createBackup({ driver, storage: other, reason: "source", prefix: "source" });
-      await clearDatabase(driver);
-      await loadSampleGraph(driver, { seed: 63, nodes: 1500, special: false });
-      const printA = (await fingerprintDatabase(driver)).total;
-      stopping = undefined;
-      const failed = await restoreBackup({
-        driver,
-        storage: other,
-        name: source.name,
-        mode: "replace",
-        batchSize: 200,
-        onProgress: (p) => {
-          if (!stopping && p.phase === "nodes" && p.nodes >= 800) stopping = neo.stop();
-        },
-      }).catch((e) => e);
-      await stopping;
-      expect(failed).toBeInstanceOf(BackupError);
-      expect(failed.code).toBe("ROLLBACK_FAILED");
-      expect(failed.message).toMatch(/safety_backup_\d{8}_\d{6}\.json/);
-      expect(failed.message).not.toContain(PASSWORD);
-      expect((await readIndex(other)).pendingRestore).toMatchObject({ name: source.name });
-      await driver.close();
-      neo = await startNeo4j({ line: "5.26", home, password: PASSWORD, heap: "512m", pageCache: "128m" });
-      driver = quickDriver(neo.uri);
-      const recovered = await recoverInterruptedRestore({ driver, storage: other });
-      expect(recovered?.outcome).toBe("previous-contents");
-      expect([printA, printB]).toContain((await fingerprintDatabase(driver)).total);
-      expect((await fingerprintDatabase(driver)).total).toBe(printA);
-      passed++;
-    } finally {
-      await driver.close();
-      await neo.stop();
-      record({
-        area: "server",
-        scenario: "server stopped (SIGTERM) during createBackup and during a replace restore, then restarted",
-        server: version,
-        trials: 2,
-        passed,
-        checked:
-          "CONNECTION / ROLLBACK_FAILED naming the safety backup; after restart: data unchanged, only the previous backup listed; the interrupted restore recovered to the previous contents",
-      });
-    }
+    await runScenario("server.stopped", "own 5.26", 2, async (scenario) => {
+      let neo = await startNeo4j({ line: "5.26", home, password: PASSWORD, heap: "512m", pageCache: "128m" });
+      scenario.serverVersion(neo.version);
+      let driver = quickDriver(neo.uri);
+      const restart = async () => {
+        await driver.close();
+        neo = await startNeo4j({ line: "5.26", home, password: PASSWORD, heap: "512m", pageCache: "128m" });
+        driver = quickDriver(neo.uri);
+      };
+      try {
+        await scenario.trial("stopped during a backup", async () => {
+          await loadSampleGraph(driver, { seed: 61, nodes: 12_000, special: false });
+          const before = (await fingerprintDatabase(driver)).total;
+          const storage = new FileSystemStorage({ directory: join(root, "backups") });
+          const previous = await createBackup({ driver, storage, reason: "previous" });
+          let stopping: Promise<void> | undefined;
+          const error = await createBackup({
+            driver,
+            storage,
+            reason: "stopped",
+            onProgress: (p) => {
+              if (!stopping && p.phase === "relationships" && p.relationships >= 5000) stopping = neo.stop();
+            },
+          }).catch((e) => e);
+          await stopping;
+          expect(error).toBeInstanceOf(BackupError);
+          expect(error.code).toBe("CONNECTION");
+          expect(error.message).not.toContain(PASSWORD);
+          await restart();
+          expect((await fingerprintDatabase(driver)).total).toBe(before);
+          await expectOnlyValid(storage, [previous.name]);
+        });
+        await scenario.trial("stopped during a replace restore", async () => {
+          const other = new FileSystemStorage({ directory: join(root, "other") });
+          await clearDatabase(driver);
+          await loadSampleGraph(driver, { seed: 62, nodes: 2000, special: false });
+          const printB = (await fingerprintDatabase(driver)).total;
+          const source = await createBackup({ driver, storage: other, reason: "source", prefix: "source" });
+          await clearDatabase(driver);
+          await loadSampleGraph(driver, { seed: 63, nodes: 1500, special: false });
+          const printA = (await fingerprintDatabase(driver)).total;
+          let stopping: Promise<void> | undefined;
+          const failed = await restoreBackup({
+            driver,
+            storage: other,
+            name: source.name,
+            mode: "replace",
+            batchSize: 200,
+            onProgress: (p) => {
+              if (!stopping && p.phase === "nodes" && p.nodes >= 800) stopping = neo.stop();
+            },
+          }).catch((e) => e);
+          await stopping;
+          expect(failed).toBeInstanceOf(BackupError);
+          expect(failed.code).toBe("ROLLBACK_FAILED");
+          expect(failed.message).toMatch(/safety_backup_\d{8}_\d{6}\.json/);
+          expect(failed.message).not.toContain(PASSWORD);
+          expect((await readIndex(other)).pendingRestore).toMatchObject({ name: source.name });
+          await restart();
+          const recovered = await recoverInterruptedRestore({ driver, storage: other });
+          expect(recovered?.outcome).toBe("previous-contents");
+          expect([printA, printB]).toContain((await fingerprintDatabase(driver)).total);
+          expect((await fingerprintDatabase(driver)).total).toBe(printA);
+        });
+      } finally {
+        await driver.close();
+        await neo.stop();
+      }
+      return undefined;
+    });
   });
 });

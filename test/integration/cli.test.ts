@@ -4,7 +4,7 @@
  * the confirmation and the progress display.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -338,6 +338,50 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
       created: [],
       distribution: { name: "initial_backup.json", nodeCount: loaded.nodes },
     });
+  });
+
+  it("create --consistent publishes a point-in-time backup, and fails (exit 1, nothing published) while writes are committed", async () => {
+    const folder = join(root, "consistent");
+    const run = (args: string[]) => runCli(["--dir", folder, ...args], { env: serverEnv(server) });
+    const quiet = await run(["create", "--consistent", "--json"]);
+    expect(quiet.code).toBe(EXIT.ok);
+    expect(jsonOf(quiet)).toMatchObject({ changedDuringBackup: false });
+    const published = await readdir(folder);
+    // another client commits small writes the whole time the command runs
+    let writing = true;
+    const writer = (async () => {
+      while (writing) await driver.executeQuery("CREATE (:Churn {at: timestamp()})");
+    })();
+    try {
+      const busy = await run(["create", "--consistent"]);
+      expect(busy.code).toBe(EXIT.failure);
+      expect(busy.stderr).toMatch(/the database changed while it was backed up.*nothing was published/);
+    } finally {
+      writing = false;
+      await writer;
+      await driver.executeQuery("MATCH (n:Churn) DELETE n");
+    }
+    expect(await readdir(folder)).toEqual(published);
+  });
+
+  it("status --deep validates the newest backup: damage that kept the file's size and time is found (exit 5)", async () => {
+    const folder = join(root, "deep");
+    const run = (args: string[]) => runCli(["--dir", folder, ...args], { env: serverEnv(server) });
+    expect((await run(["create", "--reason", "deep check"])).code).toBe(EXIT.ok);
+    const [name] = (await readdir(folder)).filter((f) => f.startsWith("neo4j_backup_"));
+    const path = join(folder, name!);
+    expect((await run(["status"])).code).toBe(EXIT.ok);
+    const before = await stat(path);
+    const text = await readFile(path, "utf8");
+    const at = text.indexOf('"_labels":["') + 12;
+    await writeFile(path, `${text.slice(0, at)}${text[at] === "Q" ? "R" : "Q"}${text.slice(at + 1)}`);
+    await utimes(path, before.atime, before.mtime);
+    expect((await stat(path)).size).toBe(before.size);
+    const cheap = await run(["status"]);
+    expect(cheap.code).toBe(EXIT.ok);
+    const deep = await run(["status", "--deep"]);
+    expect(deep.code).toBe(EXIT.unhealthy);
+    expect(deep.stdout).toContain(`the newest backup ${name} does not pass validation`);
   });
 
   it("errors: one line with cause and remedy, JSON on stderr with --json, and the exit code of the cause", async () => {

@@ -277,6 +277,15 @@ describe.each(testServers())("backup lifecycle on Neo4j $version ($label)", (ser
     expect(
       (await storage.list()).map((f) => f.name).filter((n) => n.startsWith("initial_backup_next")),
     ).toEqual([]);
+    // a storage that cannot replace a file atomically is refused before anything is read or written
+    const before = await storage.stat(DISTRIBUTION_BACKUP_NAME);
+    const refused = await createDistributionBackup({
+      driver,
+      storage: new FaultyStorage(storage, {}),
+      replace: true,
+    }).catch((e) => e);
+    expect(refused).toMatchObject({ code: "INVALID_OPTIONS", message: expect.stringMatching(/replace/) });
+    expect(await storage.stat(DISTRIBUTION_BACKUP_NAME)).toEqual(before);
   });
 
   it("several instances starting at once (separate processes): exactly one restores", async () => {

@@ -7,6 +7,7 @@ import {
   ContentChecksum,
   canonicalNodeLine,
   canonicalRelationshipLine,
+  metadataChecksum,
   type NodeRecord,
   type RelationshipRecord,
 } from "../../src/format/records.js";
@@ -37,11 +38,16 @@ export const sampleRelationships: RelationshipRecord[] = [
   { _id: 1, _type: "SELF", _start_id: 7, _end_id: 7, properties: {} },
 ];
 
-/** Builds a complete, valid format-2 document; `tweak` may change metadata before rendering. */
+/**
+ * Builds a complete, valid format-2 document; `tweak` may change metadata before rendering (the
+ * metadata checksum is computed after it). `metadataChecksum: false` builds a file as written
+ * before the metadata checksum existed.
+ */
 export function buildDocument(
   nodes: NodeRecord[] = sampleNodes,
   relationships: RelationshipRecord[] = sampleRelationships,
   tweak?: (m: BackupMetadata, s: BackupStatistics) => void,
+  options: { metadataChecksum?: boolean } = {},
 ): string {
   const checksum = new ContentChecksum();
   const nodeLines = nodes.map((n) => canonicalNodeLine(n));
@@ -79,6 +85,7 @@ export function buildDocument(
     checksum: checksum.digest(),
   };
   tweak?.(metadata, statistics);
+  if (options.metadataChecksum !== false) statistics.metadata_checksum = metadataChecksum(metadata);
   return renderDocument(metadata, nodeLines, relLines, statistics);
 }
 

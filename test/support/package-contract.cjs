@@ -10,11 +10,15 @@ const { describeStorageContract } = require("neo4j-backup/testing");
 
 assert.match(require.resolve("neo4j-backup/testing"), /\/dist\/testing\.cjs$/);
 
-describeStorageContract({ name: "MemoryStorage (CJS)", create: () => new MemoryStorage() }, { describe, it });
+describeStorageContract(
+  { name: "MemoryStorage (CJS)", replace: true, create: () => new MemoryStorage() },
+  { describe, it },
+);
 describeStorageContract(
   {
     name: "FileSystemStorage (CJS)",
     openWriter: true,
+    replace: true,
     create: async () =>
       new FileSystemStorage({ directory: await mkdtemp(join(tmpdir(), "neo4j-backup-cjs-")) }),
     cleanup: (storage) => rm(storage.directory, { recursive: true, force: true }),

@@ -10,11 +10,15 @@ import { describeStorageContract } from "neo4j-backup/testing";
 
 assert.match(import.meta.resolve("neo4j-backup/testing"), /\/dist\/testing\.js$/);
 
-describeStorageContract({ name: "MemoryStorage (ESM)", create: () => new MemoryStorage() }, { describe, it });
+describeStorageContract(
+  { name: "MemoryStorage (ESM)", replace: true, create: () => new MemoryStorage() },
+  { describe, it },
+);
 describeStorageContract(
   {
     name: "FileSystemStorage (ESM)",
     openWriter: true,
+    replace: true,
     create: async () =>
       new FileSystemStorage({ directory: await mkdtemp(join(tmpdir(), "neo4j-backup-esm-")) }),
     cleanup: (storage) => rm(storage.directory, { recursive: true, force: true }),

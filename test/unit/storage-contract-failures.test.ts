@@ -262,21 +262,61 @@ const WRITER_TAKEN =
 const WRITER_DISCARD =
   "a discarded writer leaves nothing and cannot publish; overwrites past the end are refused";
 
+const HAS_REPLACE = "implements replace, as declared";
+const HAS_NO_REPLACE = "has no replace, as declared";
+const REPLACES = "replace stores a new name, and replaces an existing backup with the exact new bytes";
+const REPLACE_FAILS = "a replace whose producer fails, or that is aborted, leaves the old backup as it was";
+const REPLACE_NEVER_NEITHER =
+  "while a replace runs, readers find the old backup or the complete new one, never neither";
+const REPLACE_NAMES = "replace refuses names that are not plain .json file names, with INVALID_OPTIONS";
+const REPLACE_CHECKS = [REPLACES, REPLACE_FAILS, REPLACE_NEVER_NEITHER, REPLACE_NAMES];
+
+/** "Replaces" by removing the old backup, then writing the new one: a window with neither. */
+class RemoveThenWriteStorage extends DelegatingStorage {
+  async replace(name: string, content: AsyncIterable<Uint8Array | string>, options?: StorageWriteOptions) {
+    await this.inner.remove(name);
+    return this.inner.write(name, content, options);
+  }
+}
+
 describe("the storage contract suite fails broken storages", () => {
+  it("fails a storage whose replace removes the old backup before the new one is complete", async () => {
+    const outcomes = await runSuite({
+      name: "remove, then write",
+      replace: true,
+      create: () => new RemoveThenWriteStorage(),
+    });
+    expect(failed(outcomes)).toEqual([REPLACE_FAILS, REPLACE_NEVER_NEITHER]);
+    expect(messageOf(outcomes, REPLACE_NEVER_NEITHER)).toMatch(/read\(\) during replace\(\) failed/);
+  });
+
+  it("fails when replace is declared but missing", async () => {
+    const outcomes = await runSuite({
+      name: "claims replace",
+      replace: true,
+      create: () => new DelegatingStorage(),
+    });
+    expect(failed(outcomes)).toEqual([HAS_REPLACE, ...REPLACE_CHECKS]);
+  });
+
   it("passes a correct storage: every check, none skipped", async () => {
-    const memory = await runSuite({ name: "memory", create: () => new MemoryStorage() });
+    const memory = await runSuite({ name: "memory", replace: true, create: () => new MemoryStorage() });
     expect(failed(memory)).toEqual([]);
-    expect(memory).toHaveLength(12);
+    expect(memory).toHaveLength(17);
     const folder = await runSuite({
       name: "folder",
       openWriter: true,
+      replace: true,
       create: folderStorage,
       cleanup: removeFolder,
     });
     expect(failed(folder)).toEqual([]);
     expect(folder.map((o) => o.title)).toEqual(
-      expect.arrayContaining([WRITER_PUBLISHES, WRITER_TAKEN, WRITER_DISCARD]),
+      expect.arrayContaining([WRITER_PUBLISHES, WRITER_TAKEN, WRITER_DISCARD, ...REPLACE_CHECKS]),
     );
+    const plain = await runSuite({ name: "no replace", create: () => new DelegatingStorage() });
+    expect(failed(plain)).toEqual([]);
+    expect(plain.map((o) => o.title)).toContain(HAS_NO_REPLACE);
   });
 
   it("fails a storage that overwrites a taken name", async () => {
@@ -354,11 +394,13 @@ describe("the storage contract suite fails broken storages", () => {
     const claimed = await runSuite({
       name: "claims a writer",
       openWriter: true,
+      replace: true,
       create: () => new MemoryStorage(),
     });
     expect(failed(claimed)).toEqual([HAS_WRITER, WRITER_PUBLISHES, WRITER_TAKEN, WRITER_DISCARD]);
     const undeclared = await runSuite({
       name: "hides its writer",
+      replace: true,
       create: folderStorage,
       cleanup: removeFolder,
     });

@@ -45,12 +45,16 @@ function removeFolder(directory: string): Promise<void> {
   return rm(directory, { recursive: true, force: true });
 }
 
-describeStorageContract({ name: "MemoryStorage", create: () => new MemoryStorage() }, { describe, it });
+describeStorageContract(
+  { name: "MemoryStorage", replace: true, create: () => new MemoryStorage() },
+  { describe, it },
+);
 
 describeStorageContract(
   {
     name: "FileSystemStorage",
     openWriter: true,
+    replace: true,
     // a folder that does not exist yet: the storage creates it
     create: async () => new FileSystemStorage({ directory: join(await newFolder(), "nested", "dir") }),
     cleanup: (storage) => removeFolder(join(storage.directory, "..", "..")),

@@ -209,3 +209,182 @@ describe("validateBackup on bad files", () => {
     expect(report.problems[0]).toMatchObject({ code: "SYNTAX" });
   });
 });
+
+describe("the metadata checksum", () => {
+  const withSchema = () =>
+    buildDocument(undefined, undefined, (m) => {
+      m.schema = {
+        indexes: [
+          {
+            name: "function_name",
+            type: "RANGE",
+            entity_type: "NODE",
+            labels_or_types: ["Function"],
+            properties: ["name"],
+            options: { indexProvider: "range-1.0", indexConfig: {} },
+            create_statement: null,
+          },
+        ],
+        constraints: [
+          {
+            name: "function_id",
+            type: "UNIQUENESS",
+            entity_type: "NODE",
+            labels_or_types: ["Function"],
+            properties: ["id"],
+            property_type: null,
+            options: null,
+            create_statement: null,
+          },
+        ],
+      };
+    });
+
+  it("is written and checked: a changed reason, schema definition or count is refused at line 1", async () => {
+    const doc = withSchema();
+    expect((await validate(doc)).problems).toEqual([]);
+    const edits: [string, string][] = [
+      ['"reason":"test"', '"reason":"tesu"'],
+      ['"properties":["name"]', '"properties":["namf"]'],
+      ['"type":"UNIQUENESS"', '"type":"UNIQUENEST"'],
+      ['"duration_ms":877', '"duration_ms":878'],
+    ];
+    for (const [from, to] of edits) {
+      expect(doc.includes(from), from).toBe(true);
+      const report = await validate(doc.replace(from, to));
+      expect(report.valid, to).toBe(false);
+      expect(report.problems, to).toContainEqual(
+        expect.objectContaining({ code: "CHECKSUM", location: { line: 1, path: "metadata" } }),
+      );
+    }
+  });
+
+  it("is the same for a re-indented copy, and the padding after line 1 is outside it", async () => {
+    const doc = withSchema();
+    const original = await validate(doc);
+    expect(original.metadataChecksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const newline = doc.indexOf("\n");
+    const padded = `${doc.slice(0, newline)}${" ".repeat(100)}${doc.slice(newline)}`;
+    for (const variant of [padded, JSON.stringify(sortKeysDeep(JSON.parse(doc)), null, 2)]) {
+      const report = await validate(variant, 5);
+      expect(report.problems).toEqual([]);
+      expect(report.metadataChecksum).toBe(original.metadataChecksum);
+    }
+  });
+
+  it("is absent from files written before it existed: they still validate, their metadata unchecked", async () => {
+    const old = buildDocument(undefined, undefined, undefined, { metadataChecksum: false });
+    expect(old).not.toContain("metadata_checksum");
+    expect((await validate(old)).problems).toEqual([]);
+    expect((await validate(old.replace('"reason":"test"', '"reason":"tesu"'))).valid).toBe(true);
+  });
+
+  it("cannot be disabled by damaging its field name: statistics accept no other fields", async () => {
+    const doc = buildDocument();
+    for (const name of ['"metadata_checksuo"', '"metadata_chec{sum"', '"letadata_checksum"']) {
+      const report = await validate(doc.replace('"metadata_checksum"', name));
+      expect(report.valid, name).toBe(false);
+      expect(report.problems[0]!.location.path, name).toMatch(/^data\.statistics/);
+    }
+  });
+
+  it("catches every single-bit flip in line 1 (padding included) that changes the metadata", async () => {
+    const doc = withSchema();
+    const newline = doc.indexOf("\n");
+    const bytes = Buffer.from(`${doc.slice(0, newline)}${" ".repeat(16)}${doc.slice(newline)}`, "utf8");
+    const lineEnd = bytes.indexOf(0x0a);
+    const original = (await validate(bytes, 4096)).metadata;
+    let refused = 0;
+    let harmless = 0;
+    for (let at = 0; at < lineEnd; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const copy = Buffer.from(bytes);
+        copy[at] = copy[at]! ^ (1 << bit);
+        const report = await validate(copy, 4096);
+        if (!report.valid) refused++;
+        else {
+          // accepted only when the flip left every metadata value as it was
+          expect(report.metadata, `byte ${at} bit ${bit}`).toEqual(original);
+          harmless++;
+        }
+      }
+    }
+    expect(refused + harmless).toBe(lineEnd * 8);
+    expect(refused).toBeGreaterThan(lineEnd * 8 * 0.99);
+  }, 120_000);
+});
+
+describe("the canonical key order, as docs/format.md states it", () => {
+  /**
+   * An independent implementation of the documented rule, not relying on JavaScript's key order:
+   * integer-like keys (0 … 4294967294, no leading zeros) first in numeric order, then the other
+   * keys sorted by UTF-16 code units.
+   */
+  function documentedProperties(properties: Record<string, unknown>): string {
+    const isIndex = (k: string) => /^(?:0|[1-9]\d*)$/.test(k) && Number(k) <= 4294967294;
+    const indexKeys = Object.keys(properties)
+      .filter(isIndex)
+      .sort((a, b) => Number(a) - Number(b));
+    const otherKeys = Object.keys(properties)
+      .filter((k) => !isIndex(k))
+      .sort((a, b) => {
+        for (let i = 0; i < Math.min(a.length, b.length); i++) {
+          const d = a.charCodeAt(i) - b.charCodeAt(i);
+          if (d !== 0) return d;
+        }
+        return a.length - b.length;
+      });
+    const body = [...indexKeys, ...otherKeys].map(
+      (k) => `${JSON.stringify(k)}:${JSON.stringify(properties[k])}`,
+    );
+    return `{${body.join(",")}}`;
+  }
+
+  it('puts keys like "9" and "10" first, in numeric order, and yields the checksum the library computes', async () => {
+    const properties: Record<string, string> = {
+      b: "b",
+      "10": "ten",
+      a: "a",
+      "9": "nine",
+      "01": "leading zero",
+      "-1": "negative",
+      "1.5": "fraction",
+      "4294967294": "largest index",
+      "4294967295": "not an index",
+      B: "B",
+      é: "e acute",
+      "😀": "outside the BMP: a surrogate pair, sorted by its code units",
+      "\uff5e": "a BMP character above the surrogates",
+    };
+    const nodes = [{ _id: 0, _labels: ["K"], properties }];
+    const line = `{"_id":0,"_labels":["K"],"properties":${documentedProperties(properties)}}`;
+    expect(line.indexOf('"9"')).toBeLessThan(line.indexOf('"10"'));
+    expect(line.indexOf('"4294967294"')).toBeLessThan(line.indexOf('"-1"'));
+    expect(line.indexOf('"😀"')).toBeLessThan(line.indexOf('"\uff5e"'));
+    const { createHash } = await import("node:crypto");
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+    const expected = `sha256:${sha(`${sha(`${line}\n`)}:${sha("")}`)}`;
+    const report = await validate(buildDocument(nodes, []));
+    expect(report.problems).toEqual([]);
+    expect(report.checksum).toBe(expected);
+    // and the line createBackup writes (JSON.stringify of the encoded properties) is that line
+    const { encodeProperties } = await import("../../src/format/values.js");
+    expect(JSON.stringify({ _id: 0, _labels: ["K"], properties: encodeProperties(properties) })).toBe(line);
+  });
+});
+
+describe("the content checksum", () => {
+  it("is the documented hash of the lines, short and long alike (long lines are hashed without batching)", async () => {
+    const { createHash } = await import("node:crypto");
+    const { ContentChecksum } = await import("../../src/format/records.js");
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+    const lines = ["a", "b".repeat(70_000), "c", "d".repeat(65_536), "é".repeat(40_000), "f"];
+    const checksum = new ContentChecksum();
+    for (const line of lines) checksum.addNode(line);
+    checksum.addRelationship("r".repeat(100_000));
+    checksum.addRelationship("s");
+    const nodes = sha(lines.map((l) => `${l}\n`).join(""));
+    const relationships = sha(`${"r".repeat(100_000)}\ns\n`);
+    expect(checksum.digest()).toBe(`sha256:${sha(`${nodes}:${relationships}`)}`);
+  });
+});

@@ -30,7 +30,8 @@ export function registerStatus(program: Command): void {
         "--max-age <days>",
         "age of the newest backup that counts as a problem (default 7)",
       ).argParser(parsePositive),
-    );
+    )
+    .option("--deep", "also validate the newest backup in full (reads the whole file)");
   addThresholdOptions(command);
   addConnectionOptions(command);
   command.action((_options, cmd: Command) => runAction(cmd, status));
@@ -53,6 +54,7 @@ async function status(cli: CliContext, opts: Record<string, unknown>): Promise<E
     database: connection.database,
     thresholds: thresholds(opts),
     ...(typeof opts.maxAge === "number" ? { maxAgeDays: opts.maxAge } : {}),
+    deep: opts.deep === true,
     logger: cli.logger(),
   });
   cli.result({ ...result, target: { host: connection.host, database: result.database } });

@@ -3,11 +3,16 @@
  * `kill -9` at a precise moment. Prints `killed:<point>` just before, or `completed` if the point
  * was never reached. Server from NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD.
  *
- *   node --import tsx crash-worker.ts backup <point-json> <directory>
+ *   node --import tsx crash-worker.ts backup|distribution <point-json> <directory>
  *   node --import tsx crash-worker.ts restore|restore-empty <point-json> <directory> <backup-name>
  */
 import neo4j from "neo4j-driver";
-import { createBackup, FileSystemStorage, restoreBackup } from "../../../src/index.js";
+import {
+  createBackup,
+  createDistributionBackup,
+  FileSystemStorage,
+  restoreBackup,
+} from "../../../src/index.js";
 import { KillingStorage, type KillPoint } from "./killing-storage.js";
 
 const [mode, pointJson, directory, name] = process.argv.slice(2);
@@ -29,6 +34,14 @@ const atProgress = (p: { phase: string; nodes: number; relationships: number }) 
 try {
   if (mode === "backup") {
     await createBackup({ driver, storage, reason: "crash trial", onProgress: atProgress });
+  } else if (mode === "distribution") {
+    await createDistributionBackup({
+      driver,
+      storage,
+      replace: true,
+      reason: "crash trial",
+      onProgress: atProgress,
+    });
   } else {
     const restoreMode = mode === "restore-empty" ? "empty" : "replace";
     await restoreBackup({ driver, storage, name, mode: restoreMode, batchSize: 200, onProgress: atProgress });

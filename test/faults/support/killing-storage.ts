@@ -28,6 +28,12 @@ export interface KillPoint {
   writeIndex?: { nth?: number; containing?: string; when: "before" | "after" };
   /** Just before the first removal. */
   remove?: boolean;
+  /**
+   * In a `replace` (the distribution backup put in place): before it starts, after `afterBytes` of
+   * its content, once all of its content was handed over (written, not yet in place), or after it
+   * resolved.
+   */
+  replace?: { when: "before" | "during" | "content-taken" | "after"; afterBytes?: number };
 }
 
 export class KillingStorage implements BackupStorage {
@@ -80,6 +86,31 @@ export class KillingStorage implements BackupStorage {
       },
       discard: () => inner.discard(),
     };
+  }
+
+  async replace(
+    name: string,
+    content: AsyncIterable<Uint8Array | string>,
+    options?: StorageWriteOptions,
+  ): Promise<StoredBackup> {
+    if (!this.inner.replace) throw new Error("the wrapped storage cannot replace");
+    const at = this.point.replace;
+    if (!at) return this.inner.replace(name, content, options);
+    const die = this.die;
+    if (at.when === "before") die();
+    const watched = (async function* () {
+      let seen = 0;
+      for await (const chunk of content) {
+        seen += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+        yield chunk;
+        if (at.when === "during" && seen >= (at.afterBytes ?? 0)) die();
+      }
+      // the storage asks for more and learns that this was all: it has written everything
+      if (at.when === "content-taken") die();
+    })();
+    const stored = await this.inner.replace(name, watched, options);
+    if (at.when === "after") die();
+    return stored;
   }
 
   async read(name: string): Promise<AsyncIterable<Uint8Array>> {

@@ -1,0 +1,151 @@
+/**
+ * Every scenario of the fault suite: what it does and what it checks, in the words the report
+ * uses. The report is written to docs/reliability.md only when every scenario below has a row for
+ * every server it runs on — a run that skipped or lost one cannot pass for a full run.
+ */
+
+/** Where a scenario runs: on every test server, on a server of its own, or without a server. */
+export type ScenarioServers = "each" | "own" | "none";
+
+export interface ScenarioDefinition {
+  area: (typeof AREAS)[number];
+  title: string;
+  checked: string;
+  servers: ScenarioServers;
+}
+
+/** The areas, in the order of the report. */
+export const AREAS = ["crash", "server", "network", "disk", "concurrency", "bad file", "security"] as const;
+
+export const SCENARIOS = {
+  "crash.backup": {
+    area: "crash",
+    title:
+      "kill -9 during createBackup (schema, nodes, relationships, writing, publication, index, validation, clean-up)",
+    checked:
+      "only complete valid files listed, their schema the database's; the previous backup kept until a newer valid one exists; the raw index as the kill left it differs from the files by at most the step that was cut, and the next reader makes it list exactly the files; the killed writer's temporary file gone after the next backup, which succeeds",
+    servers: "each",
+  },
+  "crash.replace-restore": {
+    area: "crash",
+    title:
+      "kill -9 during a replace restore (validation, safety backup, marker, clearing, nodes, relationships, schema, verification)",
+    checked:
+      "after the next call (recoverInterruptedRestore, backupStatus or createBackup): data and schema (constraints and RANGE, TEXT, POINT, FULLTEXT and VECTOR indexes) both the previous contents or both the complete restore, indexes online; no pending restore left",
+    servers: "each",
+  },
+  "crash.empty-restore": {
+    area: "crash",
+    title: "kill -9 during a restore into an empty database (nodes, relationships, schema, verification)",
+    checked:
+      "the next call completes the restore: data and schema (constraints and five index kinds) = the backup's; no pending restore left",
+    servers: "each",
+  },
+  "crash.distribution": {
+    area: "crash",
+    title:
+      "kill -9 during createDistributionBackup({ replace: true }) (writing, validating, putting in place, clean-up)",
+    checked:
+      "initial_backup.json always present and valid, the old content or the new — never neither; the next call removes the side file and puts the new one in place; the raw index then lists exactly initial_backup.json",
+    servers: "each",
+  },
+  "server.stopped": {
+    area: "server",
+    title: "server stopped (SIGTERM) during createBackup and during a replace restore, then restarted",
+    checked:
+      "CONNECTION / ROLLBACK_FAILED naming the safety backup; after restart: data unchanged, only the previous backup listed; the interrupted restore recovered to the previous contents",
+    servers: "own",
+  },
+  "network.backup": {
+    area: "network",
+    title: "connection cut during createBackup (nodes, early and late relationships)",
+    checked:
+      "error code CONNECTION with a clear message; nothing published; previous backup listed and valid",
+    servers: "each",
+  },
+  "network.restore": {
+    area: "network",
+    title: "connection cut during a replace restore (for good, or for 300 ms)",
+    checked:
+      "a BackupError without secrets; after the next call the fingerprint is the previous contents or the complete restore",
+    servers: "each",
+  },
+  "disk.full": {
+    area: "disk",
+    title:
+      "disk full (a real tmpfs) during a backup written in place, during its spool, and during a replace restore's safety backup",
+    checked:
+      "the backup folder on a 1 MB tmpfs, written through FileSystemStorage's in-place writer (checked); the spool on a 256 KB tmpfs; STORAGE error naming the cause; no file or temporary file left; previous backup listed and valid; database untouched",
+    servers: "each",
+  },
+  "concurrency.writers": {
+    area: "concurrency",
+    title: "creates, deletes and updates committed while a backup reads nodes or relationships",
+    checked:
+      "metadata records the change; the file validates (referentially intact); it restores and verifies into an empty database",
+    servers: "each",
+  },
+  "concurrency.require-consistent": {
+    area: "concurrency",
+    title: "requireConsistent: a backup during writes, and one without",
+    checked:
+      "with writes committed while it reads: INCONSISTENT, nothing published, no temporary file, index unchanged; without writes: published, changed_during_backup false",
+    servers: "each",
+  },
+  "bad.truncated": {
+    area: "bad file",
+    title: "truncated at 0 %, 10 %, … 90 % of its length",
+    checked: "reported with a location; restore refused; database and storage unchanged",
+    servers: "each",
+  },
+  "bad.data-flips": {
+    area: "bad file",
+    title: "one random bit flipped in the data section (seeded)",
+    checked:
+      "refused with a location, or (when the flip does not change any value) the content fingerprint is unchanged",
+    servers: "each",
+  },
+  "bad.metadata-flips": {
+    area: "bad file",
+    title: "one random bit flipped in line 1, the metadata with schema definitions and padding (seeded)",
+    checked:
+      "refused (the metadata checksum, or the structure), restore refused, database unchanged; or (when the flip changes no value) the metadata is unchanged",
+    servers: "each",
+  },
+  "bad.malformed": {
+    area: "bad file",
+    title:
+      "wrong types, booleans as ids, duplicate ids, dangling relationships, invalid UTF-8, 100k-deep nesting, colliding v1 keys",
+    checked: "each reported with its line and path; restore refused; database and storage unchanged",
+    servers: "each",
+  },
+  "bad.big-string": {
+    area: "bad file",
+    title: "a 100 MB string (unterminated, and whole), validated from a file in a process of its own",
+    checked:
+      "unterminated: refused at its line; whole: valid; peak memory (RSS) measured in the validating process: bounded by a small multiple of the record, and flat for a file of the same size in small records",
+    servers: "each",
+  },
+  "bad.injection": {
+    area: "bad file",
+    title: "labels, relationship types and property keys crafted to inject Cypher",
+    checked: "restored verbatim (verified), no injected clause ran",
+    servers: "each",
+  },
+  "bad.fuzz": {
+    area: "bad file",
+    title: "fuzzed files (fast-check: 1–4 random byte edits, fixed seed and budget)",
+    checked: "validation always returns a report; anything accepted has the original content fingerprint",
+    servers: "none",
+  },
+  "security.secrets": {
+    area: "security",
+    title:
+      "a distinctive password through backup, replace restore, status, verify, a wrong password and a bolt+s URI",
+    checked:
+      "password absent from every text (backup files, index, trace log, error messages, stacks, causes); files 0640, folder 0750; AUTHENTICATION and CONNECTION errors",
+    servers: "each",
+  },
+} as const satisfies Record<string, ScenarioDefinition>;
+
+export type ScenarioId = keyof typeof SCENARIOS;
