@@ -8,8 +8,8 @@
  */
 import { isUtf8 } from "node:buffer";
 import { Readable } from "node:stream";
-import Assembler from "stream-json/Assembler.js";
-import Parser from "stream-json/Parser.js";
+import Assembler from "stream-json/assembler.js";
+import parser, { type Token } from "stream-json/parser.js";
 import { FORMAT_NAME } from "../version.js";
 import {
   NODES_OPEN as DATA_LINE,
@@ -292,11 +292,6 @@ function parseJson(text: string, location: Location, lastUnterminated = false): 
 
 type Target = "metadata" | "statistics" | "node" | "relationship";
 
-interface Token {
-  name: string;
-  value?: string;
-}
-
 /**
  * Reads any valid JSON layout of the document with stream-json, tracking the path so that each
  * record of `data.nodes` / `data.relationships` is assembled alone.
@@ -306,7 +301,7 @@ async function* readGeneral(
   source: AsyncIterable<Buffer>,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<BackupEvent> {
-  const parser = new Parser({ packValues: true, streamValues: false });
+  const tokenizer = parser.asStream({ packValues: true, streamValues: false });
   // lines fed to the parser so far: exact at the end of the input, so truncation gets a line number
   let lines = 1;
   let ended = false;
@@ -317,7 +312,7 @@ async function* readGeneral(
     }
     ended = true;
   };
-  const tokens = Readable.from(counted()).pipe(parser);
+  const tokens = Readable.from(counted()).pipe(tokenizer);
   // stack of container frames: for objects the current key, for arrays the element count
   const stack: { type: "object" | "array"; key: string | null; count: number }[] = [];
   let assembler: Assembler | null = null;
