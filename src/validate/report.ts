@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { Fingerprint } from "../format/fingerprint.js";
-import type { Location } from "../format/reader.js";
+import type { Location, ReadLayout } from "../format/reader.js";
 import { decodeValue, type EncodedValue, ValueCodecError } from "../format/values.js";
 
 /** One problem found in a file. */
@@ -23,10 +23,13 @@ export interface ValidationProblem {
 export interface ValidationReport {
   /** True when no problem of severity `error` was found. */
   valid: boolean;
-  /** 2 for files of this library, 1 for the original layout, null when unknown. */
+  /** 2 for files of this library, 1 for the original layout, null when unknown (and for APOC exports, which have none). */
   formatVersion: 1 | 2 | null;
-  /** How the file was read: line by line (this library's layout) or by the general parser. */
-  layout: "lines" | "general" | null;
+  /**
+   * How the file was read: line by line (this library's layout), by the general parser (any other
+   * layout of the document, version-1 files), or as an APOC export; null when it could not be read.
+   */
+  layout: ReadLayout | null;
   /** The metadata object as found in the file (unvalidated when invalid). */
   metadata: Record<string, unknown> | null;
   /** Records actually present. */

@@ -3,9 +3,16 @@
  * It throws only when the storage itself fails; bad content always ends up in the report.
  */
 import { BackupError } from "../errors.js";
+import type { ApocPropertyTypes } from "../format/apoc.js";
 import { FingerprintBuilder } from "../format/fingerprint.js";
 import { IdSet } from "../format/id-set.js";
-import { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "../format/reader.js";
+import {
+  type BackupEvent,
+  BackupFormatError,
+  checkMaxLineBytes,
+  type Location,
+  readBackupEvents,
+} from "../format/reader.js";
 
 /** An event of the reader that carries a value: metadata, a record, or the statistics. */
 type ValueEvent = Extract<BackupEvent, { value: unknown }>;
@@ -55,26 +62,56 @@ export type ValidateBackupOptions = (
   signal?: AbortSignal;
   /** Called every 10,000 records, and once at the end, with the records seen so far. */
   onProgress?: (progress: { nodes: number; relationships: number }) => void;
-};
+} & FileReadOptions;
+
+/** How a file is read, for every operation that reads one. */
+export interface FileReadOptions {
+  /**
+   * Largest line accepted where a file is read line by line (this library's layout, APOC's JSON
+   * lines), in bytes; default 256 MiB. A longer line is reported with its number.
+   */
+  maxLineBytes?: number;
+  /** Types of the strings in an APOC export (temporal values, byte arrays, NaN); see docs/format.md. */
+  apocPropertyTypes?: ApocPropertyTypes;
+}
+
+/** The reader's options from an operation's options; an invalid maxLineBytes is an INVALID_OPTIONS error. */
+export function fileReadOptions(options: FileReadOptions & { signal?: AbortSignal }): {
+  maxLineBytes: number;
+  apocPropertyTypes?: ApocPropertyTypes;
+  signal?: AbortSignal;
+} {
+  try {
+    return {
+      maxLineBytes: checkMaxLineBytes(options.maxLineBytes),
+      apocPropertyTypes: options.apocPropertyTypes,
+      signal: options.signal,
+    };
+  } catch (error) {
+    throw new BackupError("INVALID_OPTIONS", (error as Error).message);
+  }
+}
 
 const PROGRESS_EVERY = 10_000;
 
 /**
  * Validates a backup file record by record: structure (zod schema), exact value encoding, duplicate
  * ids, referential integrity, counts against metadata and statistics, and the content checksum.
- * Accepts files of this library (format 2) and of the original design (format 1).
+ * Accepts files of this library (format 2) in any JSON layout, of the original design (format 1),
+ * and APOC's JSON exports.
  *
  * @returns a report; it lists problems rather than throwing.
  * @throws BackupError with code NOT_FOUND or STORAGE when the file cannot be read at all.
  */
 export async function validateBackup(options: ValidateBackupOptions): Promise<ValidationReport> {
   const validator = new FileValidator(options.maxProblems ?? 100, options.fingerprint === true);
+  const read = fileReadOptions(options);
   const source = options.source ?? (await options.storage.read(options.name));
   const report = validator.builder.report;
   const progress = () => ({ nodes: report.nodeCount, relationships: report.relationshipCount });
   let records = 0;
   try {
-    for await (const event of readBackupEvents(source, { signal: options.signal })) {
+    for await (const event of readBackupEvents(source, read)) {
       validator.handle(event);
       const isRecord = event.kind === "node" || event.kind === "relationship";
       if (options.onProgress && isRecord && ++records % PROGRESS_EVERY === 0) options.onProgress(progress());
@@ -243,7 +280,8 @@ class FileValidator {
     for (const pending of this.pendingEndpoints) {
       if (!this.nodeIds.has(pending.id)) danglingProblem(this.builder, pending.id, pending.location);
     }
-    if (this.metadata === null) {
+    // an APOC export has no metadata, statistics or checksum: its records are all it says
+    if (this.metadata === null && this.report.layout !== "apoc") {
       this.builder.add("error", "MISSING_SECTION", "the metadata section is missing", { path: "document" });
     }
     if (this.statistics === null && this.version === 2) {
