@@ -11,6 +11,7 @@
  * when reading stops, at the end, on an error, or when the caller stops early.
  */
 import { constants as bufferConstants, isUtf8 } from "node:buffer";
+import { BackupError } from "../errors.js";
 import { FORMAT_NAME } from "../version.js";
 import { ApocFormatError, type ApocPropertyTypes, ApocTranslator, isApocLine } from "./apoc.js";
 import { JsonSyntaxError, type JsonToken, JsonTokenizer } from "./json-tokens.js";
@@ -73,6 +74,25 @@ export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
 const NEWLINE = 0x0a;
 /** How far the first line may run before the file is treated as "not line-oriented". */
 const PROBE_LIMIT = 16 * 1024 * 1024;
+
+/** What the operations that read a file take of {@link ReadOptions}: how the file is read. */
+export type FileReadOptions = Pick<ReadOptions, "maxLineBytes" | "apocPropertyTypes">;
+
+/**
+ * The reader's options from an operation's options, checked before anything is read.
+ * @throws BackupError `INVALID_OPTIONS` for a maxLineBytes the reader cannot take.
+ */
+export function fileReadOptions(options: FileReadOptions & { signal?: AbortSignal }): ReadOptions {
+  try {
+    return {
+      maxLineBytes: checkMaxLineBytes(options.maxLineBytes),
+      apocPropertyTypes: options.apocPropertyTypes,
+      signal: options.signal,
+    };
+  } catch (error) {
+    throw new BackupError("INVALID_OPTIONS", (error as Error).message);
+  }
+}
 
 /** The accepted maxLineBytes, or a RangeError that says what is accepted. */
 export function checkMaxLineBytes(value: number | undefined): number {

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Fingerprint } from "../format/fingerprint.js";
 import type { Location, ReadLayout } from "../format/reader.js";
+import type { ValueSample } from "../format/value-kinds.js";
 import { decodeValue, type EncodedValue, ValueCodecError } from "../format/values.js";
 
 /** One problem found in a file. */
@@ -50,6 +51,8 @@ export interface ValidationReport {
   checksum: string | null;
   /** The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup). */
   fingerprint?: Fingerprint;
+  /** The first value of each kind a server might not hold exactly, when asked for with `sampleValues: true`. */
+  valueSamples?: ValueSample[];
   /** Problems, at most `maxProblems` of them. */
   problems: ValidationProblem[];
   /** How many further problems were found but not listed. */
