@@ -16,7 +16,11 @@ import { isReadNumber } from "./json-values.js";
 import type { NodeRecord, RecordId, RelationshipRecord } from "./records.js";
 import type { EncodedValue } from "./values.js";
 
-/** The types a string in an APOC file can be read as (APOC's own names in parentheses are accepted too). */
+/**
+ * The types a string in an APOC file can be read as. APOC's own mapping names are accepted too
+ * (`LocalDate`, `OffsetTime`, `OffsetDateTime`, `ZonedDateTime`), and `Point`, which changes nothing:
+ * APOC writes points as objects, which are read as points anyway.
+ */
 export type ApocValueType =
   | "Date"
   | "LocalTime"
@@ -29,7 +33,8 @@ export type ApocValueType =
   | "LocalDate"
   | "OffsetTime"
   | "OffsetDateTime"
-  | "ZonedDateTime";
+  | "ZonedDateTime"
+  | "Point";
 
 /**
  * Property types of an APOC export, like `apoc.import.json`'s `nodePropertyMappings` and
