@@ -403,7 +403,14 @@ function parseRecord(text: string, location: Location, lastUnterminated = false)
     return parseJsonExact(text);
   } catch (error) {
     if (lastUnterminated) throw new BackupFormatError("the file ends early (truncated)", location);
-    throw new BackupFormatError(`invalid JSON: ${(error as Error).message}`, location);
+    // JSON.parse words the problem with its position in the line
+    let message = (error as Error).message;
+    try {
+      JSON.parse(text);
+    } catch (parseError) {
+      message = (parseError as Error).message;
+    }
+    throw new BackupFormatError(`invalid JSON: ${message}`, location);
   }
 }
 
