@@ -266,10 +266,9 @@ function point(value: Record<string, unknown>): EncodedValue {
 
 /** A coordinate in a `$point`: a JSON number, or float text for -0, NaN and ±Infinity. */
 function coordinate(value: unknown): unknown {
-  if (!isReadNumber(value)) return value;
-  const text = "$float" in value ? value.$float : value.$int;
-  const n = Number(text);
-  return Number.isFinite(n) && !Object.is(n, -0) ? n : text;
+  const n = isReadNumber(value) ? Number("$float" in value ? value.$float : value.$int) : value;
+  if (typeof n !== "number") return n;
+  return Number.isFinite(n) && !Object.is(n, -0) ? n : Object.is(n, -0) ? "-0" : String(n);
 }
 
 /** A string of a mapped property read as its type (malformed text is left to validation to report). */

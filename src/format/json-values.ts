@@ -51,31 +51,53 @@ type Container = Record<string, unknown> | unknown[];
 /**
  * Builds one JSON value from its tokens. Objects are plain objects as JSON.parse makes them (a key
  * `__proto__` is an own property); duplicate keys keep the last value, as JSON.parse does.
+ *
+ * With `record` set, the value is a record of a backup file and numbers are read with `number`
+ * only where they are property values: directly in the record (version 1), in its `properties`
+ * object (version 2), or in lists there. Inside any other object — a typed wrapper's body such as
+ * a point's coordinates — they are read as JSON.parse reads them, so that the record's canonical
+ * form (and its checksum) stays what its writer computed.
  */
 export class JsonAssembler {
   private readonly stack: Container[] = [];
   private readonly keys: (string | null)[] = [];
+  private readonly scopes: boolean[] = [];
   private key: string | null = null;
   private current: Container | null = null;
+  /** Whether numbers in the current container are property values. */
+  private exact = true;
   /** The finished value, once {@link done}. */
   value: unknown = undefined;
   /** True once the top-level value is complete. */
   done = false;
 
-  constructor(private readonly number: (text: string) => unknown = exactNumber) {}
+  constructor(
+    private readonly number: (text: string) => unknown = exactNumber,
+    private readonly record = false,
+  ) {}
+
+  /** Whether a container starting now holds property values (see the class comment). */
+  private scopeOfNew(isObject: boolean): boolean {
+    if (!this.record || this.current === null) return true;
+    if (!isObject) return this.exact;
+    return this.stack.length === 0 && !Array.isArray(this.current) && this.key === "properties";
+  }
 
   /** Takes the next token of the value. */
   consume(token: JsonToken): void {
     switch (token.name) {
       case "startObject":
       case "startArray": {
-        const container: Container = token.name === "startObject" ? {} : [];
+        const isObject = token.name === "startObject";
+        const exact = this.scopeOfNew(isObject);
         if (this.current) {
           this.stack.push(this.current);
           this.keys.push(this.key);
+          this.scopes.push(this.exact);
         }
-        this.current = container;
+        this.current = isObject ? {} : [];
         this.key = null;
+        this.exact = exact;
         return;
       }
       case "endObject":
@@ -83,6 +105,7 @@ export class JsonAssembler {
         const finished = this.current!;
         this.current = this.stack.pop() ?? null;
         this.key = this.keys.pop() ?? null;
+        this.exact = this.scopes.pop() ?? true;
         this.save(finished);
         return;
       }
@@ -90,7 +113,7 @@ export class JsonAssembler {
         this.key = token.value;
         return;
       case "numberValue":
-        this.save(this.number(token.value));
+        this.save(this.exact ? this.number(token.value) : plainNumber(token.value));
         return;
       default:
         this.save(token.value);
@@ -118,15 +141,16 @@ export class JsonAssembler {
 }
 
 /**
- * Parses one whole JSON text with numbers read from their text ({@link exactNumber}).
+ * Parses one whole JSON text with numbers read from their text ({@link exactNumber}): everywhere,
+ * or with `record` only where a backup record holds property values (see {@link JsonAssembler}).
  * @throws JsonSyntaxError when the text is not one JSON value.
  */
-export function parseJsonExact(text: string): unknown {
+export function parseJsonExact(text: string, record = false): unknown {
   const tokenizer = new JsonTokenizer();
   const tokens: JsonToken[] = [];
   tokenizer.feed(text, tokens);
   tokenizer.end(tokens);
-  const assembler = new JsonAssembler();
+  const assembler = new JsonAssembler(exactNumber, record);
   for (const token of tokens) assembler.consume(token);
   return assembler.value;
 }

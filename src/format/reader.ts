@@ -299,7 +299,7 @@ async function* readLines(
         previousHadComma = trimmed.endsWith(",");
         const body = previousHadComma ? trimmed.slice(0, -1) : trimmed;
         if (checkFieldKeys) assertNoDuplicateFields(body, { line, path });
-        const value = parseRecord(body, { line, path }, unterminated);
+        const value = parseRecord(body, { line, path }, unterminated, true);
         yield section === "nodes"
           ? { kind: "node", value, index, location: { line, path } }
           : { kind: "relationship", value, index, location: { line, path } };
@@ -390,8 +390,11 @@ function parseJson(text: string, location: Location, lastUnterminated = false): 
  */
 const AMBIGUOUS_NUMBER = /[:,[]\s*-?(?:\d+\.0+(?!\d)|\d+(?:\.\d+)?[eE]|\d{16})/;
 
-/** A record's JSON with its numbers read from their text (see {@link exactNumber}). */
-function parseRecord(text: string, location: Location, lastUnterminated = false): unknown {
+/**
+ * A line's JSON with its numbers read from their text (see {@link exactNumber}): in a backup record
+ * where it holds property values, in an APOC line everywhere.
+ */
+function parseRecord(text: string, location: Location, lastUnterminated: boolean, record: boolean): unknown {
   if (!AMBIGUOUS_NUMBER.test(text)) {
     try {
       return JSON.parse(text);
@@ -400,7 +403,7 @@ function parseRecord(text: string, location: Location, lastUnterminated = false)
     }
   }
   try {
-    return parseJsonExact(text);
+    return parseJsonExact(text, record);
   } catch (error) {
     if (lastUnterminated) throw new BackupFormatError("the file ends early (truncated)", location);
     // JSON.parse words the problem with its position in the line
@@ -431,7 +434,7 @@ async function* readApoc(
     if (!isUtf8(bytes)) throw new BackupFormatError("invalid UTF-8", location);
     const text = bytes.toString("utf8").trim();
     if (text === "") continue;
-    const value = parseRecord(text, location, !terminated);
+    const value = parseRecord(text, location, !terminated, false);
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new BackupFormatError("expected an APOC node, relationship or query row", location);
     }
@@ -539,10 +542,9 @@ async function* readGeneral(
           target = start;
           targetIndex = start === "node" || start === "relationship" ? counts[start]++ : 0;
           targetLine = token.line;
-          // numbers in records are values, read from their text; elsewhere counts and sizes
-          assembler = new JsonAssembler(
-            start === "node" || start === "relationship" ? exactNumber : plainNumber,
-          );
+          // numbers that are property values are read from their text; elsewhere counts and sizes
+          const isRecord = start === "node" || start === "relationship";
+          assembler = new JsonAssembler(isRecord ? exactNumber : plainNumber, isRecord);
           assembler.consume(token);
           assemblerDepth = 1;
           keys.clear();

@@ -1,11 +1,14 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isInt } from "neo4j-driver";
+import fc from "fast-check";
+import neo4j, { isInt } from "neo4j-driver";
 import { describe, expect, it } from "vitest";
 import { decodeRecordProperties } from "../../src/format/properties.js";
 import { readBackupEvents } from "../../src/format/reader.js";
+import { canonicalJson } from "../../src/format/records.js";
+import { encodeProperties } from "../../src/format/values.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
-import { chunks } from "../support/documents.js";
+import { buildDocument, chunks } from "../support/documents.js";
 import { expectedSnapshot, FIXTURES, FIXTURES_DIR, fileSnapshot } from "../support/fixtures.js";
 
 const path = (file: string) => join(FIXTURES_DIR, file);
@@ -89,6 +92,42 @@ describe("numbers read from their text", () => {
     }
     const recorded = JSON.parse(readFileSync(path("v2-reindented.json"), "utf8")).data.statistics.checksum;
     expect(checksums).toEqual([recorded, recorded]);
+  });
+});
+
+describe("what this library writes reads back the same in every layout", () => {
+  const double = fc.double({ noNaN: false });
+  const value = fc.oneof(
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => neo4j.int(b.toString())),
+    double,
+    fc.array(double, { maxLength: 4 }),
+    fc.string({ unit: "grapheme" }),
+    fc.tuple(double, double).map(([x, y]) => new neo4j.types.Point(7203, x, y)),
+    fc.tuple(double, double, double).map(([x, y, z]) => new neo4j.types.Point(9157, x, y, z)),
+    fc
+      .tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -1e9, max: 1e9 }))
+      .map(([d, s]) => new neo4j.types.Duration(0, d, s, 0)),
+  );
+
+  it("numbers — plain, in lists, inside points — keep the value and the checksum they were written with", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 8 }), async (values) => {
+        const properties = encodeProperties(Object.fromEntries(values.map((v, i) => [`p${i}`, v])));
+        const lines = buildDocument([{ _id: 0, _labels: ["N"], properties }], []);
+        const doc = JSON.parse(lines);
+        for (const text of [lines, JSON.stringify(doc, null, 2), JSON.stringify(doc)]) {
+          const report = await validateBackup({ source: chunks(text, 512), fingerprint: true });
+          expect(report.problems).toEqual([]);
+          expect(report.checksum).toBe(doc.data.statistics.checksum);
+          for await (const event of readBackupEvents(chunks(text, 512))) {
+            if (event.kind !== "node") continue;
+            const decoded = decodeRecordProperties(2, event.value as Record<string, unknown>, "n").properties;
+            expect(canonicalJson(encodeProperties(decoded))).toBe(canonicalJson(properties));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
