@@ -254,6 +254,7 @@ async function* readLines(
   let index = 0;
   let previousHadComma = false;
   let lastLine = 0;
+  /** Whether the file comes from another writer (this library's never repeats a key or writes an ambiguous number). */
   let checkFieldKeys = true;
   let unterminated = false;
   for await (const [bytes, line, terminated] of splitLines(source, maxLine, signal)) {
@@ -266,7 +267,8 @@ async function* readLines(
       case "metadata": {
         const body = text.trimEnd();
         const value = parseJson(body.slice(METADATA_PREFIX.length, -1), { line, path: "metadata" });
-        // this library's files never repeat a key; other writers' records are checked
+        // this library's files never repeat a key, and never write a number JSON.parse would misread
+        // (integral floats, large integers and NaN are typed wrappers); other writers' records are checked
         checkFieldKeys = (value as { format?: unknown } | null)?.format !== FORMAT_NAME;
         yield { kind: "metadata", value, location: { line, path: "metadata" } };
         section = "data";
@@ -299,7 +301,7 @@ async function* readLines(
         previousHadComma = trimmed.endsWith(",");
         const body = previousHadComma ? trimmed.slice(0, -1) : trimmed;
         if (checkFieldKeys) assertNoDuplicateFields(body, { line, path });
-        const value = parseRecord(body, { line, path }, unterminated, true);
+        const value = parseRecord(body, { line, path }, unterminated, true, checkFieldKeys);
         yield section === "nodes"
           ? { kind: "node", value, index, location: { line, path } }
           : { kind: "relationship", value, index, location: { line, path } };
@@ -392,10 +394,17 @@ const AMBIGUOUS_NUMBER = /[:,[]\s*-?(?:\d+\.0+(?!\d)|\d+(?:\.\d+)?[eE]|\d{16})/;
 
 /**
  * A line's JSON with its numbers read from their text (see {@link exactNumber}): in a backup record
- * where it holds property values, in an APOC line everywhere.
+ * where it holds property values, in an APOC line everywhere. `screen` false skips looking for
+ * ambiguous numbers (a line of this library's writer has none): JSON.parse reads it exactly.
  */
-function parseRecord(text: string, location: Location, lastUnterminated: boolean, record: boolean): unknown {
-  if (!AMBIGUOUS_NUMBER.test(text)) {
+function parseRecord(
+  text: string,
+  location: Location,
+  lastUnterminated: boolean,
+  record: boolean,
+  screen = true,
+): unknown {
+  if (!screen || !AMBIGUOUS_NUMBER.test(text)) {
     try {
       return JSON.parse(text);
     } catch {
