@@ -8,7 +8,7 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     clean: true,
-    target: "node20",
+    target: "node22",
     platform: "node",
     // entries share one copy of each module (one BackupError class for every entry point)
     splitting: true,
@@ -21,7 +21,7 @@ export default defineConfig([
     entry: { cli: "src/cli/bin.ts" },
     format: ["esm"],
     sourcemap: true,
-    target: "node20",
+    target: "node22",
     platform: "node",
     splitting: true,
   },

@@ -46,7 +46,7 @@ export function prepareCli(): Promise<void> {
       format: ["esm"],
       outDir: buildDir,
       platform: "node",
-      target: "node20",
+      target: "node22",
       splitting: true,
       sourcemap: false,
       dts: false,

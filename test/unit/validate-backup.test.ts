@@ -67,6 +67,30 @@ describe("validateBackup on good files", () => {
     }
   });
 
+  it("reads a property named __proto__ in both layouts as JSON.parse does, and a leading byte-order mark", async () => {
+    const nodes = [
+      ...sampleNodes,
+      { _id: 9, _labels: ["Odd"], properties: JSON.parse('{"__proto__": "kept", "x": 1}') },
+    ];
+    const doc = buildDocument(nodes, sampleRelationships);
+    const original = await validate(doc);
+    expect(original.problems).toEqual([]);
+    const reindented = JSON.stringify(JSON.parse(doc), null, 2);
+    for (const variant of [reindented, `\uFEFF${reindented}`]) {
+      const report = await validate(variant, 5);
+      expect(report.problems).toEqual([]);
+      expect(report.layout).toBe("general");
+      expect(report.checksum).toBe(original.checksum);
+    }
+    const properties: unknown[] = [];
+    for await (const e of readBackupEvents(chunks(reindented))) {
+      if (e.kind === "node") properties.push((e.value as { properties: unknown }).properties);
+    }
+    const odd = properties.at(-1) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(odd)).toBe(Object.prototype);
+    expect(Object.keys(odd)).toEqual(["__proto__", "x"]);
+  });
+
   it("reads through a storage", async () => {
     const storage = new MemoryStorage();
     await storage.write("b_20250101_000000.json", chunks(buildDocument()));
@@ -172,5 +196,16 @@ describe("validateBackup on bad files", () => {
     const trailing = [...lines];
     trailing[4] = `${trailing[4]},`;
     expect((await validate(trailing.join("\n"))).problems[0]!.message).toMatch(/trailing comma/);
+  });
+
+  it("refuses whitespace that JSON does not allow (a vertical tab) in either layout", async () => {
+    const doc = buildDocument();
+    const lines = doc.split("\n");
+    lines[2] = lines[2]!.replace('"_labels"', '\v"_labels"');
+    expect((await validate(lines.join("\n"))).valid).toBe(false);
+    const reindented = JSON.stringify(JSON.parse(doc), null, 2).replace('"_labels"', '\v"_labels"');
+    const report = await validate(reindented);
+    expect(report.valid).toBe(false);
+    expect(report.problems[0]).toMatchObject({ code: "SYNTAX" });
   });
 });
