@@ -207,7 +207,7 @@ export function renderChart(result: BenchResult): string {
   const restore = panel(
     top,
     "Restore: median time ÷ plain UNWIND … CREATE (log scale, lower is better)",
-    ratioGroups(result, ["plain", "restore", "apoc-import", "python-restore"], "plain"),
+    ratioGroups(result, ["plain", "restore", "apoc-import", "apoc-restore", "python-restore"], "plain"),
     "log",
     [{ value: 1.5, label: "goal 1.5×" }],
     "×",

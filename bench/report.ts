@@ -96,7 +96,7 @@ function restoreTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const plain = summarise(size.measurements.plain);
     const lib = summarise(size.measurements.restore);
-    for (const m of ["plain", "restore", "apoc-import", "python-restore"] as MethodId[]) {
+    for (const m of ["plain", "restore", "apoc-import", "apoc-restore", "python-restore"] as MethodId[]) {
       const meas = size.measurements[m];
       if (!meas) continue;
       const s = summarise(meas);
@@ -155,6 +155,17 @@ function apocCallNote(result: BenchResult): string[] {
     return calls.length ? [`${seconds(median(calls))} s at ${sizeLabel(size.size)}`] : [];
   });
   return parts.length ? [`  The procedure call alone took (median) ${parts.join(", ")}.`] : [];
+}
+
+/** restoreBackup against apoc.import.json, both restoring APOC's own file. */
+function apocFileNote(result: BenchResult): string[] {
+  const parts = result.sizes.flatMap((size) => {
+    const ours = summarise(size.measurements["apoc-restore"]);
+    const apoc = summarise(size.measurements["apoc-import"]);
+    const r = ratio(apoc, ours);
+    return r ? [`${speedupCell(r)} faster at ${sizeLabel(size.size)}`] : [];
+  });
+  return parts.length ? [`  Against apoc.import.json of the same file: ${parts.join(", ")}.`] : [];
 }
 
 const loadText = (values: readonly number[]) => values.map((x) => x.toFixed(2)).join(", ");
@@ -270,6 +281,10 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "  mappings for the temporal properties, then dropping the constraints and removing the import id",
     "  property.",
     ...apocCallNote(result),
+    "- **restoreBackup of APOC's export**: this library's restore of the same APOC file (read as an APOC",
+    "  export, with the same property type mappings as `apocPropertyTypes`) into the emptied database:",
+    "  validation, ID remapping without a temporary label or property, verification against the file.",
+    ...apocFileNote(result),
     "- **neo4j-backup (Python) Importer**: `Importer(...).import_data()` of the Extractor's folder.",
     "",
     `Time limit per peer measurement (APOC and Python): ${peerLimit}.`,

@@ -13,6 +13,7 @@ export const METHODS = [
   "plain",
   "restore",
   "apoc-import",
+  "apoc-restore",
   "python-restore",
 ] as const;
 
@@ -31,6 +32,7 @@ export const METHOD_INFO: Record<MethodId, { label: string; side: "backup" | "re
   plain: { label: "plain UNWIND … CREATE", side: "restore", family: "baseline" },
   restore: { label: "restoreBackup (this library)", side: "restore", family: "library" },
   "apoc-import": { label: "apoc.import.json", side: "restore", family: "apoc" },
+  "apoc-restore": { label: "restoreBackup of APOC's export", side: "restore", family: "library" },
   "python-restore": { label: "neo4j-backup (Python) Importer", side: "restore", family: "python" },
 };
 

@@ -12,7 +12,8 @@
  * - backup side: the raw driver drain, createBackup, `apoc.export.json.all`, and the Python package
  *   `neo4j-backup` (PyPI) Extractor;
  * - restore side, each into the emptied database: the plain batched `UNWIND … CREATE`,
- *   restoreBackup, `apoc.import.json` of APOC's file, and the Python package's Importer.
+ *   restoreBackup, `apoc.import.json` of APOC's file, restoreBackup of the same APOC file, and the
+ *   Python package's Importer.
  *
  * It writes the report block of docs/performance.md (between `<!-- bench:start -->` and
  * `<!-- bench:end -->`), the chart docs/performance.svg, and the raw results as JSON under .bench/.
@@ -22,7 +23,7 @@
  * with 1M nodes takes hours on a small machine, mostly in the peers.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -382,7 +383,11 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
         }),
       );
       if (a && library) await checkRestored(ctx, res, "apoc-import", library);
-    } else res.measurements["apoc-import"] = { runs: [], error: "no APOC export file" };
+      await measureApocRestore(ctx, res, apocPath, work, JSON.stringify(apocOptions), library);
+    } else {
+      res.measurements["apoc-import"] = { runs: [], error: "no APOC export file" };
+      res.measurements["apoc-restore"] = { runs: [], error: "no APOC export file" };
+    }
     if (ctx.python) {
       if (pythonFolder) {
         await clearDatabase(driver);
@@ -400,6 +405,31 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
   rmSync(apocPath, { force: true });
   rmSync(work, { recursive: true, force: true });
   return res;
+}
+
+/**
+ * restoreBackup of APOC's own export file (a copy beside the work files, so that the backup index
+ * is not written into the server's import folder), into the emptied database.
+ */
+async function measureApocRestore(
+  ctx: Context,
+  res: SizeResult,
+  apocPath: string,
+  work: string,
+  options: string,
+  library: { dir: string; name: string } | undefined,
+): Promise<void> {
+  const dir = join(work, "apoc-file");
+  const name = basename(apocPath);
+  if (!existsSync(join(dir, name))) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(apocPath, join(dir, name));
+  }
+  await clearDatabase(ctx.driver);
+  const r = await measure(ctx, res, "apoc-restore", () =>
+    runWorker(["apoc-restore", ...ctx.conn, dir, name, options]),
+  );
+  if (r && library) await checkRestored(ctx, res, "apoc-restore", library);
 }
 
 /** The Java version with its vendor, e.g. "17.0.15 (Debian)". */

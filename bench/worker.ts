@@ -6,8 +6,9 @@
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
  * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database), `plain` (batched
  * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
- * server's import folder `dir`) and `apoc-import` (`apoc.import.json` of that file; options:
- * {@link ApocImportOptions}).
+ * server's import folder `dir`), `apoc-import` (`apoc.import.json` of that file; options:
+ * {@link ApocImportOptions}) and `apoc-restore` (restoreBackup of APOC's file `dir`/`name`, with the
+ * same type mappings as `apocPropertyTypes`).
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ import { NodeIdMap } from "../src/format/id-map.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
 import { escapeIdentifier, labelFragment } from "../src/graph/names.js";
-import { createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
+import { type ApocPropertyTypes, createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
 import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {
@@ -199,6 +200,21 @@ async function main(): Promise<void> {
       extra = await apocExport(driver, dir!, name!);
     } else if (mode === "apoc-import") {
       extra = await apocImport(driver, name!, JSON.parse(json!) as ApocImportOptions);
+    } else if (mode === "apoc-restore") {
+      const options = JSON.parse(json!) as ApocImportOptions;
+      const r = await restoreBackup({
+        driver,
+        storage: new FileSystemStorage({ directory: dir! }),
+        name: name!,
+        mode: "empty",
+        apocPropertyTypes: {
+          nodes: options.nodePropertyMappings,
+          relationships: options.relPropertyMappings,
+        } as ApocPropertyTypes,
+      });
+      if (!r.verification?.equal)
+        throw new Error(`restore not equal: ${r.verification?.differences.join("; ")}`);
+      extra = { nodes: r.nodeCount, relationships: r.relationshipCount };
     } else throw new Error(`unknown mode ${mode}`);
     const ms = performance.now() - started;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;

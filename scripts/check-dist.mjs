@@ -1,8 +1,7 @@
 /**
  * Loads the built package the way its users do — `import` of dist/index.js and `require` of
  * dist/index.cjs — and reads a re-indented backup document with each, which takes the reader's
- * general path through stream-json (an ES module only: the CommonJS build reaches it through
- * require(esm), Node >= 22.12). Fails on any warning, e.g. one about require(esm).
+ * general path (its streaming tokenizer). Fails on any warning, e.g. one about require(esm).
  *
  *   npm run build && node scripts/check-dist.mjs
  */

@@ -6,14 +6,16 @@
  */
 export type { BackupProgress, BackupResult } from "./backup/run-backup.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
+export type { ApocPropertyTypes, ApocValueType } from "./format/apoc.js";
 export type { Fingerprint } from "./format/fingerprint.js";
-export type { Location } from "./format/reader.js";
+export type { FileReadOptions, Location, ReadLayout } from "./format/reader.js";
 export type {
   BackupMetadata,
   BackupStatistics,
   ConstraintDefinition,
   IndexDefinition,
 } from "./format/schema.js";
+export type { ValueSample } from "./format/value-kinds.js";
 export { countGraph, resolveDatabase } from "./graph/server.js";
 export {
   type BackupIndex,
@@ -102,6 +104,7 @@ export {
 } from "./validate/validate-backup.js";
 export {
   fingerprintDatabase,
+  type RecordDifference,
   type VerifyBackupOptions,
   type VerifyResult,
   verifyBackup,

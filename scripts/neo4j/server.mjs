@@ -1434,27 +1434,55 @@ Commands:
   status   Show the servers started with "start".  --json
   versions Show the versions and the Java each line would use.
   fetch    Download the jars of a line into the cache.  --line X | --version X  --apoc
+
+  -h, --help   this text (with any command: nothing is started). Any other option is an error.
 `;
 
-/** @param {string[]} argv */
-function parseArgs(argv) {
+/** The options each command takes; any other option is an error, and nothing is started. */
+const COMMAND_FLAGS = {
+  start: ["line", "version", "apoc", "home", "password", "heap", "pagecache", "timeout", "json"],
+  stop: ["line", "version", "all", "keep"],
+  status: ["json"],
+  versions: [],
+  fetch: ["line", "version", "apoc"],
+  help: [],
+};
+const VALUE_FLAGS = new Set(["line", "version", "home", "password", "heap", "pagecache", "timeout"]);
+
+/**
+ * Parses `<command> [--flag[=value] | --flag value]…`. `--help`/`-h` anywhere asks for the usage;
+ * an unknown option or a stray argument is an error (so that nothing starts by mistake).
+ * @param {string[]} argv
+ * @returns {{ command: string | undefined, flags: Record<string, string | boolean>, help: boolean, error?: string }}
+ */
+export function parseArgs(argv) {
   /** @type {Record<string, string | boolean>} */
   const flags = {};
   const rest = [];
-  const withValue = new Set(["line", "version", "home", "password", "heap", "pagecache", "timeout"]);
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
-    if (a.startsWith("--")) {
+    if (a === "-h" || a === "--help") help = true;
+    else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = a.slice(2, eq < 0 ? undefined : eq);
       if (eq >= 0) flags[name] = a.slice(eq + 1);
-      else if (withValue.has(name)) {
-        if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
+      else if (VALUE_FLAGS.has(name)) {
+        if (i + 1 >= argv.length) return { command: rest[0], flags, help, error: `--${name} needs a value` };
         flags[name] = argv[++i] ?? "";
       } else flags[name] = true;
+    } else if (a.startsWith("-") && a.length > 1) {
+      return { command: rest[0], flags, help, error: `unknown option ${a}` };
     } else rest.push(a);
   }
-  return { command: rest[0], flags };
+  const command = rest[0];
+  if (help || command === undefined) return { command, flags, help };
+  const allowed = /** @type {Record<string, string[]>} */ (COMMAND_FLAGS)[command];
+  if (!allowed) return { command, flags, help, error: `unknown command "${command}"` };
+  const unknown = Object.keys(flags).find((f) => !allowed.includes(f));
+  if (unknown) return { command, flags, help, error: `unknown option --${unknown} for "${command}"` };
+  if (rest.length > 1) return { command, flags, help, error: `unexpected argument "${rest[1]}"` };
+  return { command, flags, help };
 }
 
 function runDir() {
@@ -1490,7 +1518,15 @@ function describe(s) {
 
 /** @param {string[]} argv */
 async function cli(argv) {
-  const { command, flags } = parseArgs(argv);
+  const { command, flags, help, error } = parseArgs(argv);
+  if (help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (error) {
+    process.stderr.write(`${error}\n${USAGE}`);
+    return 2;
+  }
   const json = !!flags.json;
   const progress = (/** @type {string} */ m) => process.stderr.write(`${m}\n`);
   const lineFlag = typeof flags.line === "string" ? flags.line : undefined;

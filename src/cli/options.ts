@@ -1,7 +1,9 @@
 /**
  * Options shared by several commands, and their parsers.
  */
+import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ApocPropertyTypes } from "../index.js";
 import { type ConnectionOptions, DEFAULT_URI } from "./connection.js";
 
 /** A whole number ≥ `min`. */
@@ -105,5 +107,61 @@ export function thresholds(opts: Record<string, unknown>): {
   if (typeof opts.nodeThreshold === "number") out.nodes = opts.nodeThreshold;
   if (typeof opts.relationshipThreshold === "number") out.relationships = opts.relationshipThreshold;
   if (typeof opts.percentThreshold === "number") out.percent = opts.percentThreshold;
+  return out;
+}
+
+/** `--apoc-types <file>`: a JSON file `{"nodes": {label: {key: type}}, "relationships": {type: {key: type}}}`. */
+export function parseApocTypes(file: string): ApocPropertyTypes {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const isMap = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const ok =
+    isMap(parsed) &&
+    Object.entries(parsed as Record<string, unknown>).every(
+      ([side, byName]) =>
+        (side === "nodes" || side === "relationships") &&
+        isMap(byName) &&
+        Object.values(byName as Record<string, unknown>).every(
+          (keys) => isMap(keys) && Object.values(keys as object).every((t) => typeof t === "string"),
+        ),
+    );
+  if (!ok) {
+    throw new InvalidArgumentError(
+      `${file} is not {"nodes": {label: {key: type}}, "relationships": {type: {key: type}}}`,
+    );
+  }
+  return parsed as ApocPropertyTypes;
+}
+
+/** Adds `--max-line-bytes` and `--apoc-types`: how a backup file is read. */
+export function addReadOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--max-line-bytes <n>",
+        "longest line accepted where a file is read line by line (default 268435456)",
+      ).argParser(parseInteger(1)),
+    )
+    .addOption(
+      new Option(
+        "--apoc-types <file>",
+        "JSON file naming the types of an APOC export's strings (temporal values, byte arrays, NaN); see docs/format.md",
+      ).argParser(parseApocTypes),
+    );
+}
+
+/** The read options given on the command line. */
+export function readOptions(opts: Record<string, unknown>): {
+  maxLineBytes?: number;
+  apocPropertyTypes?: ApocPropertyTypes;
+} {
+  const out: { maxLineBytes?: number; apocPropertyTypes?: ApocPropertyTypes } = {};
+  if (typeof opts.maxLineBytes === "number") out.maxLineBytes = opts.maxLineBytes;
+  if (opts.apocTypes && typeof opts.apocTypes === "object")
+    out.apocPropertyTypes = opts.apocTypes as ApocPropertyTypes;
   return out;
 }

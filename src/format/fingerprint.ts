@@ -44,6 +44,24 @@ export function hash52(text: string): number {
   return (b >>> 0) * 2 ** 20 + (a >>> 12);
 }
 
+/** The hash of a node: its labels (sorted) and its properties (encoded with encodeProperties). */
+export function nodeHash(sortedLabels: readonly string[], properties: Record<string, EncodedValue>): number {
+  return hash52(`["n",${JSON.stringify(sortedLabels)},${canonicalJson(properties)}]`);
+}
+
+/**
+ * The hash of a relationship: its type, the hashes of its two end nodes (undefined when an end node
+ * is unknown) and its properties.
+ */
+export function relationshipHash(
+  type: string,
+  start: number | undefined,
+  end: number | undefined,
+  properties: Record<string, EncodedValue>,
+): number {
+  return hash52(`["r",${JSON.stringify(type)},${start ?? null},${end ?? null},${canonicalJson(properties)}]`);
+}
+
 /** The summary a fingerprint produces. */
 export interface Fingerprint {
   nodes: number;
@@ -73,7 +91,7 @@ export class FingerprintBuilder {
   /** Adds a node; `properties` encoded with encodeProperties. */
   addNode(id: number | string, labels: readonly string[], properties: Record<string, EncodedValue>): void {
     const sortedLabels = [...labels].sort();
-    const h = hash52(`["n",${JSON.stringify(sortedLabels)},${canonicalJson(properties)}]`);
+    const h = nodeHash(sortedLabels, properties);
     this.nodeHashes.set(id, h);
     this.total = add(this.total, h);
     for (const label of sortedLabels) {
@@ -94,7 +112,7 @@ export class FingerprintBuilder {
     const s = this.nodeHashes.get(start);
     const e = this.nodeHashes.get(end);
     if (s === undefined || e === undefined) this.unknownEndpoints++;
-    const h = hash52(`["r",${JSON.stringify(type)},${s ?? null},${e ?? null},${canonicalJson(properties)}]`);
+    const h = relationshipHash(type, s, e, properties);
     this.total = add(this.total, h);
     this.byType.set(type, add(this.byType.get(type) ?? 0, h));
     this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);

@@ -3,13 +3,23 @@
  * the exact value codec, the streaming reader, the record types, the zod schema and file naming.
  * See docs/format.md.
  */
+
+export type { ApocPropertyTypes, ApocValueType } from "./apoc.js";
 export {
   backupFileName,
   DEFAULT_BACKUP_PREFIX,
   formatTimestamp,
   parseBackupFileName,
 } from "./naming.js";
-export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./reader.js";
+export {
+  type BackupEvent,
+  BackupFormatError,
+  DEFAULT_MAX_LINE_BYTES,
+  type Location,
+  type ReadLayout,
+  type ReadOptions,
+  readBackupEvents,
+} from "./reader.js";
 export type { NodeRecord, RecordId, RelationshipRecord } from "./records.js";
 export {
   type BackupMetadata,

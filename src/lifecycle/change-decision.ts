@@ -100,7 +100,9 @@ export function findBaseline(index: BackupIndex, database: string): Baseline | n
 
 const percentOf = (delta: number, base: number) =>
   base === 0 ? (delta === 0 ? 0 : 100) : (Math.abs(delta) / base) * 100;
-const signed = (n: number) => (n >= 0 ? `+${n}` : String(n));
+/** Counts as people read them, with thousands separators (the CLI shows counts the same way). */
+const count = (n: number) => n.toLocaleString("en-US");
+const signed = (n: number) => (n >= 0 ? `+${count(n)}` : count(n));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** Applies the thresholds to current counts and a baseline. Pure. */
@@ -124,9 +126,9 @@ export function decideAutoBackup(
   };
   const reasons: string[] = [];
   if (Math.abs(nodes) >= thresholds.nodes)
-    reasons.push(`${signed(nodes)} nodes (threshold ${thresholds.nodes})`);
+    reasons.push(`${signed(nodes)} nodes (threshold ${count(thresholds.nodes)})`);
   if (Math.abs(relationships) >= thresholds.relationships)
-    reasons.push(`${signed(relationships)} relationships (threshold ${thresholds.relationships})`);
+    reasons.push(`${signed(relationships)} relationships (threshold ${count(thresholds.relationships)})`);
   if (changes.nodesPercent >= thresholds.percent)
     reasons.push(`nodes changed by ${changes.nodesPercent}% (threshold ${thresholds.percent}%)`);
   if (changes.relationshipsPercent >= thresholds.percent)

@@ -4,6 +4,7 @@
  */
 import type { Driver } from "neo4j-driver";
 import { BackupError, classifyDriverError } from "../errors.js";
+import type { FileReadOptions } from "../format/reader.js";
 import { countGraph, resolveDatabase } from "../graph/server.js";
 import { type BackupIndex, DISTRIBUTION_BACKUP_NAME, readIndex } from "../lifecycle/backup-index.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -14,7 +15,7 @@ import { underLock } from "./lock.js";
 import { type RestoreResult, restoreUnderLock } from "./restore-under-lock.js";
 
 /** Options of {@link initializeDatabase}. */
-export interface InitializeDatabaseOptions extends LockingOptions {
+export interface InitializeDatabaseOptions extends LockingOptions, FileReadOptions {
   driver: Driver;
   /** The storage holding the bundled backup (and the index that records the restore). */
   storage: BackupStorage;
@@ -91,6 +92,8 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
       logger,
       onProgress: options.onProgress,
       signal: options.signal,
+      maxLineBytes: options.maxLineBytes,
+      apocPropertyTypes: options.apocPropertyTypes,
     });
     const message = `restored ${name} into database ${database}: ${restore.nodeCount} nodes, ${restore.relationshipCount} relationships`;
     logger.info({ database, name }, message);

@@ -8,6 +8,7 @@
 import { hostname } from "node:os";
 import type { Driver } from "neo4j-driver";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
+import { type FileReadOptions, fileReadOptions } from "../format/reader.js";
 import { readServerInfo, type ServerInfo } from "../graph/server.js";
 import {
   backupKind,
@@ -29,7 +30,7 @@ import type { VerifyResult } from "../verify/verify-backup.js";
 import { backupUnderLock } from "./backup-under-lock.js";
 
 /** Options of {@link restoreBackup}. */
-export interface RestoreBackupOptions extends LockingOptions {
+export interface RestoreBackupOptions extends LockingOptions, FileReadOptions {
   driver: Driver;
   storage: BackupStorage;
   /** The backup to restore; default the newest in the storage. */
@@ -90,6 +91,7 @@ export function assertRestoreOptions(options: RestoreBackupOptions): void {
   const mode = options.mode ?? "empty";
   if (mode !== "empty" && mode !== "replace")
     throw new BackupError("INVALID_OPTIONS", `unknown mode ${JSON.stringify(mode)}`);
+  fileReadOptions(options);
 }
 
 /** Restores a backup. Call with the storage lock held. */
@@ -159,6 +161,7 @@ class RestoreRun {
         target: this.target,
         fingerprint: !this.options.skipVerify,
         allowDanglingRelationships: this.options.allowDanglingRelationships,
+        read: { maxLineBytes: this.options.maxLineBytes, apocPropertyTypes: this.options.apocPropertyTypes },
         signal,
         onValidated: (seen) => {
           // while validating, the counts are the records checked so far

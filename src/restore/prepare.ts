@@ -1,16 +1,19 @@
 /**
  * Everything a restore checks before its first write: the whole file validated (and fingerprinted
  * for the verification), the schema planned for the target, the kinds of value the target must
- * hold, and — into an empty database — that the target is empty indeed.
+ * hold — one value of each kind sent through the target, which must give it back unchanged — and,
+ * into an empty database, that the target is empty indeed.
  */
 import type { Driver } from "neo4j-driver";
 import { BackupError } from "../errors.js";
+import type { FileReadOptions } from "../format/reader.js";
 import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { planSchema, type SchemaProblem, type SchemaStatement } from "../graph/schema-statements.js";
 import { readSchemaNames } from "../graph/schema-write.js";
 import { countGraph, type ServerInfo, targetSupportsVectors } from "../graph/server.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type ValidationReport, validateBackup } from "../validate/validate-backup.js";
+import { valuesTheTargetChanges } from "./probe-target.js";
 
 /** A backup's schema section. */
 export type BackupSchema = { indexes: IndexDefinition[]; constraints: ConstraintDefinition[] };
@@ -23,6 +26,8 @@ export interface PreparedRestore {
   schema: BackupSchema | null;
   /** The statements that recreate the schema on this target. */
   statements: SchemaStatement[];
+  /** How the file is read, when it is written as when it was validated. */
+  read: FileReadOptions;
 }
 
 /** What {@link prepareRestore} needs. */
@@ -36,6 +41,8 @@ export interface PrepareOptions {
   /** Also fingerprint the file, for the verification after writing. */
   fingerprint: boolean;
   allowDanglingRelationships?: boolean;
+  /** How the file is read. */
+  read?: FileReadOptions;
   signal?: AbortSignal;
   /** Records checked so far, while validating. */
   onValidated?: (seen: { nodes: number; relationships: number }) => void;
@@ -47,11 +54,14 @@ export interface PrepareOptions {
  */
 export async function prepareRestore(options: PrepareOptions): Promise<PreparedRestore> {
   const { name, target } = options;
+  const read = options.read ?? {};
   const validation = await validateBackup({
     storage: options.storage,
     name,
+    ...read,
     signal: options.signal,
     fingerprint: options.fingerprint,
+    sampleValues: true,
     onProgress: options.onValidated,
   });
   assertRestorable(name, validation, options.allowDanglingRelationships === true);
@@ -61,6 +71,9 @@ export async function prepareRestore(options: PrepareOptions): Promise<PreparedR
     ? planSchema(schema, target, metadata.server)
     : { statements: [], problems: [] as SchemaProblem[] };
   const problems = plan.problems.map((p) => `${p.kind} ${JSON.stringify(p.name)}: ${p.message}`);
+  const server = `Neo4j ${target.version}`;
+  const samples = validation.valueSamples ?? [];
+  problems.push(...(await valuesTheTargetChanges(options.driver, target.database, samples, server)));
   if (validation.usesVectors && !(await targetSupportsVectors(options.driver, target.database))) {
     problems.push(
       `the backup holds VECTOR property values, which this target cannot store: they need Bolt 6 and a database in the block store format (Neo4j ${target.version} ${target.edition})`,
@@ -73,7 +86,7 @@ export async function prepareRestore(options: PrepareOptions): Promise<PreparedR
       { details: problems },
     );
   }
-  return { name, validation, schema, statements: plan.statements };
+  return { name, validation, schema, statements: plan.statements, read };
 }
 
 /** Throws unless the report allows a restore (dangling relationships only when allowed). */

@@ -7,7 +7,7 @@ import type { Driver } from "neo4j-driver";
 import { BackupError } from "../errors.js";
 import { createSchema } from "../graph/schema-write.js";
 import type { BackupStorage } from "../storage/contract.js";
-import { compareWithDatabase, type VerifyResult } from "../verify/verify-backup.js";
+import { compareWithDatabase, type VerifyResult, withFirstDifference } from "../verify/verify-backup.js";
 import type { PreparedRestore } from "./prepare.js";
 import type { ProgressReporter } from "./progress.js";
 import { prepareTarget, type TargetChanges } from "./target.js";
@@ -57,6 +57,7 @@ export async function writeAndVerify(options: WriteAndVerifyOptions): Promise<Wr
     concurrency: options.concurrency,
     signal: options.signal,
     reporter,
+    read: prepared.read,
   });
   reporter.report("schema");
   await createSchema(driver, database, prepared.statements);
@@ -64,13 +65,22 @@ export async function writeAndVerify(options: WriteAndVerifyOptions): Promise<Wr
   if (options.skipVerify) return outcome;
   reporter.report("verifying");
   // the file was fingerprinted while it was validated: only the database is read again
-  const verification = await compareWithDatabase(
+  let verification = await compareWithDatabase(
     driver,
     database,
     prepared.validation.fingerprint!,
     prepared.schema,
   );
   if (!verification.equal) {
+    const read = { ...prepared.read, signal: options.signal };
+    verification = await withFirstDifference(
+      verification,
+      driver,
+      database,
+      options.storage,
+      prepared.name,
+      read,
+    );
     throw new BackupError(
       "RESTORE_FAILED",
       `the restored database differs from ${prepared.name}: ${verification.differences.join("; ")}`,

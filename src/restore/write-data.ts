@@ -9,7 +9,7 @@ import type { Driver } from "neo4j-driver";
 import { BackupError, throwIfAborted } from "../errors.js";
 import { NodeIdMap } from "../format/id-map.js";
 import { decodeRecordProperties } from "../format/properties.js";
-import { type BackupEvent, readBackupEvents } from "../format/reader.js";
+import { type BackupEvent, type ReadOptions, readBackupEvents } from "../format/reader.js";
 import type { RecordId } from "../format/records.js";
 import { createNodes, createRelationships, type RelationshipWrite } from "../graph/write-batches.js";
 import type { BackupStorage } from "../storage/contract.js";
@@ -30,6 +30,8 @@ export interface WriteDataOptions {
   concurrency?: number;
   signal?: AbortSignal;
   reporter: ProgressReporter;
+  /** How the file is read (the same as when it was validated). */
+  read?: Omit<ReadOptions, "signal">;
 }
 
 /** What {@link writeData} wrote. */
@@ -57,6 +59,14 @@ export async function writeData(options: WriteDataOptions): Promise<WrittenData>
 /** A node or relationship event of the reader. */
 type RecordEvent = Extract<BackupEvent, { kind: "node" | "relationship" }>;
 
+/** A relationship whose end nodes were not created yet when it was read. */
+interface WaitingRelationship {
+  type: string;
+  start: RecordId;
+  end: RecordId;
+  properties: Record<string, unknown>;
+}
+
 interface NodeBucket {
   labels: string[];
   keys: RecordId[];
@@ -73,6 +83,12 @@ class DataWriter {
   private buffered = 0;
   private skipped = 0;
   private inRelationships = false;
+  /**
+   * Relationships read before their end nodes were created: files that list nodes after
+   * relationships (APOC query exports) give each relationship's end nodes just before it, still
+   * in a batch. They wait until the nodes are written, at most a batch of them at a time.
+   */
+  private waiting: WaitingRelationship[] = [];
 
   constructor(private readonly options: WriteDataOptions) {
     this.queue = new BatchQueue(Math.max(1, options.concurrency ?? 2));
@@ -86,11 +102,13 @@ class DataWriter {
   async run(): Promise<WrittenData> {
     const { storage, name, signal, reporter } = this.options;
     reporter.report("nodes");
-    for await (const event of readBackupEvents(await storage.read(name), { signal })) {
+    const read = { ...this.options.read, signal };
+    for await (const event of readBackupEvents(await storage.read(name), read)) {
       if (event.kind === "node") await this.addNode(event);
       else if (event.kind === "relationship") await this.addRelationship(event);
       if (signal?.aborted) throwIfAborted(signal, "the restore");
     }
+    await this.resolveWaiting();
     await this.flushAllNodes();
     for (const type of [...this.relBuckets.keys()]) await this.flushRelationships(type);
     await this.queue.drain();
@@ -131,21 +149,45 @@ class DataWriter {
   private async addRelationship(event: RecordEvent): Promise<void> {
     if (!this.inRelationships) await this.startRelationships();
     const r = event.value as { _type: string; _start_id: RecordId; _end_id: RecordId };
+    const properties = this.decode(event);
     const s = this.ids.get(r._start_id);
     const e = this.ids.get(r._end_id);
     if (s === undefined || e === undefined) {
-      this.skipped++;
+      this.waiting.push({ type: r._type, start: r._start_id, end: r._end_id, properties });
+      if (this.waiting.length >= this.batchSize) await this.resolveWaiting();
       return;
     }
-    let rows = this.relBuckets.get(r._type);
+    await this.addRow(r._type, { s, e, p: properties });
+  }
+
+  private async addRow(type: string, row: RelationshipWrite): Promise<void> {
+    let rows = this.relBuckets.get(type);
     if (!rows) {
       rows = [];
-      this.relBuckets.set(r._type, rows);
+      this.relBuckets.set(type, rows);
     }
-    rows.push({ s, e, p: this.decode(event) });
+    rows.push(row);
     this.buffered++;
-    if (rows.length >= this.batchSize) await this.flushRelationships(r._type);
+    if (rows.length >= this.batchSize) await this.flushRelationships(type);
     else if (this.buffered >= this.batchSize * 4) await this.flushLargest();
+  }
+
+  /**
+   * Writes the nodes still buffered, then the waiting relationships; one whose end node is still
+   * unknown refers to a node the file does not hold (only with allowDanglingRelationships) and is
+   * left out.
+   */
+  private async resolveWaiting(): Promise<void> {
+    if (this.waiting.length === 0) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    await this.flushAllNodes();
+    for (const w of waiting) {
+      const s = this.ids.get(w.start);
+      const e = this.ids.get(w.end);
+      if (s === undefined || e === undefined) this.skipped++;
+      else await this.addRow(w.type, { s, e, p: w.properties });
+    }
   }
 
   /** Every node is written (and its id known) before the first relationship. */

@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import type { Fingerprint } from "../format/fingerprint.js";
-import type { Location } from "../format/reader.js";
+import type { Location, ReadLayout } from "../format/reader.js";
+import type { ValueSample } from "../format/value-kinds.js";
 import { decodeValue, type EncodedValue, ValueCodecError } from "../format/values.js";
 
 /** One problem found in a file. */
@@ -23,10 +24,13 @@ export interface ValidationProblem {
 export interface ValidationReport {
   /** True when no problem of severity `error` was found. */
   valid: boolean;
-  /** 2 for files of this library, 1 for the original layout, null when unknown. */
+  /** 2 for files of this library, 1 for the original layout, null when unknown (and for APOC exports, which have none). */
   formatVersion: 1 | 2 | null;
-  /** How the file was read: line by line (this library's layout) or by the general parser. */
-  layout: "lines" | "general" | null;
+  /**
+   * How the file was read: line by line (this library's layout), by the general parser (any other
+   * layout of the document, version-1 files), or as an APOC export; null when it could not be read.
+   */
+  layout: ReadLayout | null;
   /** The metadata object as found in the file (unvalidated when invalid). */
   metadata: Record<string, unknown> | null;
   /** Records actually present. */
@@ -52,6 +56,8 @@ export interface ValidationReport {
   metadataChecksum: string | null;
   /** The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup). */
   fingerprint?: Fingerprint;
+  /** The first value of each kind a server might not hold exactly, when asked for with `sampleValues: true`. */
+  valueSamples?: ValueSample[];
   /** Problems, at most `maxProblems` of them. */
   problems: ValidationProblem[];
   /** How many further problems were found but not listed. */

@@ -5,7 +5,14 @@
 import { BackupError } from "../errors.js";
 import { FingerprintBuilder } from "../format/fingerprint.js";
 import { IdSet } from "../format/id-set.js";
-import { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "../format/reader.js";
+import {
+  type BackupEvent,
+  BackupFormatError,
+  type FileReadOptions,
+  fileReadOptions,
+  type Location,
+  readBackupEvents,
+} from "../format/reader.js";
 
 /** An event of the reader that carries a value: metadata, a record, or the statistics. */
 type ValueEvent = Extract<BackupEvent, { value: unknown }>;
@@ -29,7 +36,8 @@ import {
   statisticsSchema,
   statisticsV1Schema,
 } from "../format/schema.js";
-import { encodeProperties } from "../format/values.js";
+import { ValueSampler } from "../format/value-kinds.js";
+import { type EncodedValue, encodeProperties } from "../format/values.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { isWellFormedNode, isWellFormedRelationship } from "./quick-check.js";
 import {
@@ -41,6 +49,7 @@ import {
 } from "./record-checks.js";
 import { ReportBuilder, type ValidationReport } from "./report.js";
 
+export type { FileReadOptions } from "../format/reader.js";
 export type { ValidationProblem, ValidationReport } from "./report.js";
 
 /** Options of {@link validateBackup}: a named backup in a storage, or a byte stream. */
@@ -52,30 +61,41 @@ export type ValidateBackupOptions = (
   maxProblems?: number;
   /** Also compute the content fingerprint of the file (restoreBackup uses it to verify without a re-read). */
   fingerprint?: boolean;
+  /**
+   * Also collect the first value of each kind that a server might not hold exactly (special floats,
+   * points, zone ids, long years…) into `report.valueSamples`; restoreBackup asks the target about them.
+   */
+  sampleValues?: boolean;
   /** Cancels the validation. */
   signal?: AbortSignal;
   /** Called every 10,000 records, and once at the end, with the records seen so far. */
   onProgress?: (progress: { nodes: number; relationships: number }) => void;
-};
+} & FileReadOptions;
 
 const PROGRESS_EVERY = 10_000;
 
 /**
  * Validates a backup file record by record: structure (zod schema), exact value encoding, duplicate
  * ids, referential integrity, counts against metadata and statistics, and the content checksum.
- * Accepts files of this library (format 2) and of the original design (format 1).
+ * Accepts files of this library (format 2) in any JSON layout, of the original design (format 1),
+ * and APOC's JSON exports.
  *
  * @returns a report; it lists problems rather than throwing.
  * @throws BackupError with code NOT_FOUND or STORAGE when the file cannot be read at all.
  */
 export async function validateBackup(options: ValidateBackupOptions): Promise<ValidationReport> {
-  const validator = new FileValidator(options.maxProblems ?? 100, options.fingerprint === true);
+  const validator = new FileValidator(
+    options.maxProblems ?? 100,
+    options.fingerprint === true,
+    options.sampleValues === true,
+  );
+  const read = fileReadOptions(options);
   const source = options.source ?? (await options.storage.read(options.name));
   const report = validator.builder.report;
   const progress = () => ({ nodes: report.nodeCount, relationships: report.relationshipCount });
   let records = 0;
   try {
-    for await (const event of readBackupEvents(source, { signal: options.signal })) {
+    for await (const event of readBackupEvents(source, read)) {
       validator.handle(event);
       const isRecord = event.kind === "node" || event.kind === "relationship";
       if (options.onProgress && isRecord && ++records % PROGRESS_EVERY === 0) options.onProgress(progress());
@@ -104,15 +124,29 @@ class FileValidator {
   private readonly pendingEndpoints: { id: RecordId; location: Location }[] = [];
   private readonly checksum = new ContentChecksum();
   private readonly fingerprint?: FingerprintBuilder;
+  private readonly sampler?: ValueSampler;
   private version: 1 | 2 | null = null;
   private metadata: Record<string, unknown> | null = null;
   private statistics: Record<string, unknown> | null = null;
   private sawNodesSection = false;
   private metadataLine: number | undefined;
 
-  constructor(maxProblems: number, fingerprint: boolean) {
+  constructor(maxProblems: number, fingerprint: boolean, sampleValues: boolean) {
     this.builder = new ReportBuilder(maxProblems);
     if (fingerprint) this.fingerprint = new FingerprintBuilder();
+    if (sampleValues) this.sampler = new ValueSampler();
+  }
+
+  /** The canonical encoding of a record's decoded properties, when the fingerprint or the samples need it. */
+  private encoded(
+    properties: Record<string, unknown> | undefined,
+    id: RecordId,
+    location: Location,
+  ): Record<string, EncodedValue> | undefined {
+    if (!properties || (!this.fingerprint && !this.sampler)) return undefined;
+    const encoded = encodeProperties(properties);
+    this.sampler?.addRecord(encoded, id, location);
+    return encoded;
   }
 
   private get report(): ValidationReport {
@@ -190,9 +224,8 @@ class FileValidator {
     for (const label of record._labels) increment(this.report.labelCounts, label);
     const properties = checkProperties(v, record, event.location, this.builder);
     if (v === 2) this.checksum.addNode(canonicalNodeLine(record));
-    if (this.fingerprint && properties) {
-      this.fingerprint.addNode(record._id, record._labels, encodeProperties(properties));
-    }
+    const encoded = this.encoded(properties, record._id, event.location);
+    if (this.fingerprint && encoded) this.fingerprint.addNode(record._id, record._labels, encoded);
   }
 
   private onRelationship(event: ValueEvent): void {
@@ -220,9 +253,9 @@ class FileValidator {
     if (v === 2) this.checksum.addRelationship(canonicalRelationshipLine(record));
     // dangling relationships are never restored, so they are not part of the content
     const { _start_id: start, _end_id: end } = record;
-    if (this.fingerprint && properties && this.nodeIds.has(start) && this.nodeIds.has(end)) {
-      this.fingerprint.addRelationship(record._type, start, end, encodeProperties(properties));
-    }
+    const restored = this.nodeIds.has(start) && this.nodeIds.has(end);
+    const encoded = restored ? this.encoded(properties, record._id, event.location) : undefined;
+    if (this.fingerprint && encoded) this.fingerprint.addRelationship(record._type, start, end, encoded);
   }
 
   /** Endpoints not seen yet are dangling — or, when relationships come first, checked at the end. */
@@ -244,10 +277,12 @@ class FileValidator {
   /** The checks that need the whole file: late endpoints, sections, counts, checksum. */
   finish(): void {
     if (this.fingerprint) this.report.fingerprint = this.fingerprint.result();
+    if (this.sampler) this.report.valueSamples = this.sampler.samples;
     for (const pending of this.pendingEndpoints) {
       if (!this.nodeIds.has(pending.id)) danglingProblem(this.builder, pending.id, pending.location);
     }
-    if (this.metadata === null) {
+    // an APOC export has no metadata, statistics or checksum: its records are all it says
+    if (this.metadata === null && this.report.layout !== "apoc") {
       this.builder.add("error", "MISSING_SECTION", "the metadata section is missing", { path: "document" });
     }
     if (this.statistics === null && this.version === 2) {

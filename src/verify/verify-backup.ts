@@ -6,15 +6,23 @@ import type { Driver } from "neo4j-driver";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { type Fingerprint, FingerprintBuilder } from "../format/fingerprint.js";
 import { decodeRecordProperties } from "../format/properties.js";
-import { readBackupEvents } from "../format/reader.js";
+import {
+  type FileReadOptions,
+  fileReadOptions,
+  type ReadOptions,
+  readBackupEvents,
+} from "../format/reader.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { type EncodedValue, encodeProperties } from "../format/values.js";
 import { readWholeGraph } from "../graph/read-graph.js";
 import { readSchema } from "../graph/schema-read.js";
 import type { BackupStorage } from "../storage/contract.js";
+import { locateDifference, type RecordDifference } from "./locate.js";
+
+export type { RecordDifference } from "./locate.js";
 
 /** Options of {@link verifyBackup}. */
-export interface VerifyBackupOptions {
+export interface VerifyBackupOptions extends FileReadOptions {
   driver: Driver;
   storage: BackupStorage;
   /** The backup to compare with. */
@@ -37,6 +45,12 @@ export interface VerifyResult {
   database: Fingerprint;
   /** Whether the schema was compared (version-1 files carry none). */
   schemaCompared: boolean;
+  /**
+   * When the content differs: the first record of the file the database does not hold (its line,
+   * path, `_id` and first differing property), or else the first database record the file lacks.
+   * Its description is the last of `differences`.
+   */
+  firstDifference?: RecordDifference;
 }
 
 type Schema = { indexes: IndexDefinition[]; constraints: ConstraintDefinition[] };
@@ -56,12 +70,12 @@ export async function fingerprintDatabase(driver: Driver, database?: string): Pr
 export async function fingerprintBackup(
   storage: BackupStorage,
   name: string,
-  signal?: AbortSignal,
+  read: ReadOptions = {},
 ): Promise<{ fingerprint: Fingerprint; schema: Schema | null }> {
   const builder = new FingerprintBuilder();
   let version: 1 | 2 = 2;
   let schema: Schema | null = null;
-  for await (const event of readBackupEvents(await storage.read(name), { signal })) {
+  for await (const event of readBackupEvents(await storage.read(name), read)) {
     if (event.kind === "metadata") {
       const m = event.value as Record<string, unknown>;
       version = m.format_version === undefined ? 1 : 2;
@@ -202,16 +216,37 @@ export async function compareWithDatabase(
 }
 
 /**
+ * Adds the first differing record to a result whose content differs (reading the file and the
+ * database once more); a result that is equal, or differs only in its schema, is returned as it is.
+ */
+export async function withFirstDifference(
+  result: VerifyResult,
+  driver: Driver,
+  database: string | undefined,
+  storage: BackupStorage,
+  name: string,
+  read: ReadOptions,
+): Promise<VerifyResult> {
+  if (result.backup.total === result.database.total) return result;
+  const first = await locateDifference(driver, database, storage, name, read);
+  if (!first) return result;
+  return { ...result, differences: [...result.differences, first.description], firstDifference: first };
+}
+
+/**
  * Compares a live database with a backup: counts per label and relationship type, the schema (for
- * format-2 files), and the content fingerprint.
+ * format-2 files), and the content fingerprint; when the content differs, the first differing
+ * record and property.
  *
  * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION` or `FORMAT` (unreadable file).
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {
-  const { driver, storage, name, database, signal } = options;
+  const { driver, storage, name, database } = options;
+  const read = fileReadOptions(options);
   try {
-    const file = await fingerprintBackup(storage, name, signal);
-    return await compareWithDatabase(driver, database, file.fingerprint, file.schema);
+    const file = await fingerprintBackup(storage, name, read);
+    const result = await compareWithDatabase(driver, database, file.fingerprint, file.schema);
+    return await withFirstDifference(result, driver, database, storage, name, read);
   } catch (error) {
     if (error instanceof BackupError) throw error;
     if ((error as Error).name === "BackupFormatError" || (error as Error).name === "ValueCodecError") {

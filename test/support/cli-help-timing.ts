@@ -6,7 +6,7 @@
  *
  * Prints the median and best wall time of `node dist/cli.js --help` next to a bare `node -e 0`
  * (Node's own start-up), and the packages the help run loaded (commander only: the library,
- * neo4j-driver, zod and stream-json load inside the commands).
+ * neo4j-driver and zod load inside the commands).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

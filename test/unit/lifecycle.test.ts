@@ -58,6 +58,21 @@ describe("auto-backup decision", () => {
     });
   });
 
+  it("writes counts in its reasons as the status lines show them, with thousands separators", () => {
+    const d = decideAutoBackup("db", { nodes: 192_540, relationships: 1_000 }, baseline(10_000, 0), {
+      ...T,
+      relationships: 2_500,
+    });
+    expect(d.reason).toMatch(/^\+182,540 nodes \(threshold 50\), nodes changed by/);
+    const quiet = decideAutoBackup(
+      "db",
+      { nodes: 1_000_010, relationships: 1_200_000 },
+      baseline(1_000_000, 1_201_200),
+      { ...T, nodes: 1_000, relationships: 5_000 },
+    );
+    expect(quiet.reason).toMatch(/^\+10 nodes and -1,200 relationships since/);
+  });
+
   it("takes configured thresholds and refuses nonsense ones", () => {
     const t = resolveThresholds({ nodes: 5 });
     expect(t).toEqual({ nodes: 5, relationships: 100, percent: 10 });

@@ -7,6 +7,7 @@ import type { BackupStorage, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addReadOptions, readOptions } from "../options.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
 import {
@@ -20,22 +21,27 @@ import {
 
 /** Adds the `info` command to `program`. */
 export function registerInfo(program: Command): void {
-  program
+  const command = program
     .command("info")
     .description("validate a backup file and show its metadata")
-    .argument("<file>", "backup file: a name in the backup folder, or a path")
-    .action((_file: string, _options, cmd: Command) => runAction(cmd, (cli) => info(cli, _file)));
+    .argument("<file>", "backup file: a name in the backup folder, or a path");
+  addReadOptions(command);
+  command.action((file: string, _options, cmd: Command) =>
+    runAction(cmd, (cli, opts) => info(cli, opts, file)),
+  );
 }
 
 /** The node and relationship counts the file's metadata announces (for the progress totals). */
 async function announcedCounts(
   storage: BackupStorage,
   name: string,
+  maxLineBytes: number | undefined,
 ): Promise<{ nodes?: number; relationships?: number }> {
   const { readBackupEvents } = await import("../../format/index.js");
   const source = await storage.read(name);
   try {
-    for await (const event of readBackupEvents(source)) {
+    // only the first event is needed: stopping here closes the file
+    for await (const event of readBackupEvents(source, { maxLineBytes })) {
       if (event.kind !== "metadata") break;
       const m = event.value as { node_count?: unknown; relationship_count?: unknown } | null;
       return {
@@ -61,7 +67,7 @@ function labelSummary(counts: Record<string, number>): string {
   return ` (${shown.join(", ")}${entries.length > 6 ? `, +${entries.length - 6} more` : ""})`;
 }
 
-async function info(cli: CliContext, file: string): Promise<ExitCode> {
+async function info(cli: CliContext, opts: Record<string, unknown>, file: string): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const { storage, name } = await openBackup(cli, file);
   const stat = await storage.stat(name);
@@ -74,10 +80,12 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
     );
   }
   const progress = cli.progress();
-  const totals = await announcedCounts(storage, name);
+  const read = readOptions(opts);
+  const totals = await announcedCounts(storage, name, read.maxLineBytes);
   const report: ValidationReport = await lib.validateBackup({
     storage,
     name,
+    ...read,
     signal: cli.signal,
     onProgress: showValidationProgress(progress, totals),
   });
@@ -85,6 +93,14 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
   cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
   cli.print(...describeReport(cli, name, storage.directory, stat.size, report));
   return report.valid ? EXIT.ok : EXIT.invalid;
+}
+
+/** The format and how the file was read, e.g. `2 (line layout)`, `APOC export (JSON lines)`. */
+function formatName(report: ValidationReport): string {
+  if (report.layout === "apoc") return "APOC export (JSON lines)";
+  const layout =
+    report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";
+  return `${report.formatVersion ?? "unknown"} (${layout})`;
 }
 
 function describeReport(
@@ -102,11 +118,9 @@ function describeReport(
   const verdict = report.valid
     ? paint.green(`${sym.done}valid`)
     : paint.red(`invalid: ${formatCount(errors)} problem${errors === 1 ? "" : "s"}`);
-  const layout =
-    report.layout === "lines" ? "line layout" : report.layout === "general" ? "general JSON" : "unreadable";
   const rows: [string, string][] = [
     ["Folder", directory],
-    ["Format", `${report.formatVersion ?? "unknown"} (${layout})`],
+    ["Format", formatName(report)],
     ["Created", text(m.datetime) ? formatInstant(String(m.datetime)) : "?"],
     ["Reason", text(m.reason) ?? "-"],
     ["Database", text(m.database) ?? "-"],

@@ -8,7 +8,14 @@ import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
+import {
+  addConnectionOptions,
+  addLockTimeoutOption,
+  addReadOptions,
+  connectionOptions,
+  lockTimeoutMs,
+  readOptions,
+} from "../options.js";
 import { showRestoreProgress } from "../phases.js";
 import { confirm } from "../prompt.js";
 import { openBackup, openStorage, runAction } from "../run.js";
@@ -35,6 +42,7 @@ export function registerRestore(program: Command): void {
     .option("--dry-run", "validate the file and check the target; write nothing");
   addConnectionOptions(command);
   addLockTimeoutOption(command);
+  addReadOptions(command);
   command.action((_options, cmd: Command) => runAction(cmd, restore));
 }
 
@@ -60,7 +68,7 @@ interface RestorePlan {
 async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const plan = await planRestore(cli, opts);
   if (opts.dryRun) return dryRun(cli, plan, opts);
-  await refuseBeforeAsking(cli, plan);
+  await refuseBeforeAsking(cli, plan, opts);
   if (!opts.yes) await askToProceed(cli, plan);
   const progress = cli.progress();
   const result = await plan.lib.restoreBackup(restoreOptions(cli, plan, opts, progress));
@@ -122,6 +130,7 @@ function restoreOptions(
     lockTimeoutMs: lockTimeoutMs(opts),
     logger: cli.logger(),
     onProgress: showRestoreProgress(progress),
+    ...readOptions(opts),
     signal: cli.signal,
   };
 }
@@ -146,7 +155,11 @@ async function dryRun(cli: CliContext, plan: RestorePlan, opts: Record<string, u
 }
 
 /** What the library would refuse anyway is refused before the question. */
-async function refuseBeforeAsking(cli: CliContext, plan: RestorePlan): Promise<void> {
+async function refuseBeforeAsking(
+  cli: CliContext,
+  plan: RestorePlan,
+  opts: Record<string, unknown>,
+): Promise<void> {
   const { current, name } = plan;
   if (plan.mode === "empty" && (current.nodes > 0 || current.relationships > 0)) {
     throw new CliError(
@@ -161,6 +174,7 @@ async function refuseBeforeAsking(cli: CliContext, plan: RestorePlan): Promise<v
     storage: plan.storage,
     name,
     maxProblems: 1,
+    ...readOptions(opts),
     signal: cli.signal,
   });
   const first = report.problems.find((p) => p.severity === "error");

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { addConnectionOptions, connectionOptions } from "../options.js";
+import { addConnectionOptions, addReadOptions, connectionOptions, readOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 import { capitalize, formatCount } from "../text.js";
 
@@ -17,6 +17,7 @@ export function registerVerify(program: Command): void {
     .description("compare the database with a backup (default: the latest); exit 3 when they differ")
     .argument("[file]", "backup file: a name in the backup folder, or a path");
   addConnectionOptions(command);
+  addReadOptions(command);
   command.action((file: string | undefined, _options, cmd: Command) =>
     runAction(cmd, (cli, opts) => verify(cli, opts, file)),
   );
@@ -41,6 +42,7 @@ async function verify(
     storage,
     name,
     database: connection.database,
+    ...readOptions(opts),
     signal: cli.signal,
   });
   progress.end();
