@@ -4,9 +4,15 @@
  * See docs/format.md.
  */
 export {
+  BACKUP_EXTENSIONS,
+  type BackupLayers,
+  backupExtension,
   backupFileName,
+  type Compression,
   DEFAULT_BACKUP_PREFIX,
   formatTimestamp,
+  hasBackupExtension,
+  layersOfName,
   parseBackupFileName,
 } from "./naming.js";
 export { type BackupEvent, BackupFormatError, type Location, readBackupEvents } from "./reader.js";
