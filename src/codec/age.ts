@@ -178,12 +178,29 @@ async function unwrapWith(age: AgeModule, header: Uint8Array, keys: ReadKeys): P
     }
   }
   if (keys.passphrase !== undefined) decrypter.addPassphrase(keys.passphrase);
-  for (const fileKey of keys.fileKeys ?? []) decrypter.addIdentity({ unwrapFileKey: () => fileKey });
   return decrypter.decryptHeader(header);
 }
 
+/** A file key this process wrote, if it is the one of `header` (the header's MAC decides). */
+async function knownFileKey(
+  age: AgeModule,
+  header: Uint8Array,
+  keys: ReadKeys,
+): Promise<Uint8Array | undefined> {
+  for (const fileKey of keys.fileKeys ?? []) {
+    const decrypter = new age.Decrypter();
+    decrypter.addIdentity({ unwrapFileKey: () => fileKey });
+    try {
+      return await decrypter.decryptHeader(header);
+    } catch {
+      // another file's key: its MAC does not verify
+    }
+  }
+  return undefined;
+}
+
 /** Why a header could not be opened; the message never holds a key. */
-export type UnwrapFailure = "no-match" | "damaged";
+export type UnwrapFailure = "no-keys" | "no-match" | "damaged";
 
 /** Opens a header with the given keys: the file key, or why not. */
 export async function unwrapFileKey(
@@ -191,6 +208,11 @@ export async function unwrapFileKey(
   keys: ReadKeys,
 ): Promise<{ fileKey: Uint8Array } | { failure: UnwrapFailure; reason: string }> {
   const age = await loadAge();
+  const known = await knownFileKey(age, header, keys);
+  if (known) return { fileKey: known };
+  if (identityLines(keys.identities ?? []).length === 0 && keys.passphrase === undefined) {
+    return { failure: "no-keys", reason: "no identity or passphrase given" };
+  }
   try {
     return { fileKey: await unwrapWith(age, header, keys) };
   } catch (error) {

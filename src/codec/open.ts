@@ -7,7 +7,15 @@ import { Readable } from "node:stream";
 import { BackupError } from "../errors.js";
 import { type BackupLayers, layersOfName } from "../format/naming.js";
 import type { BackupStorage } from "../storage/contract.js";
-import { AGE_MAGIC, headerLength, payloadKey, type ReadKeys, stanzaTypes, unwrapFileKey } from "./age.js";
+import {
+  AGE_MAGIC,
+  type DecryptionOptions,
+  headerLength,
+  payloadKey,
+  type ReadKeys,
+  stanzaTypes,
+  unwrapFileKey,
+} from "./age.js";
 import { type Compressed, createDecompressor, GZIP_MAGIC, ZSTD_MAGIC } from "./compression.js";
 import { openPayload, PayloadIntegrityError } from "./stream-cipher.js";
 import { decompressZstdFrames, ZstdFrameError } from "./zstd-frames.js";
@@ -30,8 +38,9 @@ export function backupLayers(name: string): BackupLayers {
 export async function openBackupBytes(
   storage: BackupStorage,
   name: string,
-  keys: ReadKeys = {},
+  decryption: DecryptionOptions = {},
 ): Promise<AsyncIterable<Uint8Array>> {
+  const keys: ReadKeys = decryption;
   const layers = backupLayers(name);
   const raw = await storage.read(name);
   try {
@@ -89,9 +98,9 @@ async function decrypt(
   const length = headerLength(head);
   if (length < 0) throw corrupt(name, "its age header is cut short or too long");
   const header = head.subarray(0, length);
-  assertKeysGiven(name, header, keys);
   const opened = await unwrapFileKey(header, keys);
   if ("failure" in opened) {
+    if (opened.failure === "no-keys") throw keyRequired(name, header);
     if (opened.failure === "no-match") throw noMatch(name, header, keys);
     throw corrupt(name, `its age header does not verify (${opened.reason})`);
   }
@@ -125,12 +134,9 @@ async function* dropBytes(source: AsyncIterable<Uint8Array>, count: number): Asy
   }
 }
 
-function assertKeysGiven(name: string, header: Uint8Array, keys: ReadKeys): void {
-  const given =
-    (keys.identities?.length ?? 0) > 0 || keys.passphrase !== undefined || (keys.fileKeys?.length ?? 0) > 0;
-  if (given) return;
+function keyRequired(name: string, header: Uint8Array): BackupError {
   const passphrase = stanzaTypes(header).includes("scrypt");
-  throw new BackupError(
+  return new BackupError(
     "KEY_REQUIRED",
     `${name} is encrypted ${passphrase ? "with a passphrase" : "to age recipients"}: give ${passphrase ? "its passphrase" : "an identity that matches one of them"}`,
     { details: { name, passphrase } },

@@ -3,6 +3,7 @@
  * recommended, and whether the backups are fresh enough.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { countGraph, resolveDatabase } from "../graph/server.js";
 import { type BackupIndexEntry, readIndex } from "../lifecycle/backup-index.js";
@@ -28,6 +29,8 @@ export interface BackupHealthOptions {
   maxAgeDays?: number;
   /** Clock; default `() => new Date()`. */
   now?: () => Date;
+  /** Keys for encrypted backups the index does not know yet (see IndexOptions). */
+  decryption?: DecryptionOptions;
   logger?: Logger;
 }
 
@@ -36,7 +39,7 @@ export async function checkBackupHealth(options: BackupHealthOptions): Promise<B
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "checkBackupHealth needs `storage`");
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_MAX_BACKUP_AGE_DAYS;
   if (!(maxAgeDays > 0)) throw new BackupError("INVALID_OPTIONS", "maxAgeDays must be a positive number");
-  const index = await readIndex(options.storage, { logger: options.logger });
+  const index = await readIndex(options.storage, { logger: options.logger, decryption: options.decryption });
   return judgeHealth(index, options.database, maxAgeDays, (options.now ?? (() => new Date()))());
 }
 
@@ -50,6 +53,8 @@ export interface BackupStatusOptions {
   /** For the health part; default 7. */
   maxAgeDays?: number;
   now?: () => Date;
+  /** Keys for encrypted backups: files the index does not know yet, and recovering an interrupted restore. */
+  decryption?: DecryptionOptions;
   logger?: Logger;
 }
 
@@ -90,7 +95,7 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   }
   const recovered = await recoverUnlessBusy(options);
   if (recovered) current = await countGraph(driver, database);
-  const index = await readIndex(storage, { logger });
+  const index = await readIndex(storage, { logger, decryption: options.decryption });
   const health = judgeHealth(index, database, maxAgeDays, now);
   const lastBackup = health.lastBackup;
   return {
@@ -114,7 +119,10 @@ async function recoverUnlessBusy(options: BackupStatusOptions): Promise<Recovery
   if (!(await readIndex(storage, { logger })).pendingRestore) return undefined;
   try {
     // underLock recovers when it takes the lock; the work only hands the outcome on
-    return await underLock({ driver, storage, logger, lockTimeoutMs: 0 }, async (recovered) => recovered);
+    return await underLock(
+      { driver, storage, logger, decryption: options.decryption, lockTimeoutMs: 0 },
+      async (recovered) => recovered,
+    );
   } catch (error) {
     if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
     return undefined;

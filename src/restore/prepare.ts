@@ -4,6 +4,7 @@
  * hold, and — into an empty database — that the target is empty indeed.
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { planSchema, type SchemaProblem, type SchemaStatement } from "../graph/schema-statements.js";
@@ -36,6 +37,8 @@ export interface PrepareOptions {
   /** Also fingerprint the file, for the verification after writing. */
   fingerprint: boolean;
   allowDanglingRelationships?: boolean;
+  /** Keys of an encrypted backup. */
+  decryption?: ReadKeys;
   signal?: AbortSignal;
   /** Records checked so far, while validating. */
   onValidated?: (seen: { nodes: number; relationships: number }) => void;
@@ -50,6 +53,7 @@ export async function prepareRestore(options: PrepareOptions): Promise<PreparedR
   const validation = await validateBackup({
     storage: options.storage,
     name,
+    decryption: options.decryption,
     signal: options.signal,
     fingerprint: options.fingerprint,
     onProgress: options.onValidated,

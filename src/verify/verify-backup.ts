@@ -3,6 +3,8 @@
  * and a content fingerprint that does not depend on internal ids.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
+import { openBackupBytes } from "../codec/open.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { type Fingerprint, FingerprintBuilder } from "../format/fingerprint.js";
 import { decodeRecordProperties } from "../format/properties.js";
@@ -21,6 +23,8 @@ export interface VerifyBackupOptions {
   name: string;
   /** Database to compare; default the home database. */
   database?: string;
+  /** Identities or the passphrase of an encrypted backup. */
+  decryption?: DecryptionOptions;
   /** Cancels the comparison. */
   signal?: AbortSignal;
 }
@@ -57,11 +61,12 @@ export async function fingerprintBackup(
   storage: BackupStorage,
   name: string,
   signal?: AbortSignal,
+  decryption?: ReadKeys,
 ): Promise<{ fingerprint: Fingerprint; schema: Schema | null }> {
   const builder = new FingerprintBuilder();
   let version: 1 | 2 = 2;
   let schema: Schema | null = null;
-  for await (const event of readBackupEvents(await storage.read(name), { signal })) {
+  for await (const event of readBackupEvents(await openBackupBytes(storage, name, decryption), { signal })) {
     if (event.kind === "metadata") {
       const m = event.value as Record<string, unknown>;
       version = m.format_version === undefined ? 1 : 2;
@@ -205,12 +210,13 @@ export async function compareWithDatabase(
  * Compares a live database with a backup: counts per label and relationship type, the schema (for
  * format-2 files), and the content fingerprint.
  *
- * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION` or `FORMAT` (unreadable file).
+ * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (unreadable file),
+ *   `CORRUPT` (a damaged compressed or encrypted layer), `KEY_REQUIRED` or `DECRYPTION_FAILED`.
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {
   const { driver, storage, name, database, signal } = options;
   try {
-    const file = await fingerprintBackup(storage, name, signal);
+    const file = await fingerprintBackup(storage, name, signal, options.decryption);
     return await compareWithDatabase(driver, database, file.fingerprint, file.schema);
   } catch (error) {
     if (error instanceof BackupError) throw error;
