@@ -79,8 +79,12 @@ async function peek(
     head = Buffer.concat(parts);
   }
   const all = (async function* () {
-    if (head.length > 0) yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    try {
+      if (head.length > 0) yield head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      await iterator.return?.();
+    }
   })();
   return { head, all };
 }

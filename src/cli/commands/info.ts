@@ -3,10 +3,11 @@
  * every problem with its line.
  */
 import type { Command } from "commander";
-import type { BackupStorage, ValidationReport } from "../../index.js";
+import type { BackupStorage, DecryptionOptions, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
 import {
@@ -20,20 +21,30 @@ import {
 
 /** Adds the `info` command to `program`. */
 export function registerInfo(program: Command): void {
-  program
+  const command = program
     .command("info")
     .description("validate a backup file and show its metadata")
-    .argument("<file>", "backup file: a name in the backup folder, or a path")
-    .action((_file: string, _options, cmd: Command) => runAction(cmd, (cli) => info(cli, _file)));
+    .argument("<file>", "backup file: a name in the backup folder, or a path");
+  addIdentityOption(command);
+  command.action((_file: string, _options, cmd: Command) =>
+    runAction(cmd, (cli, opts) => info(cli, _file, opts)),
+  );
 }
 
 /** The node and relationship counts the file's metadata announces (for the progress totals). */
 async function announcedCounts(
   storage: BackupStorage,
   name: string,
+  decryption: DecryptionOptions,
 ): Promise<{ nodes?: number; relationships?: number }> {
   const { readBackupEvents } = await import("../../format/index.js");
-  const source = await storage.read(name);
+  const { openBackupBytes } = await import("../../index.js");
+  let source: AsyncIterable<Uint8Array>;
+  try {
+    source = await openBackupBytes(storage, name, decryption);
+  } catch {
+    return {}; // an unreadable file: validation reports why
+  }
   try {
     for await (const event of readBackupEvents(source)) {
       if (event.kind !== "metadata") break;
@@ -46,7 +57,7 @@ async function announcedCounts(
   } catch {
     // an unreadable file: validation reports why
   } finally {
-    (source as { destroy?: () => void }).destroy?.();
+    await (source as AsyncGenerator<Uint8Array>).return?.(undefined);
   }
   return {};
 }
@@ -61,7 +72,7 @@ function labelSummary(counts: Record<string, number>): string {
   return ` (${shown.join(", ")}${entries.length > 6 ? `, +${entries.length - 6} more` : ""})`;
 }
 
-async function info(cli: CliContext, file: string): Promise<ExitCode> {
+async function info(cli: CliContext, file: string, opts: Record<string, unknown>): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const { storage, name } = await openBackup(cli, file);
   const stat = await storage.stat(name);
@@ -73,11 +84,13 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
       "list the backups with `neo4j-backup list`, or check --dir",
     );
   }
+  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
   const progress = cli.progress();
-  const totals = await announcedCounts(storage, name);
+  const totals = await announcedCounts(storage, name, decryption);
   const report: ValidationReport = await lib.validateBackup({
     storage,
     name,
+    decryption,
     signal: cli.signal,
     onProgress: showValidationProgress(progress, totals),
   });

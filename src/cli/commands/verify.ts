@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addConnectionOptions, connectionOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 import { capitalize, formatCount } from "../text.js";
@@ -16,6 +17,7 @@ export function registerVerify(program: Command): void {
     .command("verify")
     .description("compare the database with a backup (default: the latest); exit 3 when they differ")
     .argument("[file]", "backup file: a name in the backup folder, or a path");
+  addIdentityOption(command);
   addConnectionOptions(command);
   command.action((file: string | undefined, _options, cmd: Command) =>
     runAction(cmd, (cli, opts) => verify(cli, opts, file)),
@@ -32,6 +34,7 @@ async function verify(
     ? await openBackup(cli, file)
     : { storage: await openStorage(cli, true), name: undefined };
   const name = named ?? (await lib.latestBackupName(storage));
+  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
   const connection = await connect(cli, connectionOptions(opts));
   const target = describeTarget(connection.host, connection.database);
   const progress = cli.progress();
@@ -41,6 +44,7 @@ async function verify(
     storage,
     name,
     database: connection.database,
+    decryption,
     signal: cli.signal,
   });
   progress.end();
