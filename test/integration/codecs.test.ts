@@ -5,7 +5,7 @@
  * takes its keys without ever printing them.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Driver } from "neo4j-driver";
@@ -27,7 +27,7 @@ import { fingerprintDatabase, verifyBackup } from "../../src/verify/verify-backu
 import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
 import { driverFor, testServers } from "../support/servers.js";
 
-const tools = ["age", "age-keygen", "zstd"].every(
+const tools = ["age", "age-keygen", "zstd", "gzip"].every(
   (t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0,
 );
 const PASSPHRASE = "integration passphrase 42";
@@ -59,7 +59,7 @@ describe.each(testServers())("compressed and encrypted backups on Neo4j $version
   });
 
   it.skipIf(!tools)(
-    "the sample graph, zstd-compressed and age-encrypted, restores and verifies equal; age -d | zstd -d reads it",
+    "the sample graph, zstd-compressed and age-encrypted, restores and verifies equal; age -d | zstd -d reads it; a gzip | age -r file restores",
     async () => {
       await clearDatabase(driver);
       await loadSampleGraph(driver, { seed: 5, nodes: 1500, capabilities });
@@ -103,6 +103,24 @@ describe.each(testServers())("compressed and encrypted backups on Neo4j $version
       expect(verify.equal).toBe(true);
       const [entry] = await listBackups(storage);
       expect(entry).toMatchObject({ name: backup.name, compression: "zstd", encrypted: true, valid: true });
+
+      // a file the standard tools made from the plain document restores as well
+      const plainFile = join(dir, "plain.json");
+      writeFileSync(plainFile, plain);
+      const toolMade = "tool_20250101_000000.json.gz.age";
+      execFileSync("sh", [
+        "-c",
+        `gzip -c '${plainFile}' | age -r ${recipient} > '${join(storage.directory, toolMade)}'`,
+      ]);
+      await clearDatabase(driver);
+      const fromTools = await restoreBackup({
+        driver,
+        storage,
+        name: toolMade,
+        decryption: { identities: [identity] },
+      });
+      expect(fromTools.verification?.equal).toBe(true);
+      expect((await fingerprintDatabase(driver)).total).toBe(before);
       expect(readFileSync(join(storage.directory, "backup_metadata.json"), "utf8")).not.toContain(
         "AGE-SECRET",
       );
