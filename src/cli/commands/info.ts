@@ -3,7 +3,7 @@
  * every problem with its line.
  */
 import type { Command } from "commander";
-import type { BackupStorage, DecryptionOptions, ValidationReport } from "../../index.js";
+import type { BackupLayers, BackupStorage, DecryptionOptions, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -96,8 +96,17 @@ async function info(cli: CliContext, file: string, opts: Record<string, unknown>
   });
   progress.end();
   cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
-  cli.print(...describeReport(cli, name, storage.directory, stat.size, report));
+  cli.print(...describeReport(cli, name, storage.directory, stat.size, report, lib.backupLayers(name)));
   return report.valid ? EXIT.ok : EXIT.invalid;
+}
+
+/** How a file is stored: `zstd-compressed, age-encrypted`; undefined when plain. */
+function storedAs(layers: BackupLayers): string | undefined {
+  const parts = [
+    layers.compression === "none" ? "" : `${layers.compression}-compressed`,
+    layers.encrypted ? "age-encrypted" : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : undefined;
 }
 
 function describeReport(
@@ -106,6 +115,7 @@ function describeReport(
   directory: string,
   size: number | undefined,
   report: ValidationReport,
+  layers: BackupLayers,
 ): string[] {
   const { paint, sym } = cli;
   const m = report.metadata ?? {};
@@ -136,6 +146,8 @@ function describeReport(
     ],
   ];
   if (size !== undefined) rows.push(["Size", formatBytes(size)]);
+  const stored = storedAs(layers);
+  if (stored) rows.push(["Stored", stored]);
   if (report.checksum) rows.push(["Checksum", report.checksum]);
   if (typeof m.duration_ms === "number") rows.push(["Duration", formatDuration(m.duration_ms)]);
   if (typeof consistency?.changed_during_backup === "boolean") {
