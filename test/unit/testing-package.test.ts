@@ -33,7 +33,7 @@ describe.skipIf(!built)("neo4j-backup/testing from the build (npm run build)", (
     "%s runs the suite for MemoryStorage and FileSystemStorage under node:test, and passes",
     async (script) => {
       const { code, output } = await runNode(script);
-      expect(output).toMatch(/^# pass 27$/m);
+      expect(output).toMatch(/^# pass 29$/m);
       expect(output).toMatch(/^# fail 0$/m);
       expect(code).toBe(0);
     },
