@@ -93,6 +93,9 @@ export {
   LOCK_FILE_NAME,
 } from "./storage/filesystem.js";
 export { MemoryStorage } from "./storage/memory.js";
+export type { S3ConnectionOptions, S3Credentials } from "./storage/s3/client.js";
+export type { S3FailureReason } from "./storage/s3/errors.js";
+export { S3Storage, type S3StorageOptions } from "./storage/s3/s3-storage.js";
 export type { LockingOptions } from "./storage/with-lock.js";
 export {
   type ValidateBackupOptions,
