@@ -49,6 +49,7 @@ export {
   shouldAutoBackup,
 } from "./operations/auto-backup.js";
 export type { CreateBackupOptions } from "./operations/backup-under-lock.js";
+export { type CopyBackupOptions, type CopyResult, copyBackup } from "./operations/copy-backup.js";
 export { createBackup } from "./operations/create-backup.js";
 export { type CreateDistributionBackupOptions, createDistributionBackup } from "./operations/distribution.js";
 export {

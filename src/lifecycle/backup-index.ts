@@ -119,8 +119,8 @@ function parseIndex(text: string | undefined): BackupIndex | undefined {
   }
 }
 
-/** Describes a file that the index does not know (yet) by reading it in full. */
-async function describeFile(
+/** Describes a file that the index does not know (yet), or a copy just made, by reading it in full. */
+export async function describeFile(
   storage: BackupStorage,
   file: StoredBackup,
   signal: AbortSignal | undefined,

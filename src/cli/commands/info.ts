@@ -68,7 +68,7 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
   if (!stat) {
     throw new CliError(
       "NOT_FOUND",
-      `backup ${name} not found in ${storage.directory}`,
+      `backup ${name} not found in ${storage.describe()}`,
       EXIT.failure,
       "list the backups with `neo4j-backup list`, or check --dir",
     );
@@ -82,8 +82,8 @@ async function info(cli: CliContext, file: string): Promise<ExitCode> {
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
-  cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
-  cli.print(...describeReport(cli, name, storage.directory, stat.size, report));
+  cli.result({ file: name, directory: storage.describe(), size: stat.size, ...report });
+  cli.print(...describeReport(cli, name, storage.describe(), stat.size, report));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }
 
