@@ -98,7 +98,8 @@ function classify(error: SdkError, place: S3Place): { reason: S3FailureReason; t
     return { reason: "NO_SUCH_BUCKET", text: `the bucket ${place.bucket} does not exist (${where})` };
   }
   if (REGION_CODES.has(code) || status === 301) {
-    const actual = error.$response?.headers?.["x-amz-bucket-region"];
+    const actual =
+      error.$response?.headers?.["x-amz-bucket-region"] ?? /expecting ['"]?([a-z0-9-]+)/.exec(message)?.[1];
     const hint = actual ? `; it is in ${actual}: pass that region` : "";
     const text = `the bucket ${place.bucket} is not in region ${place.region ?? "(default)"}${hint} (${code || status})`;
     return { reason: "WRONG_REGION", text };
