@@ -4,7 +4,8 @@
  * JSON line (mode, ms, peakRssMb and what the mode counted).
  *
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
- * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database), `plain` (batched
+ * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database) — `dir` may be
+ * `s3://bucket/prefix` for these two (see `storageAt`), `plain` (batched
  * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
  * server's import folder `dir`) and `apoc-import` (`apoc.import.json` of that file; options:
  * {@link ApocImportOptions}).
@@ -16,7 +17,13 @@ import { NodeIdMap } from "../src/format/id-map.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
 import { escapeIdentifier, labelFragment } from "../src/graph/names.js";
-import { createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
+import {
+  type BackupStorage,
+  createBackup,
+  FileSystemStorage,
+  restoreBackup,
+  S3Storage,
+} from "../src/index.js";
 import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {
@@ -169,6 +176,18 @@ async function apocImport(
   }
 }
 
+/** A folder, or `s3://bucket/prefix` on the service that S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY name. */
+function storageAt(location: string): BackupStorage {
+  if (!location.startsWith("s3://")) return new FileSystemStorage({ directory: location });
+  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } = process.env;
+  return S3Storage.fromUrl(location, {
+    ...(S3_ENDPOINT ? { endpoint: S3_ENDPOINT, forcePathStyle: true } : {}),
+    ...(S3_ACCESS_KEY_ID && S3_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY } }
+      : {}),
+  });
+}
+
 async function main(): Promise<void> {
   const [mode, uri, user, password, dir, name, json] = process.argv.slice(2);
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user!, password!));
@@ -179,14 +198,14 @@ async function main(): Promise<void> {
     else if (mode === "backup") {
       const r = await createBackup({
         driver,
-        storage: new FileSystemStorage({ directory: dir! }),
+        storage: storageAt(dir!),
         reason: "benchmark",
       });
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
     } else if (mode === "restore") {
       const r = await restoreBackup({
         driver,
-        storage: new FileSystemStorage({ directory: dir! }),
+        storage: storageAt(dir!),
         name: name!,
         mode: "empty",
       });
