@@ -41,6 +41,14 @@ export function versitygwPath() {
   return path.join(cacheRoot(), "bin", "versitygw");
 }
 
+/** @returns {string | undefined} a `go` that runs: on the PATH, or where the official archive puts it */
+function findGo() {
+  for (const candidate of [process.env.GO || "go", "/usr/local/go/bin/go"]) {
+    if (spawnSync(candidate, ["version"], { encoding: "utf8" }).status === 0) return candidate;
+  }
+  return undefined;
+}
+
 /**
  * Builds versitygw into the cache unless it is there (`go install …@v1.8.0`, a few minutes once).
  * @param {{ log?: (msg: string) => void }} [options]
@@ -49,16 +57,17 @@ export function versitygwPath() {
 export function ensureVersitygw(options = {}) {
   const binary = versitygwPath();
   if (fs.existsSync(binary)) return binary;
-  const go = spawnSync("go", ["version"], { encoding: "utf8" });
-  if (go.status !== 0) {
+  const go = findGo();
+  if (!go) {
     throw new Error(
       `the S3 test server needs versitygw at ${binary}; building it needs Go (https://go.dev), which was not found. ` +
         "Or point the tests at another S3 service with S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY.",
     );
   }
-  options.log?.(`building versitygw ${VERSITYGW_VERSION} with ${go.stdout.trim()} (once; a few minutes)`);
-  const built = spawnSync("go", ["install", `${MODULE}@${VERSITYGW_VERSION}`], {
-    env: { ...process.env, GOBIN: path.dirname(binary), CGO_ENABLED: process.env.CGO_ENABLED ?? "0" },
+  const version = spawnSync(go, ["version"], { encoding: "utf8" }).stdout.trim();
+  options.log?.(`building versitygw ${VERSITYGW_VERSION} with ${version} (once; a few minutes)`);
+  const built = spawnSync(go, ["install", `${MODULE}@${VERSITYGW_VERSION}`], {
+    env: { ...process.env, GOBIN: path.dirname(binary) },
     stdio: ["ignore", "inherit", "inherit"],
   });
   if (built.status !== 0 || !fs.existsSync(binary)) {
