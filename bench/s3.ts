@@ -69,6 +69,8 @@ async function measure(size: number, runs: number, conn: string[], bucket: strin
   try {
     const toFolder: Run[] = [];
     const toBucket: Run[] = [];
+    // warm the page cache and the JIT of the server, as bench:backup does, before anything counts
+    runWorkerOnce(["backup", ...conn, folder()]);
     for (let i = 0; i < runs; i++) {
       toFolder.push(runWorkerOnce(["backup", ...conn, folder()]));
       toBucket.push(runWorkerOnce(["backup", ...conn, `s3://${bucket}/bench-${randomUUID()}`]));

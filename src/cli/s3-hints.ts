@@ -11,7 +11,7 @@ const S3_HINTS: Record<string, string> = {
   NO_REGION: "pass --s3-region or set AWS_REGION",
   WRONG_REGION: "pass the bucket's region with --s3-region (or AWS_REGION)",
   UNAVAILABLE: "check that the S3 service answers (--s3-endpoint), then run the command again",
-  SDK_MISSING: "install it next to neo4j-backup: npm install @aws-sdk/client-s3 @aws-sdk/lib-storage",
+  SDK_MISSING: "install it next to neo4j-backup: npm install @aws-sdk/client-s3",
 };
 
 /** The hint for an S3 failure (a STORAGE error whose details name the reason), if it is one. */

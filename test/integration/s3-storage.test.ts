@@ -59,6 +59,54 @@ async function readAll(s: S3Storage, name: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+describe("the S3 service honours the conditions S3Storage relies on", () => {
+  it("If-None-Match: * on PutObject and CompleteMultipartUpload, If-Match on PutObject and DeleteObject: 412", async () => {
+    const sdk = await import("@aws-sdk/client-s3");
+    const s = storage();
+    const client = adminClient();
+    cleanups.push(async () => client.destroy());
+    const Bucket = s.bucket;
+    const Key = s.keyOf(NAME);
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode,
+      );
+    const first = await client.send(new sdk.PutObjectCommand({ Bucket, Key, Body: "one", IfNoneMatch: "*" }));
+    expect(
+      await status(client.send(new sdk.PutObjectCommand({ Bucket, Key, Body: "two", IfNoneMatch: "*" }))),
+    ).toBe(412);
+    const upload = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key }));
+    const part = await client.send(
+      new sdk.UploadPartCommand({ Bucket, Key, UploadId: upload.UploadId, PartNumber: 1, Body: "three" }),
+    );
+    const complete = new sdk.CompleteMultipartUploadCommand({
+      Bucket,
+      Key,
+      UploadId: upload.UploadId,
+      IfNoneMatch: "*",
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    });
+    expect(await status(client.send(complete))).toBe(412);
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key, UploadId: upload.UploadId }));
+    const second = await client.send(
+      new sdk.PutObjectCommand({ Bucket, Key, Body: "four", IfMatch: first.ETag }),
+    );
+    expect(
+      await status(client.send(new sdk.PutObjectCommand({ Bucket, Key, Body: "five", IfMatch: first.ETag }))),
+    ).toBe(412);
+    expect(await status(client.send(new sdk.DeleteObjectCommand({ Bucket, Key, IfMatch: first.ETag })))).toBe(
+      412,
+    );
+    expect((await readAll(s, NAME)).toString()).toBe("four");
+    expect(
+      await status(client.send(new sdk.DeleteObjectCommand({ Bucket, Key, IfMatch: second.ETag }))),
+    ).toBe(200);
+    expect(await s.stat(NAME)).toBeUndefined();
+    expect(await listUploads(s.prefix)).toEqual([]);
+  });
+});
+
 describe("S3Storage: multipart uploads", () => {
   it("a large backup is uploaded in parts and read back exactly", async () => {
     const s = storage({ partSizeBytes: 5 * MiB, queueSize: 2 });

@@ -209,7 +209,16 @@ function holdLock(
       clearInterval(timer);
       await renewing;
       heldTokens.delete(record.token);
-      if (!lost) await objects.delete(key, "releasing the storage lock", etag).catch(() => {});
+      if (!lost) await removeIfOurs(objects, key, etag).catch(() => {});
     },
   };
+}
+
+/**
+ * Removes the lock object if it is still this holder's version: a conditional delete, after a head
+ * check for services that would ignore `If-Match` on a delete.
+ */
+async function removeIfOurs(objects: S3Objects, key: string, etag: string): Promise<void> {
+  const current = await objects.head(key, "releasing the storage lock");
+  if (current?.etag === etag) await objects.delete(key, "releasing the storage lock", etag);
 }

@@ -45,7 +45,7 @@ export interface S3StorageOptions extends S3ConnectionOptions {
   storageClass?: string;
   /** Bytes per uploaded part, at least 5 MiB; default 8 MiB. */
   partSizeBytes?: number;
-  /** Parts uploaded at once; default 4. Memory of a write is about `partSizeBytes × (queueSize + 1)`. */
+  /** Parts uploaded at once; default 2. A write holds `partSizeBytes × (queueSize + 1)` bytes. */
   queueSize?: number;
   /** The lock's lease: renewed every sixth of it, taken over when not renewed for all of it; default 60 000. */
   lockLeaseMs?: number;
@@ -172,7 +172,7 @@ export class S3Storage implements BackupStorage {
     const key = this.keyOf(name);
     const size = await uploadStream(objects, key, name, content, {
       partSize: this.options.partSizeBytes ?? 8 * 1024 * 1024,
-      queueSize: this.options.queueSize ?? 4,
+      queueSize: this.options.queueSize ?? 2,
       createOnly,
       ...(this.options.storageClass ? { storageClass: this.options.storageClass } : {}),
       ...(options?.signal ? { signal: options.signal } : {}),
