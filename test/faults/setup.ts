@@ -28,7 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-const AREAS = ["crash", "server", "network", "disk", "concurrency", "bad file", "security"];
+const AREAS = ["crash", "server", "network", "disk", "concurrency", "bad file", "security", "codecs"];
 
 function renderReport(unsorted: ScenarioResult[]): string {
   const rank = (r: ScenarioResult) => (AREAS.indexOf(r.area) + AREAS.length + 1) % (AREAS.length + 1);
