@@ -11,7 +11,7 @@
  * ratio of two medians of this run: new ÷ base, and each ÷ its baseline.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";
@@ -32,13 +32,19 @@ const SCRATCH = join(ROOT, ".bench");
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 
-/** A worktree of `ref` under .bench/, created once per commit. */
+/**
+ * A worktree of `ref` under .bench/, created once per commit. It shares this checkout's
+ * node_modules when both lockfiles are the same, and gets its own `npm ci` when they differ
+ * (a base from before a dependency change must run on its own dependencies).
+ */
 function baseTree(ref: string): { dir: string; commit: string } {
   const commit = git("rev-parse", "--short", `${ref}^{commit}`);
   const dir = join(SCRATCH, `base-${commit}`);
   if (!existsSync(dir)) {
     git("worktree", "add", "--detach", dir, commit);
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    const lock = (tree: string) => readFileSync(join(tree, "package-lock.json"), "utf8");
+    if (lock(dir) === lock(ROOT)) symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    else execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
   }
   return { dir, commit };
 }
