@@ -4,11 +4,12 @@
  *   cli/, testing/  → the public entry points only (src/index.ts, src/format/index.ts) and version.ts
  *   operations/     → every public verb that takes the storage lock
  *   backup/ restore/ validate/ verify/ lifecycle/   → the pipelines and the index/retention code
+ *   codec/          → the byte-stream layers (compression, encryption) between the pipelines and storage/
  *   format/ storage/ graph/ + errors, logger, version → the bottom: pure format, storages, the Neo4j seam
  *
  * See docs/development.md.
  */
-const BOTTOM = "^src/(format|storage|graph)/|^src/(errors|logger|version)\\.ts$";
+const BOTTOM = "^src/(format|storage|graph|codec)/|^src/(errors|logger|version)\\.ts$";
 const ENTRY_POINTS = "^src/index\\.ts$|^src/(format|testing)/index\\.ts$";
 
 /** A rule that files matching `from` import nothing but what matches `allowed` (and npm packages, node built-ins). */
@@ -47,6 +48,19 @@ module.exports = {
       "^src/storage/",
       "^src/(storage|format)/|^src/(errors|logger)\\.ts$",
     ),
+    only(
+      "codec-below-pipelines",
+      "codec/ is the byte stream's layers: it knows the format's names, the storage contract and errors, nothing above.",
+      "^src/codec/",
+      "^src/(codec|format)/|^src/storage/contract\\.ts$|^src/errors\\.ts$",
+    ),
+    {
+      name: "storage-does-not-decode",
+      comment: "Storages keep bytes as they are: they never import the codec layers.",
+      severity: "error",
+      from: { path: "^src/(storage|format|graph)/" },
+      to: { path: "^src/codec/" },
+    },
     only(
       "backup-pipeline",
       "backup/ reads through graph/ and writes through storage/; it never calls an operation.",

@@ -4,7 +4,8 @@
  * JSON line (mode, ms, peakRssMb and what the mode counted).
  *
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
- * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database), `plain` (batched
+ * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database; both take their
+ * compression, encryption and decryption options from the options JSON), `plain` (batched
  * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
  * server's import folder `dir`), `apoc-import` (`apoc.import.json` of that file; options:
  * {@link ApocImportOptions}) and `apoc-restore` (restoreBackup of APOC's file `dir`/`name`, with the
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
     if (mode === "drain") extra = await drain(driver);
     else if (mode === "backup") {
       const r = await createBackup({
+        ...(json ? JSON.parse(json) : {}),
         driver,
         storage: new FileSystemStorage({ directory: dir! }),
         reason: "benchmark",
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
     } else if (mode === "restore") {
       const r = await restoreBackup({
+        ...(json ? JSON.parse(json) : {}),
         driver,
         storage: new FileSystemStorage({ directory: dir! }),
         name: name!,

@@ -37,7 +37,13 @@ export type BackupErrorCode =
   /** A restore failed; in replace mode the previous contents were put back (see `details`). */
   | "RESTORE_FAILED"
   /** A restore failed and putting the previous contents back failed too; the message names the safety backup. */
-  | "ROLLBACK_FAILED";
+  | "ROLLBACK_FAILED"
+  /** A backup is encrypted and no identity or passphrase was given to read it. */
+  | "KEY_REQUIRED"
+  /** None of the identities (or the passphrase) given opens an encrypted backup. */
+  | "DECRYPTION_FAILED"
+  /** A compressed or encrypted layer of a file is damaged: changed, cut short, or not what its name says. */
+  | "CORRUPT";
 
 /** The one error type thrown by this library; `code` is stable across releases. */
 export class BackupError extends Error {

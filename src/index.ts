@@ -5,9 +5,13 @@
  * public from `neo4j-backup/format`; the storage contract suite from `neo4j-backup/testing`.
  */
 export type { BackupProgress, BackupResult } from "./backup/run-backup.js";
+export type { DecryptionOptions, EncryptionOptions } from "./codec/age.js";
+export type { EncodingOptions } from "./codec/encoded-writer.js";
+export { backupLayers, openBackupBytes } from "./codec/open.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
 export type { ApocPropertyTypes, ApocValueType } from "./format/apoc.js";
 export type { Fingerprint } from "./format/fingerprint.js";
+export type { BackupLayers, Compression } from "./format/naming.js";
 export type { FileReadOptions, Location, ReadLayout } from "./format/reader.js";
 export type {
   BackupMetadata,
@@ -23,6 +27,7 @@ export {
   type BackupKind,
   backupKind,
   DISTRIBUTION_BACKUP_NAME,
+  DISTRIBUTION_BACKUP_STEM,
   getBackupInfo,
   type IndexOptions,
   listBackups,

@@ -109,12 +109,12 @@ export async function openBackupOutput(
 }
 
 /** Spool files start with this (then the process id, a host tag and a random part). */
-const SPOOL_PREFIX = "neo4j-backup-spool-";
+export const SPOOL_PREFIX = "neo4j-backup-spool-";
 /** A spool file of another host is removed once it is this old. */
 const SPOOL_ORPHAN_AGE_MS = 24 * 60 * 60_000;
 
 /** Removes the spool files of backups whose process was killed (gone from this host), and old ones. */
-async function removeOrphanSpools(directory: string): Promise<void> {
+export async function removeOrphanSpools(directory: string): Promise<void> {
   const names = await readdir(directory).catch(() => [] as string[]);
   for (const name of names) {
     if (!name.startsWith(SPOOL_PREFIX) || !name.endsWith(".part")) continue;

@@ -8,10 +8,25 @@
  * that calls this (operations/).
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
+import {
+  type EncodingOptions,
+  isPlain,
+  layersOf,
+  type ResolvedEncoding,
+  resolveEncoding,
+} from "../codec/encoded-writer.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { IdSet } from "../format/id-set.js";
 import { metadataLine, statisticsLine } from "../format/layout.js";
-import { backupFileName, DEFAULT_BACKUP_PREFIX } from "../format/naming.js";
+import {
+  BACKUP_EXTENSIONS,
+  type BackupLayers,
+  backupFileName,
+  type Compression,
+  DEFAULT_BACKUP_PREFIX,
+  layersOfName,
+} from "../format/naming.js";
 import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { encodeProperties } from "../format/values.js";
@@ -19,6 +34,7 @@ import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-g
 import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage, StoredBackup } from "../storage/contract.js";
+import { EncodedOutput } from "./encoded-output.js";
 import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
 import { type BackupOutput, openBackupOutput } from "./output.js";
 
@@ -37,7 +53,7 @@ export interface BackupProgress {
 }
 
 /** Options of the backup pipeline (createBackup adds locking and retention to them). */
-export interface BackupPipelineOptions {
+export interface BackupPipelineOptions extends EncodingOptions {
   /** A neo4j-driver Driver, owned by the caller (it is not closed). */
   driver: Driver;
   /** Where the backup is published. */
@@ -50,7 +66,8 @@ export interface BackupPipelineOptions {
   prefix?: string;
   /**
    * Publish under exactly this name instead of `<prefix>_YYYYMMDD_HHMMSS.json` (for example
-   * `initial_backup.json`); fails with `BACKUP_EXISTS` when taken. Such backups are not subject to retention.
+   * `initial_backup.json`); fails with `BACKUP_EXISTS` when taken. Such backups are not subject to
+   * retention. Its extension must name the encoding (`.json.zst.age` for zstd and encryption).
    */
   name?: string;
   /** Stored as `metadata.source`; default `neo4j-backup`. */
@@ -84,8 +101,12 @@ export interface BackupResult {
   nodeCount: number;
   /** Relationships in the file. */
   relationshipCount: number;
-  /** Size of the file in bytes. */
+  /** Size of the file in bytes (as stored: compressed and encrypted when it is). */
   bytes: number;
+  /** How the file is compressed. */
+  compression: Compression;
+  /** Whether the file is encrypted (age). */
+  encrypted: boolean;
   /** Wall time in milliseconds. */
   durationMs: number;
   /** `sha256:<hex>` content checksum, as in the statistics. */
@@ -101,6 +122,25 @@ export interface BackupResult {
 }
 
 const PROGRESS_EVERY = 5000;
+
+/** File keys of encrypted backups this process just wrote, by result: for validating them before retention. */
+const writtenKeys = new WeakMap<BackupResult, Uint8Array>();
+
+/**
+ * The keys that read back a backup this process just wrote (its file key when encrypted), added
+ * to `keys`; never stored or logged.
+ */
+export function readKeysFor(result: BackupResult, keys: ReadKeys = {}): ReadKeys {
+  const fileKey = writtenKeys.get(result);
+  return fileKey ? { ...keys, fileKeys: [...(keys.fileKeys ?? []), fileKey] } : keys;
+}
+
+/** Carries the read-back key of `from` over to a copy of its result. */
+export function carryReadKey(from: BackupResult, to: BackupResult): BackupResult {
+  const fileKey = writtenKeys.get(from);
+  if (fileKey) writtenKeys.set(to, fileKey);
+  return to;
+}
 
 /**
  * Backs up a whole database into one new file in `options.storage` and publishes it. The caller
@@ -129,6 +169,7 @@ class BackupRun {
   private readonly startedMs = performance.now();
   private reader?: GraphReader;
   private output?: BackupOutput;
+  private readonly encoding: ResolvedEncoding;
   private before?: ChangeMarker;
   private database = "";
   private describe?: (outcome: MetadataOutcome) => BackupMetadata;
@@ -147,6 +188,7 @@ class BackupRun {
 
   constructor(private readonly options: BackupPipelineOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.encoding = resolveEncoding(options);
     this.now = options.now ?? (() => new Date());
     this.started = this.now();
   }
@@ -192,11 +234,15 @@ class BackupRun {
         schema,
         outcome,
       });
-    this.output = await openBackupOutput(
-      this.options.storage,
-      reservedMetadataBytes(this.describe),
-      this.options.spoolDirectory,
-    );
+    const headerBytes = reservedMetadataBytes(this.describe);
+    this.output = isPlain(this.encoding)
+      ? await openBackupOutput(this.options.storage, headerBytes, this.options.spoolDirectory)
+      : await EncodedOutput.open(
+          this.options.storage,
+          this.encoding,
+          headerBytes,
+          this.options.spoolDirectory,
+        );
     this.report("nodes");
     await reader.readNodes((node) => this.writeNode(node));
     throwIfAborted(signal, "the backup");
@@ -266,6 +312,8 @@ class BackupRun {
       nodeCount: this.progress.nodes,
       relationshipCount: this.progress.relationships,
       bytes: stored.size,
+      compression: this.encoding.compression,
+      encrypted: this.encoding.encryption !== undefined,
       durationMs: Math.round(performance.now() - this.startedMs),
       checksum: statistics.checksum,
       changedDuringBackup: changed,
@@ -273,6 +321,8 @@ class BackupRun {
       metadata,
       removed: [],
     };
+    const fileKey = this.output instanceof EncodedOutput ? this.output.fileKey : undefined;
+    if (fileKey) writtenKeys.set(result, fileKey);
     this.logger.info(
       {
         name: result.name,
@@ -316,8 +366,9 @@ class BackupRun {
   private publishOutput(): Promise<StoredBackup> {
     const { name, prefix, storage, signal } = this.options;
     const output = this.output!;
+    const layers = layersOf(this.encoding);
     if (name !== undefined) return output.publish(name, signal);
-    return publishUnderFreeName(prefix ?? DEFAULT_BACKUP_PREFIX, this.started, storage, (n) =>
+    return publishUnderFreeName(prefix ?? DEFAULT_BACKUP_PREFIX, this.started, storage, layers, (n) =>
       output.publish(n, signal),
     );
   }
@@ -343,6 +394,13 @@ class BackupRun {
   }
 }
 
+/** Whether a backup with the stem of `name` exists under any extension. */
+async function stemTaken(storage: BackupStorage, name: string): Promise<boolean> {
+  const stem = layersOfName(name)!.stem;
+  for (const extension of BACKUP_EXTENSIONS) if (await storage.stat(`${stem}${extension}`)) return true;
+  return false;
+}
+
 function encodeWithContext(
   props: Record<string, unknown>,
   where: string,
@@ -354,16 +412,20 @@ function encodeWithContext(
   }
 }
 
-/** Publishes under the first free `<prefix>_YYYYMMDD_HHMMSS[_n].json` name. */
+/**
+ * Publishes under the first free `<prefix>_YYYYMMDD_HHMMSS[_n].<extension>` name; a name is taken
+ * when a backup of that stem exists with any extension, so that the suffix orders them.
+ */
 async function publishUnderFreeName(
   prefix: string,
   started: Date,
   storage: BackupStorage,
+  layers: BackupLayers,
   publishAs: (name: string) => Promise<StoredBackup>,
 ): Promise<StoredBackup> {
   for (let attempt = 1; attempt <= 100; attempt++) {
-    const name = backupFileName(prefix, started, attempt);
-    if (await storage.stat(name)) continue;
+    const name = backupFileName(prefix, started, attempt, layers);
+    if (await stemTaken(storage, name)) continue;
     try {
       return await publishAs(name);
     } catch (error) {

@@ -70,6 +70,8 @@ export class CliContext {
     this.signal = this.controller.signal;
     const fromEnv = io.env.NEO4J_PASSWORD;
     if (fromEnv) this.addSecret(fromEnv);
+    const passphrase = io.env.NEO4J_BACKUP_PASSPHRASE;
+    if (passphrase) this.addSecret(passphrase);
   }
 
   /** True with `--json`. */

@@ -79,6 +79,12 @@ const LIBRARY_CODES: Record<string, { exitCode: ExitCode; hint?: string }> = {
   INCONSISTENT: { exitCode: EXIT.failure },
   UNSUPPORTED_VALUE: { exitCode: EXIT.failure },
   DRIVER_CONFIG: { exitCode: EXIT.failure },
+  KEY_REQUIRED: {
+    exitCode: EXIT.usage,
+    hint: "pass --identity <file>, or set NEO4J_BACKUP_PASSPHRASE (a terminal asks for a passphrase)",
+  },
+  DECRYPTION_FAILED: { exitCode: EXIT.failure, hint: "check --identity and the passphrase" },
+  CORRUPT: { exitCode: EXIT.invalid, hint: "nothing was written; restore another backup" },
   EACCES: { exitCode: EXIT.failure, hint: "check the permissions of the backup folder (--dir)" },
   EPERM: { exitCode: EXIT.failure, hint: "check the permissions of the backup folder (--dir)" },
 };

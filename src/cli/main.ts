@@ -66,10 +66,11 @@ export function buildProgram(options: BuildOptions = {}): Command {
   return program;
 }
 
-/** Password values on the command line and in the environment, to keep out of every output. */
+/** Password and passphrase values on the command line and in the environment, to keep out of every output. */
 export function secretsIn(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const secrets: string[] = [];
   if (env.NEO4J_PASSWORD) secrets.push(env.NEO4J_PASSWORD);
+  if (env.NEO4J_BACKUP_PASSPHRASE) secrets.push(env.NEO4J_BACKUP_PASSPHRASE);
   argv.forEach((arg, i) => {
     if ((arg === "--password" || arg === "-p") && argv[i + 1] !== undefined) secrets.push(argv[i + 1]!);
     else if (arg.startsWith("--password=")) secrets.push(arg.slice("--password=".length));

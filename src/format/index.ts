@@ -6,9 +6,15 @@
 
 export type { ApocPropertyTypes, ApocValueType } from "./apoc.js";
 export {
+  BACKUP_EXTENSIONS,
+  type BackupLayers,
+  backupExtension,
   backupFileName,
+  type Compression,
   DEFAULT_BACKUP_PREFIX,
   formatTimestamp,
+  hasBackupExtension,
+  layersOfName,
   parseBackupFileName,
 } from "./naming.js";
 export {

@@ -1,12 +1,59 @@
 /**
  * Backup file names: `<prefix>_YYYYMMDD_HHMMSS.json` (UTC), with `_2`, `_3`, … appended when a
- * name is already taken in the same second.
+ * name is already taken in the same second. The extension names the layers on the byte stream:
+ * `.json` (plain), `.json.gz` / `.json.zst` (compressed), each optionally followed by `.age`
+ * (encrypted after compression).
  */
 
 import { BackupError } from "../errors.js";
 
 /** The prefix used when none is configured. */
 export const DEFAULT_BACKUP_PREFIX = "neo4j_backup";
+
+/** How a backup's bytes are compressed. */
+export type Compression = "none" | "gzip" | "zstd";
+
+/** The layers on a backup's byte stream, as its name says. */
+export interface BackupLayers {
+  compression: Compression;
+  /** Encrypted in the age format (after compression). */
+  encrypted: boolean;
+}
+
+/** A plain `.json` file. */
+export const PLAIN_LAYERS: BackupLayers = Object.freeze({ compression: "none", encrypted: false });
+
+const COMPRESSION_SUFFIX: Record<Compression, string> = { none: "", gzip: ".gz", zstd: ".zst" };
+
+/** `.json`, `.json.gz`, `.json.zst`, each optionally followed by `.age`. */
+const EXTENSION = /\.json(\.gz|\.zst)?(\.age)?$/;
+
+/** The file extension of a backup with these layers, e.g. `.json.zst.age`. */
+export function backupExtension(layers: BackupLayers = PLAIN_LAYERS): string {
+  return `.json${COMPRESSION_SUFFIX[layers.compression]}${layers.encrypted ? ".age" : ""}`;
+}
+
+/** Every backup extension, plain first. */
+export const BACKUP_EXTENSIONS: readonly string[] = (["none", "gzip", "zstd"] as const).flatMap((c) => [
+  backupExtension({ compression: c, encrypted: false }),
+  backupExtension({ compression: c, encrypted: true }),
+]);
+
+/**
+ * The layers a backup name announces and the name without its extension (`stem`);
+ * undefined for names that end in none of the backup extensions.
+ */
+export function layersOfName(name: string): (BackupLayers & { stem: string }) | undefined {
+  const m = EXTENSION.exec(name);
+  if (!m || m.index === 0) return undefined;
+  const compression: Compression = m[1] === ".gz" ? "gzip" : m[1] === ".zst" ? "zstd" : "none";
+  return { stem: name.slice(0, m.index), compression, encrypted: m[2] === ".age" };
+}
+
+/** Does `name` end in one of the backup extensions? */
+export function hasBackupExtension(name: string): boolean {
+  return layersOfName(name) !== undefined;
+}
 
 /** `YYYYMMDD_HHMMSS` of a date, in UTC. */
 export function formatTimestamp(date: Date): string {
@@ -16,22 +63,29 @@ export function formatTimestamp(date: Date): string {
   )}${p(date.getUTCSeconds())}`;
 }
 
-/** The file name of a backup taken at `date`; `attempt` > 1 adds a suffix. */
-export function backupFileName(prefix: string, date: Date, attempt = 1): string {
+/** The file name of a backup taken at `date`; `attempt` > 1 adds a suffix; `layers` choose the extension. */
+export function backupFileName(
+  prefix: string,
+  date: Date,
+  attempt = 1,
+  layers: BackupLayers = PLAIN_LAYERS,
+): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) {
     throw new BackupError(
       "INVALID_OPTIONS",
       `invalid backup prefix ${JSON.stringify(prefix)}: use letters, digits, "_" and "-"`,
     );
   }
-  return `${prefix}_${formatTimestamp(date)}${attempt > 1 ? `_${attempt}` : ""}.json`;
+  return `${prefix}_${formatTimestamp(date)}${attempt > 1 ? `_${attempt}` : ""}${backupExtension(layers)}`;
 }
 
-/** Parses a name made by {@link backupFileName}; undefined for other names. */
+/** Parses a name made by {@link backupFileName} (any extension); undefined for other names. */
 export function parseBackupFileName(
   name: string,
 ): { prefix: string; timestamp: string; attempt: number; date: Date } | undefined {
-  const m = /^(.+)_((\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2}))(?:_(\d+))?\.json$/.exec(name);
+  const stem = layersOfName(name)?.stem;
+  if (stem === undefined) return undefined;
+  const m = /^(.+)_((\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2}))(?:_(\d+))?$/.exec(stem);
   if (!m) return undefined;
   const [, prefix, timestamp, y, mo, d, h, mi, s, attempt] = m as unknown as string[];
   const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!));

@@ -4,20 +4,27 @@
  * is read, and rebuilt from them when it is missing or damaged.
  */
 import { z } from "zod";
+import type { DecryptionOptions } from "../codec/age.js";
+import { backupLayers } from "../codec/open.js";
 import { BackupError } from "../errors.js";
-import { parseBackupFileName } from "../format/naming.js";
+import { type Compression, layersOfName, parseBackupFileName } from "../format/naming.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage, StoredBackup } from "../storage/contract.js";
 import { withStorageLock } from "../storage/with-lock.js";
 import { validateBackup } from "../validate/validate-backup.js";
 
-/** File name of the bundled backup restored into a new installation's empty database. */
+/**
+ * File name of the bundled backup restored into a new installation's empty database (plain; a
+ * compressed or encrypted one is `initial_backup.json.zst.age` and the like).
+ */
 export const DISTRIBUTION_BACKUP_NAME = "initial_backup.json";
 /**
  * Prefix of the side file a new distribution backup is written to before it replaces
  * `initial_backup.json`; such a file is of kind `distribution`.
  */
 export const DISTRIBUTION_SIDE_PREFIX = "initial_backup_next";
+/** The distribution backup's name without its extension. */
+export const DISTRIBUTION_BACKUP_STEM = "initial_backup";
 /** Prefix of the backups a replace restore takes first. */
 export const SAFETY_BACKUP_PREFIX = "safety_backup";
 /** Prefix of the backups taken before an upgrade. */
@@ -40,12 +47,17 @@ const entrySchema = z.object({
   server: z.object({ version: z.string(), edition: z.string() }).nullable(),
   formatVersion: z.number().int().nullable(),
   changedDuringBackup: z.boolean().nullable(),
-  valid: z.boolean(),
   /**
    * The file's modification time (ISO 8601) when it was described: a file whose size or
    * modification time differs is read and described again. Absent in indexes written before it.
    */
   modified: z.string().optional(),
+  /** Null when not known: an encrypted file described without a key that opens it. */
+  valid: z.boolean().nullable(),
+  /** Absent in indexes written before compression: then read from the name. */
+  compression: z.enum(["none", "gzip", "zstd"]).optional(),
+  /** Absent in indexes written before encryption: then read from the name. */
+  encrypted: z.boolean().optional(),
 });
 
 const restoreSchema = z.object({
@@ -78,21 +90,27 @@ const indexSchema = z.object({
   pendingRestore: pendingSchema.nullable().optional(),
 });
 
-/** One backup as the index describes it. */
-export type BackupIndexEntry = z.infer<typeof entrySchema>;
+/**
+ * One backup as the index describes it. `compression` and `encrypted` say how the file is stored
+ * (never which key); `valid` is null for an encrypted file described without a key that opens it.
+ */
+export type BackupIndexEntry = Omit<z.infer<typeof entrySchema>, "compression" | "encrypted"> & {
+  compression: Compression;
+  encrypted: boolean;
+};
 /** One restore recorded in the index. */
 export type RestoreIndexEntry = z.infer<typeof restoreSchema>;
 /** A replace restore that started and has not finished (kept until it finishes or is rolled back). */
 export type PendingRestore = z.infer<typeof pendingSchema>;
 /** The whole index document. */
-export type BackupIndex = z.infer<typeof indexSchema>;
+export type BackupIndex = Omit<z.infer<typeof indexSchema>, "backups"> & { backups: BackupIndexEntry[] };
 
 /** How many restores the index remembers. */
 const RESTORE_HISTORY = 100;
 
 /** The kind of a backup, from its name. */
 export function backupKind(name: string): BackupKind {
-  if (name === DISTRIBUTION_BACKUP_NAME) return "distribution";
+  if (layersOfName(name)?.stem === DISTRIBUTION_BACKUP_STEM) return "distribution";
   const prefix = parseBackupFileName(name)?.prefix;
   if (prefix === DISTRIBUTION_SIDE_PREFIX) return "distribution";
   if (prefix === SAFETY_BACKUP_PREFIX) return "safety";
@@ -117,6 +135,11 @@ export interface IndexOptions {
   logger?: Logger;
   /** Cancels reading files that are missing from the index. */
   signal?: AbortSignal;
+  /**
+   * Keys for encrypted files the index does not know yet; without them such a file is listed from
+   * its name and size, its validity unknown (`valid: null`), and described once a key is given.
+   */
+  decryption?: DecryptionOptions;
 }
 
 /** Parses index text; `undefined` when it is not a valid index. */
@@ -124,19 +147,64 @@ function parseIndex(text: string | undefined): BackupIndex | undefined {
   if (text === undefined) return undefined;
   try {
     const parsed = indexSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    // entries of indexes written before compression and encryption: the name says
+    const backups = parsed.data.backups.map((e) => ({ ...e, ...backupLayers(e.name), ...layersIn(e) }));
+    return { ...parsed.data, backups };
   } catch {
     return undefined;
   }
+}
+
+function layersIn(e: { compression?: Compression; encrypted?: boolean }): Partial<BackupIndexEntry> {
+  return {
+    ...(e.compression ? { compression: e.compression } : {}),
+    ...(e.encrypted !== undefined ? { encrypted: e.encrypted } : {}),
+  };
+}
+
+/** What the name and size tell of an encrypted file that cannot be opened (no key, or another's). */
+function describeUnopened(file: StoredBackup): BackupIndexEntry {
+  return {
+    name: file.name,
+    kind: backupKind(file.name),
+    created: createdFromName(file.name) ?? file.modified.toISOString(),
+    reason: "",
+    database: null,
+    nodeCount: 0,
+    relationshipCount: 0,
+    size: file.size,
+    checksum: null,
+    durationMs: null,
+    server: null,
+    formatVersion: null,
+    changedDuringBackup: null,
+    valid: null,
+    modified: file.modified.toISOString(),
+    ...backupLayers(file.name),
+  };
 }
 
 /** Describes a file that the index does not know (yet) by reading it in full. */
 async function describeFile(
   storage: BackupStorage,
   file: StoredBackup,
-  signal: AbortSignal | undefined,
+  options: IndexOptions,
 ): Promise<BackupIndexEntry> {
-  const report = await validateBackup({ storage, name: file.name, signal, maxProblems: 1 });
+  let report: Awaited<ReturnType<typeof validateBackup>>;
+  try {
+    report = await validateBackup({
+      storage,
+      name: file.name,
+      signal: options.signal,
+      decryption: options.decryption,
+      maxProblems: 1,
+    });
+  } catch (error) {
+    if (error instanceof BackupError && (error.code === "KEY_REQUIRED" || error.code === "DECRYPTION_FAILED"))
+      return describeUnopened(file);
+    throw error;
+  }
   const m = (report.metadata ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" ? v : null);
   const server = m.server as { version?: unknown; edition?: unknown } | undefined;
@@ -163,6 +231,7 @@ async function describeFile(
         : null,
     valid: report.valid,
     modified: file.modified.toISOString(),
+    ...backupLayers(file.name),
   };
 }
 
@@ -212,17 +281,25 @@ async function reconcile(
     ...trusted.map((e) => ({ ...e, modified: undefined })),
   ];
   const undated = candidates.filter((e) => e.modified === undefined).length;
-  const kept = candidates.filter((e) => stillDescribes(e, files.get(e.name)));
+  // an encrypted file listed without a key is described again once one is given
+  const canOpen = hasKeys(options.decryption);
+  const kept = candidates.filter(
+    (e) => stillDescribes(e, files.get(e.name)) && !(canOpen && e.valid === null && e.encrypted),
+  );
   if (kept.length !== index.backups.length || undated > 0) changed = true;
   const known = new Set(kept.map((e) => e.name));
   for (const file of files.values()) {
     if (known.has(file.name)) continue;
     logger.info({ name: file.name }, "indexing a backup file the index did not list");
-    kept.push(await describeFile(storage, file, options.signal));
+    kept.push(await describeFile(storage, file, options));
     changed = true;
   }
   index.backups = sortNewestFirst(kept);
   return { index, changed };
+}
+
+function hasKeys(keys: DecryptionOptions | undefined): boolean {
+  return (keys?.identities?.length ?? 0) > 0 || keys?.passphrase !== undefined;
 }
 
 function sortNewestFirst(entries: BackupIndexEntry[]): BackupIndexEntry[] {

@@ -50,7 +50,13 @@ export function judgeHealth(
         `the newest backup ${lastBackup.name} is ${Math.floor(ageDays)} days old (limit ${maxAgeDays} days)`,
       );
     }
-    if (!lastBackup.valid) problems.push(`the newest backup ${lastBackup.name} does not pass validation`);
+    if (lastBackup.valid === false)
+      problems.push(`the newest backup ${lastBackup.name} does not pass validation`);
+    if (lastBackup.valid === null) {
+      problems.push(
+        `the newest backup ${lastBackup.name} is encrypted and was not checked: no key given opens it`,
+      );
+    }
   }
   const pendingRestore = index.pendingRestore ?? null;
   if (pendingRestore) {

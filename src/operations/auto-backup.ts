@@ -4,6 +4,7 @@
  */
 import type { Driver } from "neo4j-driver";
 import type { BackupResult } from "../backup/run-backup.js";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { countGraph, resolveDatabase } from "../graph/server.js";
 import { readIndex } from "../lifecycle/backup-index.js";
@@ -27,6 +28,8 @@ export interface ShouldAutoBackupOptions {
   database?: string;
   /** Overrides of {@link DEFAULT_AUTO_BACKUP_THRESHOLDS}. */
   thresholds?: Partial<AutoBackupThresholds>;
+  /** Keys for encrypted backups the index does not know yet (see IndexOptions). */
+  decryption?: DecryptionOptions;
   logger?: Logger;
 }
 
@@ -43,7 +46,10 @@ export async function shouldAutoBackup(options: ShouldAutoBackupOptions): Promis
   try {
     const database = await resolveDatabase(options.driver, options.database);
     const current = await countGraph(options.driver, database);
-    const index = await readIndex(options.storage, { logger: options.logger });
+    const index = await readIndex(options.storage, {
+      logger: options.logger,
+      decryption: options.decryption,
+    });
     return decideAutoBackup(database, current, findBaseline(index, database), thresholds);
   } catch (error) {
     throw classifyDriverError(error, "auto-backup check");

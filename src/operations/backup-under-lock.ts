@@ -4,8 +4,17 @@
  * that backs up on its way (safety, pre-upgrade, distribution and auto backups).
  */
 import type { Driver } from "neo4j-driver";
-import { type BackupPipelineOptions, type BackupResult, runBackup } from "../backup/run-backup.js";
+import {
+  type BackupPipelineOptions,
+  type BackupResult,
+  readKeysFor,
+  runBackup,
+} from "../backup/run-backup.js";
+import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
+import { layersOf, resolveEncoding } from "../codec/encoded-writer.js";
+import { backupLayers } from "../codec/open.js";
 import { BackupError } from "../errors.js";
+import { backupExtension } from "../format/naming.js";
 import { assertLosslessDriver } from "../graph/server.js";
 import { type BackupIndexEntry, backupKind, recordBackup, updateIndex } from "../lifecycle/backup-index.js";
 import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
@@ -24,6 +33,12 @@ export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptio
   keep?: number;
   /** Backups retention must not remove (for example the file a restore is reading). */
   protect?: string[];
+  /**
+   * Keys to read encrypted backups with where this operation reads one: files the index does not
+   * know yet, and the recovery of an interrupted restore. The new backup itself is validated before
+   * retention with its own file key, held in memory only.
+   */
+  decryption?: DecryptionOptions;
 }
 
 /** Checks createBackup's options before anything is read or written. */
@@ -38,7 +53,17 @@ export function assertCreateOptions(options: CreateBackupOptions): void {
   }
   if (typeof options.reason !== "string")
     throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
-  if (options.name !== undefined) assertValidBackupName(options.name);
+  const layers = layersOf(resolveEncoding(options));
+  if (options.name !== undefined) {
+    assertValidBackupName(options.name);
+    const named = backupLayers(options.name);
+    if (named.compression !== layers.compression || named.encrypted !== layers.encrypted) {
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        `the name ${options.name} does not end in ${backupExtension(layers)}, as a backup with this compression and encryption must`,
+      );
+    }
+  }
   if (options.keep !== undefined) assertKeep(options.keep);
   assertLosslessDriver(options.driver);
 }
@@ -49,7 +74,7 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
   const { storage } = options;
   const result = await runBackup(options);
   try {
-    await recordBackup(storage, entryFromResult(result), { logger });
+    await recordBackup(storage, entryFromResult(result), { logger, decryption: options.decryption });
   } catch (error) {
     // the backup itself is published and complete; the index is rebuilt from the files when next read
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
@@ -60,6 +85,7 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
       newest: result.name,
       keep: options.keep ?? DEFAULT_KEEP,
       protect: new Set(options.protect ?? []),
+      keys: readKeysFor(result, options.decryption),
       signal: options.signal,
       logger,
     });
@@ -85,6 +111,8 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
     formatVersion: m.format_version,
     changedDuringBackup: result.changedDuringBackup,
     valid: true,
+    compression: result.compression,
+    encrypted: result.encrypted,
   };
 }
 
@@ -97,6 +125,8 @@ async function validateThenApplyRetention(args: {
   newest: string;
   keep: number;
   protect: ReadonlySet<string>;
+  /** Reads the new backup back: its own file key when it is encrypted. */
+  keys: ReadKeys;
   signal: AbortSignal | undefined;
   logger: Logger;
 }): Promise<string[]> {
@@ -105,10 +135,16 @@ async function validateThenApplyRetention(args: {
     (n) => !args.protect.has(n),
   );
   if (candidates.length === 0) return [];
-  const report = await validateBackup({ storage, name: newest, signal: args.signal, maxProblems: 5 });
+  const report = await validateBackup({
+    storage,
+    name: newest,
+    decryption: args.keys,
+    signal: args.signal,
+    maxProblems: 5,
+  });
   if (!report.valid) {
     await storage.remove(newest);
-    await updateIndex(storage, () => {}, { logger }).catch(() => {});
+    await updateIndex(storage, () => {}, { logger, decryption: args.keys }).catch(() => {});
     throw new BackupError(
       "VALIDATION_FAILED",
       `the new backup ${newest} failed validation after it was written (${report.problems.map((p) => p.message).join("; ")}); it was removed and the older backups were kept`,
@@ -116,7 +152,7 @@ async function validateThenApplyRetention(args: {
     );
   }
   const removed = await removeBackups(storage, candidates, logger);
-  await updateIndex(storage, () => {}, { logger }).catch((error) => {
+  await updateIndex(storage, () => {}, { logger, decryption: args.keys }).catch((error) => {
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
   });
   return removed;

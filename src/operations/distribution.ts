@@ -2,11 +2,18 @@
  * Distribution: writing the bundled `initial_backup.json` that initializeDatabase restores into a
  * new installation's empty database.
  */
-import type { BackupResult } from "../backup/run-backup.js";
+import { type BackupResult, carryReadKey, readKeysFor } from "../backup/run-backup.js";
+import { layersOf, resolveEncoding } from "../codec/encoded-writer.js";
 import { BackupError } from "../errors.js";
-import { formatTimestamp, parseBackupFileName } from "../format/naming.js";
+import {
+  BACKUP_EXTENSIONS,
+  backupExtension,
+  formatTimestamp,
+  parseBackupFileName,
+} from "../format/naming.js";
 import {
   DISTRIBUTION_BACKUP_NAME,
+  DISTRIBUTION_BACKUP_STEM,
   DISTRIBUTION_SIDE_PREFIX,
   updateIndex,
 } from "../lifecycle/backup-index.js";
@@ -37,9 +44,20 @@ export type CreateDistributionBackupOptions = Omit<
   replace?: boolean;
 };
 
+/** The distribution backups in a storage: `initial_backup.json` under any extension. */
+export async function distributionBackups(storage: BackupStorage): Promise<string[]> {
+  const found: string[] = [];
+  for (const extension of BACKUP_EXTENSIONS) {
+    const name = `${DISTRIBUTION_BACKUP_STEM}${extension}`;
+    if (await storage.stat(name)) found.push(name);
+  }
+  return found;
+}
+
 /**
- * Writes `initial_backup.json` from the current database, for shipping with an application.
- * Refuses (`BACKUP_EXISTS`) when one exists, unless `replace` is set.
+ * Writes `initial_backup.json` from the current database, for shipping with an application
+ * (`initial_backup.json.zst.age` and the like when compressed or encrypted).
+ * Refuses (`BACKUP_EXISTS`) when one exists under any extension, unless `replace` is set.
  */
 export async function createDistributionBackup(
   options: CreateDistributionBackupOptions,
@@ -47,10 +65,11 @@ export async function createDistributionBackup(
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "createDistributionBackup needs `storage`");
   const { storage } = options;
   const logger = options.logger ?? silentLogger;
+  const extension = backupExtension(layersOf(resolveEncoding(options)));
   const backup: CreateBackupOptions = {
     ...options,
     reason: options.reason ?? "Distribution backup",
-    name: DISTRIBUTION_BACKUP_NAME,
+    name: `${DISTRIBUTION_BACKUP_STEM}${extension}`,
   };
   assertCreateOptions(backup);
   if (options.replace && typeof storage.replace !== "function") {
@@ -61,35 +80,46 @@ export async function createDistributionBackup(
   }
   return underLock({ ...options, logger }, async () => {
     await removeLeftoverSideFiles(storage, logger);
-    if (!(await storage.stat(DISTRIBUTION_BACKUP_NAME))) return backupUnderLock(backup);
+    const existing = await distributionBackups(storage);
+    if (existing.length === 0) return backupUnderLock(backup);
     if (!options.replace) {
       throw new BackupError(
         "BACKUP_EXISTS",
-        `${DISTRIBUTION_BACKUP_NAME} already exists in ${storage.describe()}; pass replace to write a new one`,
+        `${existing[0]} already exists in ${storage.describe()}; pass replace to write a new one`,
       );
     }
-    return replaceDistributionBackup(backup, logger);
+    return replaceDistributionBackup(backup, existing, logger);
   });
 }
 
 /**
  * The new content under a side name first, validated, then put in place by the storage's atomic
- * `replace`: at every moment `initial_backup.json` is the old file or the new one.
+ * `replace`: at every moment a whole distribution backup is there, the old one or the new one.
+ * Bundled backups under other extensions (the old one was plain, the new one compressed) are
+ * removed only after the new one is in place.
  */
-async function replaceDistributionBackup(backup: CreateBackupOptions, logger: Logger): Promise<BackupResult> {
+async function replaceDistributionBackup(
+  backup: CreateBackupOptions,
+  existing: string[],
+  logger: Logger,
+): Promise<BackupResult> {
   const { storage, signal } = backup;
-  const side = `${DISTRIBUTION_SIDE_PREFIX}_${formatTimestamp(new Date())}.json`;
+  const target = backup.name!;
+  const side = `${DISTRIBUTION_SIDE_PREFIX}_${formatTimestamp(new Date())}${target.slice(DISTRIBUTION_BACKUP_STEM.length)}`;
   const made = await backupUnderLock({ ...backup, name: side });
   try {
-    const report = await validateBackup({ storage, name: side, signal });
+    const decryption = readKeysFor(made, backup.decryption);
+    const report = await validateBackup({ storage, name: side, decryption, signal });
     if (!report.valid) {
       throw new BackupError("VALIDATION_FAILED", `the new distribution backup does not pass validation`, {
         details: report,
       });
     }
-    const stored = await storage.replace!(DISTRIBUTION_BACKUP_NAME, await storage.read(side), { signal });
+    // the bytes as they are: the layers do not depend on the name, only the extension does
+    const stored = await storage.replace!(target, await storage.read(side), { signal });
+    for (const name of existing) if (name !== target) await storage.remove(name);
     await storage.remove(side);
-    const result = { ...made, name: DISTRIBUTION_BACKUP_NAME, bytes: stored.size };
+    const result = carryReadKey(made, { ...made, name: target, bytes: stored.size });
     await updateIndex(storage, () => {}, { logger }, [entryFromResult(result)]);
     return result;
   } catch (error) {

@@ -3,6 +3,7 @@
  * (exactly once, however many instances start together).
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import type { FileReadOptions } from "../format/reader.js";
 import { countGraph, resolveDatabase } from "../graph/server.js";
@@ -11,6 +12,7 @@ import { type Logger, silentLogger } from "../logger.js";
 import type { RestoreProgress } from "../restore/progress.js";
 import type { BackupStorage } from "../storage/contract.js";
 import type { LockingOptions } from "../storage/with-lock.js";
+import { distributionBackups } from "./distribution.js";
 import { underLock } from "./lock.js";
 import { type RestoreResult, restoreUnderLock } from "./restore-under-lock.js";
 
@@ -21,8 +23,13 @@ export interface InitializeDatabaseOptions extends LockingOptions, FileReadOptio
   storage: BackupStorage;
   /** Default: the user's home database. */
   database?: string;
-  /** Name of the bundled backup in the storage; default `initial_backup.json`. */
+  /**
+   * Name of the bundled backup in the storage; default `initial_backup.json` under whichever
+   * extension it has (`.json.gz`, `.json.zst.age`, …; the most recently modified when there are several).
+   */
   bundled?: string;
+  /** Identities or the passphrase of an encrypted bundled backup. */
+  decryption?: DecryptionOptions;
   /**
    * Asked before restoring (for example a prompt); restoring goes ahead only on `true`.
    * Default: restore without asking.
@@ -74,8 +81,8 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
     throw new BackupError("INVALID_OPTIONS", "initializeDatabase needs `driver` and `storage`");
   }
   const logger = options.logger ?? silentLogger;
-  const name = options.bundled ?? DISTRIBUTION_BACKUP_NAME;
   return underLock({ ...options, logger }, async () => {
+    const name = options.bundled ?? (await findBundled(options.storage, logger));
     const { database, counts } = await readTarget(options.driver, options.database);
     const skip = (outcome: InitializeOutcome, message: string): InitializeResult => {
       logger.info({ database, outcome }, message);
@@ -89,6 +96,7 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
       database,
       name,
       mode: "empty",
+      decryption: options.decryption,
       logger,
       onProgress: options.onProgress,
       signal: options.signal,
@@ -99,6 +107,21 @@ export async function initializeDatabase(options: InitializeDatabaseOptions): Pr
     logger.info({ database, name }, message);
     return { restored: true, outcome: "restored", message, database, restore };
   });
+}
+
+/** The bundled backup under any extension: the most recently modified one, when several are there. */
+async function findBundled(storage: BackupStorage, logger: Logger): Promise<string> {
+  const names = await distributionBackups(storage);
+  if (names.length <= 1) return names[0] ?? DISTRIBUTION_BACKUP_NAME;
+  const dated = await Promise.all(
+    names.map(async (n) => ({ n, at: (await storage.stat(n))?.modified ?? new Date(0) })),
+  );
+  dated.sort((a, b) => b.at.getTime() - a.at.getTime());
+  logger.warn(
+    { chosen: dated[0]!.n, others: dated.slice(1).map((d) => d.n) },
+    "several bundled backups; restoring the most recently modified",
+  );
+  return dated[0]!.n;
 }
 
 async function readTarget(
@@ -129,7 +152,7 @@ async function reasonNotToRestore(
   if (!(await storage.stat(name))) {
     return { outcome: "no-bundled-backup", message: `no bundled backup ${name} in ${storage.describe()}` };
   }
-  const index = await readIndex(storage, { logger });
+  const index = await readIndex(storage, { logger, decryption: options.decryption });
   const earlier = reasonInIndex(index, name, database);
   if (earlier) {
     logger.warn({ database }, earlier.message);
@@ -153,7 +176,8 @@ function reasonInIndex(
   name: string,
   database: string,
 ): { outcome: InitializeOutcome; message: string } | undefined {
-  const before = index.restores.find((r) => r.database === database && r.name === name);
+  // the bundled backup under any extension: it may have been re-encoded since
+  const before = index.restores.find((r) => r.database === database && (r.name === name || r.initial));
   if (before) {
     return {
       outcome: "already-initialized",

@@ -3,6 +3,7 @@
  * driver is at hand — recover an interrupted restore before doing anything else.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { type LockingOptions, withStorageLock } from "../storage/with-lock.js";
@@ -13,6 +14,8 @@ export interface UnderLockOptions extends LockingOptions {
   storage: BackupStorage;
   /** When given, an interrupted restore into this driver's database is recovered first. */
   driver?: Driver;
+  /** Keys to read the backup an interrupted restore is recovered from, when it is encrypted. */
+  decryption?: DecryptionOptions;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -34,7 +37,7 @@ export function underLock<T>(
     logger,
     onAcquire: driver
       ? async () => {
-          recovered = await recoverIfInterrupted(driver, storage, logger);
+          recovered = await recoverIfInterrupted(driver, storage, logger, options.decryption);
         }
       : undefined,
   });

@@ -1,5 +1,6 @@
 /** recoverInterruptedRestore: the public verb for recovering eagerly, at start-up. */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
@@ -11,6 +12,8 @@ import type { RecoveryResult } from "./recover.js";
 export interface RecoverOptions extends LockingOptions {
   driver: Driver;
   storage: BackupStorage;
+  /** Keys of the backup to recover from, when it is encrypted (the safety backup of an encrypted restore is). */
+  decryption?: DecryptionOptions;
   logger?: Logger;
 }
 

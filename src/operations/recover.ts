@@ -6,6 +6,7 @@
  * was none (a restore into an empty database), to the complete restore. Never left as a mix.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import { type PendingRestore, readIndex } from "../lifecycle/backup-index.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -32,8 +33,9 @@ export async function recoverIfInterrupted(
   driver: Driver,
   storage: BackupStorage,
   logger: Logger = silentLogger,
+  decryption?: DecryptionOptions,
 ): Promise<RecoveryResult | undefined> {
-  const pending = (await readIndex(storage, { logger })).pendingRestore;
+  const pending = (await readIndex(storage, { logger, decryption })).pendingRestore;
   if (!pending) return undefined;
   const database = pending.database ?? undefined;
   logger.warn(
@@ -50,7 +52,7 @@ export async function recoverIfInterrupted(
       { details: { pendingRestore: pending } },
     );
   }
-  const restore = await replaceWithBackup({ driver, storage, database, name: source, logger });
+  const restore = await replaceWithBackup({ driver, storage, database, name: source, logger, decryption });
   const outcome = source === pending.safetyBackup ? "previous-contents" : "completed";
   logger.warn({ restoredFrom: source, outcome }, "the interrupted restore was recovered");
   return { interrupted: pending, outcome, restoredFrom: source, restore };

@@ -7,6 +7,9 @@
  */
 import { hostname } from "node:os";
 import type { Driver } from "neo4j-driver";
+import { type DecryptionOptions, recipientsOf } from "../codec/age.js";
+import type { EncodingOptions } from "../codec/encoded-writer.js";
+import { backupLayers } from "../codec/open.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { type FileReadOptions, fileReadOptions } from "../format/reader.js";
 import { readServerInfo, type ServerInfo } from "../graph/server.js";
@@ -41,6 +44,17 @@ export interface RestoreBackupOptions extends LockingOptions, FileReadOptions {
   mode?: "empty" | "replace";
   /** In replace mode, back up the current contents first and restore them on failure (default true). */
   safetyBackup?: boolean;
+  /**
+   * Identities or the passphrase of an encrypted backup (found by its `.age` name). They also open
+   * the safety backup if the restore has to be rolled back.
+   */
+  decryption?: DecryptionOptions;
+  /**
+   * How the safety backup is compressed and encrypted. Default: as the backup being restored — the
+   * same compression, and when that backup is encrypted, encrypted to the recipients of the
+   * identities given (or with the passphrase given), so that the same keys roll back.
+   */
+  safetyBackupEncoding?: EncodingOptions;
   /** Records per write transaction (default 5000). */
   batchSize?: number;
   /** Write transactions in flight at once (default 2). */
@@ -122,6 +136,7 @@ export async function replaceWithBackup(args: {
   database: string | undefined;
   name: string;
   logger?: Logger;
+  decryption?: DecryptionOptions;
 }): Promise<RestoreResult> {
   await emptyDatabase(args.driver, args.database);
   return restoreUnderLock({ ...args, mode: "empty", safetyBackup: false });
@@ -142,7 +157,7 @@ class RestoreRun {
     this.logger = options.logger ?? silentLogger;
     this.mode = options.mode ?? "empty";
     this.reporter = new ProgressReporter(options.onProgress);
-    this.index = { logger: this.logger };
+    this.index = { logger: this.logger, decryption: options.decryption };
   }
 
   /** Everything checked before the first write: the file, the target, its emptiness. */
@@ -162,6 +177,7 @@ class RestoreRun {
         fingerprint: !this.options.skipVerify,
         allowDanglingRelationships: this.options.allowDanglingRelationships,
         read: { maxLineBytes: this.options.maxLineBytes, apocPropertyTypes: this.options.apocPropertyTypes },
+        decryption: this.options.decryption,
         signal,
         onValidated: (seen) => {
           // while validating, the counts are the records checked so far
@@ -189,9 +205,11 @@ class RestoreRun {
     const { driver, storage, database, signal } = this.options;
     this.reporter.report("safety-backup");
     const safety = await backupUnderLock({
+      ...(await this.safetyEncoding(name)),
       driver,
       storage,
       database,
+      decryption: this.options.decryption,
       prefix: SAFETY_BACKUP_PREFIX,
       reason: `Safety backup before restoring ${name}`,
       protect: [name],
@@ -200,6 +218,17 @@ class RestoreRun {
     });
     this.safetyBackup = safety.name;
     this.logger.info({ safetyBackup: safety.name }, "safety backup taken");
+  }
+
+  /** The safety backup's layers: as asked, or those of the backup being restored (see the option). */
+  private async safetyEncoding(name: string): Promise<EncodingOptions> {
+    if (this.options.safetyBackupEncoding) return this.options.safetyBackupEncoding;
+    const layers = backupLayers(name);
+    if (!layers.encrypted) return { compression: layers.compression };
+    const { identities = [], passphrase } = this.options.decryption ?? {};
+    const recipients = await recipientsOf(identities);
+    const encryption = recipients.length > 0 ? { recipients } : { passphrase };
+    return { compression: layers.compression, encryption };
   }
 
   /** Records the restore in the index before the first write, so that recovery finds it. */
@@ -229,6 +258,7 @@ class RestoreRun {
       batchSize: options.batchSize,
       concurrency: options.concurrency,
       skipVerify: options.skipVerify,
+      decryption: options.decryption,
       signal: options.signal,
       reporter: this.reporter,
       changes: this.changes,
@@ -275,7 +305,13 @@ class RestoreRun {
     const safetyBackup = this.safetyBackup!;
     this.reporter.report("rolling-back");
     try {
-      await replaceWithBackup({ driver, storage, database, name: safetyBackup });
+      await replaceWithBackup({
+        driver,
+        storage,
+        database,
+        name: safetyBackup,
+        decryption: this.options.decryption,
+      });
       await markPendingRestore(storage, null, this.index).catch(() => {});
     } catch (rollbackError) {
       return new BackupError(

@@ -3,6 +3,7 @@
  * recommended, and whether the backups are fresh enough.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { countGraph, resolveDatabase } from "../graph/server.js";
 import { type BackupIndexEntry, readIndex } from "../lifecycle/backup-index.js";
@@ -35,6 +36,8 @@ export interface BackupHealthOptions {
   deep?: boolean;
   /** Clock; default `() => new Date()`. */
   now?: () => Date;
+  /** Keys for encrypted backups the index does not know yet (see IndexOptions). */
+  decryption?: DecryptionOptions;
   logger?: Logger;
   /** Cancels a deep check. */
   signal?: AbortSignal;
@@ -48,21 +51,22 @@ export async function checkBackupHealth(options: BackupHealthOptions): Promise<B
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "checkBackupHealth needs `storage`");
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_MAX_BACKUP_AGE_DAYS;
   if (!(maxAgeDays > 0)) throw new BackupError("INVALID_OPTIONS", "maxAgeDays must be a positive number");
-  const index = await readIndex(options.storage, { logger: options.logger });
+  const index = await readIndex(options.storage, { logger: options.logger, decryption: options.decryption });
   const health = judgeHealth(index, options.database, maxAgeDays, (options.now ?? (() => new Date()))());
-  return options.deep ? deepenHealth(health, options.storage, options.signal) : health;
+  return options.deep ? deepenHealth(health, options.storage, options.decryption, options.signal) : health;
 }
 
 /** Validates the newest backup in full and adds what that finds to `health`. */
 async function deepenHealth(
   health: BackupHealth,
   storage: BackupStorage,
+  decryption: DecryptionOptions | undefined,
   signal: AbortSignal | undefined,
 ): Promise<BackupHealth> {
   const entry = health.lastBackup;
   if (!entry) return { ...health, validated: true };
   const problems = [...health.problems];
-  const report = await validateBackup({ storage, name: entry.name, signal, maxProblems: 1 });
+  const report = await validateBackup({ storage, name: entry.name, decryption, signal, maxProblems: 1 });
   if (!report.valid && entry.valid) {
     const first = report.problems[0];
     problems.push(
@@ -88,6 +92,8 @@ export interface BackupStatusOptions {
   /** For the health part: validate the newest backup in full (see {@link BackupHealthOptions.deep}). */
   deep?: boolean;
   now?: () => Date;
+  /** Keys for encrypted backups: files the index does not know yet, and recovering an interrupted restore. */
+  decryption?: DecryptionOptions;
   logger?: Logger;
 }
 
@@ -128,9 +134,9 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   }
   const recovered = await recoverUnlessBusy(options);
   if (recovered) current = await countGraph(driver, database);
-  const index = await readIndex(storage, { logger });
+  const index = await readIndex(storage, { logger, decryption: options.decryption });
   const judged = judgeHealth(index, database, maxAgeDays, now);
-  const health = options.deep ? await deepenHealth(judged, storage, undefined) : judged;
+  const health = options.deep ? await deepenHealth(judged, storage, options.decryption, undefined) : judged;
   const lastBackup = health.lastBackup;
   return {
     database,
@@ -153,7 +159,10 @@ async function recoverUnlessBusy(options: BackupStatusOptions): Promise<Recovery
   if (!(await readIndex(storage, { logger })).pendingRestore) return undefined;
   try {
     // underLock recovers when it takes the lock; the work only hands the outcome on
-    return await underLock({ driver, storage, logger, lockTimeoutMs: 0 }, async (recovered) => recovered);
+    return await underLock(
+      { driver, storage, logger, decryption: options.decryption, lockTimeoutMs: 0 },
+      async (recovered) => recovered,
+    );
   } catch (error) {
     if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
     return undefined;

@@ -1,7 +1,7 @@
 /**
  * Upgrades: a validated backup before migrations, and a replace restore from it when they fail.
  */
-import type { BackupResult } from "../backup/run-backup.js";
+import { type BackupResult, readKeysFor } from "../backup/run-backup.js";
 import { BackupError } from "../errors.js";
 import { PRE_UPGRADE_BACKUP_PREFIX } from "../lifecycle/backup-index.js";
 import { validateBackup } from "../validate/validate-backup.js";
@@ -38,6 +38,7 @@ export async function backupBeforeUpgrade(options: BackupBeforeUpgradeOptions): 
   const report = await validateBackup({
     storage: options.storage,
     name: result.name,
+    decryption: readKeysFor(result, options.decryption),
     signal: options.signal,
   });
   if (!report.valid) {

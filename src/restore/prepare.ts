@@ -5,6 +5,7 @@
  * into an empty database, that the target is empty indeed.
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import type { FileReadOptions } from "../format/reader.js";
 import type { BackupMetadata, ConstraintDefinition, IndexDefinition } from "../format/schema.js";
@@ -43,6 +44,8 @@ export interface PrepareOptions {
   allowDanglingRelationships?: boolean;
   /** How the file is read. */
   read?: FileReadOptions;
+  /** Keys of an encrypted backup. */
+  decryption?: ReadKeys;
   signal?: AbortSignal;
   /** Records checked so far, while validating. */
   onValidated?: (seen: { nodes: number; relationships: number }) => void;
@@ -59,6 +62,7 @@ export async function prepareRestore(options: PrepareOptions): Promise<PreparedR
     storage: options.storage,
     name,
     ...read,
+    decryption: options.decryption,
     signal: options.signal,
     fingerprint: options.fingerprint,
     sampleValues: true,

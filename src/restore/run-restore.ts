@@ -4,6 +4,7 @@
  * (operations/) holds the lock, takes the safety backup, and undoes a failure.
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import { createSchema } from "../graph/schema-write.js";
 import type { BackupStorage } from "../storage/contract.js";
@@ -24,6 +25,8 @@ export interface WriteAndVerifyOptions {
   concurrency?: number;
   /** Skip the verification (the file was then not fingerprinted either). */
   skipVerify?: boolean;
+  /** Keys of an encrypted backup. */
+  decryption?: ReadKeys;
   signal?: AbortSignal;
   reporter: ProgressReporter;
   /** Filled in with what was changed in the target before writing, for an undo. */
@@ -55,6 +58,7 @@ export async function writeAndVerify(options: WriteAndVerifyOptions): Promise<Wr
     database,
     batchSize: options.batchSize,
     concurrency: options.concurrency,
+    decryption: options.decryption,
     signal: options.signal,
     reporter,
     read: prepared.read,
@@ -80,6 +84,7 @@ export async function writeAndVerify(options: WriteAndVerifyOptions): Promise<Wr
       options.storage,
       prepared.name,
       read,
+      options.decryption,
     );
     throw new BackupError(
       "RESTORE_FAILED",

@@ -6,6 +6,8 @@
  * Data flows one way: storage → reader → decoder → batches → graph writer.
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
+import { openBackupBytes } from "../codec/open.js";
 import { BackupError, throwIfAborted } from "../errors.js";
 import { NodeIdMap } from "../format/id-map.js";
 import { decodeRecordProperties } from "../format/properties.js";
@@ -28,6 +30,8 @@ export interface WriteDataOptions {
   batchSize?: number;
   /** Write transactions in flight at once (default 2). */
   concurrency?: number;
+  /** Keys of an encrypted backup (the file is decrypted again, chunk by authenticated chunk). */
+  decryption?: ReadKeys;
   signal?: AbortSignal;
   reporter: ProgressReporter;
   /** How the file is read (the same as when it was validated). */
@@ -103,7 +107,8 @@ class DataWriter {
     const { storage, name, signal, reporter } = this.options;
     reporter.report("nodes");
     const read = { ...this.options.read, signal };
-    for await (const event of readBackupEvents(await storage.read(name), read)) {
+    const source = await openBackupBytes(storage, name, this.options.decryption);
+    for await (const event of readBackupEvents(source, read)) {
       if (event.kind === "node") await this.addNode(event);
       else if (event.kind === "relationship") await this.addRelationship(event);
       if (signal?.aborted) throwIfAborted(signal, "the restore");

@@ -4,6 +4,7 @@
  */
 
 import { BackupError } from "../errors.js";
+import { hasBackupExtension } from "../format/naming.js";
 
 /** What a storage knows about one stored backup. */
 export interface StoredBackup {
@@ -71,7 +72,7 @@ export interface BackupStorage {
   read(name: string): Promise<AsyncIterable<Uint8Array>>;
   /** Describes one backup, or `undefined` when absent. */
   stat(name: string): Promise<StoredBackup | undefined>;
-  /** Every stored backup file (`*.json` except the index), in no particular order. */
+  /** Every stored backup file (every backup extension, except the index), in no particular order. */
   list(): Promise<StoredBackup[]>;
   /** Removes one backup; removing an absent name is not an error. */
   remove(name: string): Promise<void>;
@@ -113,12 +114,15 @@ export interface BackupStorage {
   ): Promise<StoredBackup>;
 }
 
-/** Backup names are plain file names: no separators, no leading dot, ending in `.json`. */
+/**
+ * Backup names are plain file names: no separators, no leading dot, ending in `.json`, `.json.gz`
+ * or `.json.zst`, each optionally followed by `.age` (see `layersOfName`).
+ */
 export function assertValidBackupName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(name) || name.includes("..")) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes("..") || !hasBackupExtension(name)) {
     throw new BackupError(
       "INVALID_OPTIONS",
-      `invalid backup name ${JSON.stringify(name)}: use letters, digits, "._-" and end in .json`,
+      `invalid backup name ${JSON.stringify(name)}: use letters, digits, "._-" and end in .json, .json.gz or .json.zst (optionally followed by .age)`,
     );
   }
 }

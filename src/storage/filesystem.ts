@@ -7,6 +7,7 @@ import { constants, createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupError } from "../errors.js";
+import { hasBackupExtension } from "../format/naming.js";
 import {
   assertValidBackupName,
   type BackupStorage,
@@ -189,7 +190,7 @@ export class FileSystemStorage implements BackupStorage {
     }
     const out: StoredBackup[] = [];
     for (const name of names) {
-      if (!name.endsWith(".json") || name.startsWith(".") || name === INDEX_FILE_NAME) continue;
+      if (!hasBackupExtension(name) || name.startsWith(".") || name === INDEX_FILE_NAME) continue;
       const info = await this.stat(name).catch(() => undefined);
       if (info) out.push(info);
     }

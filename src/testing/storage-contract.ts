@@ -220,6 +220,20 @@ const storageChecks: Check[] = [
     },
   },
   {
+    title: "keeps compressed and encrypted backups under their names (.json.gz, .json.zst, .age)",
+    async run(storage) {
+      const names = [
+        "c_20250128_143022.json.gz",
+        "c_20250128_143023.json.zst",
+        "c_20250128_143024.json.zst.age",
+      ];
+      for (const name of names) await storage.write(name, chunksOf(SAMPLE_CONTENT, 4096));
+      const listed = (await storage.list()).map((b) => b.name).sort();
+      assert.deepEqual(listed, [...names].sort(), "list() of compressed and encrypted backups");
+      assert.ok((await readStored(storage, names[2]!)).equals(SAMPLE_CONTENT), "read() returns the bytes");
+    },
+  },
+  {
     title: "keeps an index document that is replaced whole and never listed as a backup",
     async run(storage) {
       assert.equal(await storage.readIndex(), undefined, "readIndex() of a new storage");

@@ -2,6 +2,8 @@
  * validateBackup: streams through a backup file and reports every problem with its location.
  * It throws only when the storage itself fails; bad content always ends up in the report.
  */
+import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
+import { openBackupBytes } from "../codec/open.js";
 import { BackupError } from "../errors.js";
 import { FingerprintBuilder } from "../format/fingerprint.js";
 import { IdSet } from "../format/id-set.js";
@@ -66,6 +68,11 @@ export type ValidateBackupOptions = (
    * points, zone ids, long years…) into `report.valueSamples`; restoreBackup asks the target about them.
    */
   sampleValues?: boolean;
+  /**
+   * Identities or the passphrase of an encrypted backup (`.age`); without them such a file fails
+   * with `KEY_REQUIRED`, and with keys that do not open it with `DECRYPTION_FAILED`.
+   */
+  decryption?: DecryptionOptions;
   /** Cancels the validation. */
   signal?: AbortSignal;
   /** Called every 10,000 records, and once at the end, with the records seen so far. */
@@ -80,8 +87,12 @@ const PROGRESS_EVERY = 10_000;
  * Accepts files of this library (format 2) in any JSON layout, of the original design (format 1),
  * and APOC's JSON exports.
  *
+ * A compressed or encrypted file (found by its name) is read through its layers; damage to a
+ * layer (a changed or cut ciphertext, a broken compressed stream) is a `CORRUPT` problem.
+ *
  * @returns a report; it lists problems rather than throwing.
- * @throws BackupError with code NOT_FOUND or STORAGE when the file cannot be read at all.
+ * @throws BackupError with code NOT_FOUND or STORAGE when the file cannot be read at all,
+ *   KEY_REQUIRED or DECRYPTION_FAILED when an encrypted file cannot be opened with the keys given.
  */
 export async function validateBackup(options: ValidateBackupOptions): Promise<ValidationReport> {
   const validator = new FileValidator(
@@ -90,11 +101,13 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
     options.sampleValues === true,
   );
   const read = fileReadOptions(options);
-  const source = options.source ?? (await options.storage.read(options.name));
   const report = validator.builder.report;
   const progress = () => ({ nodes: report.nodeCount, relationships: report.relationshipCount });
   let records = 0;
   try {
+    const source =
+      options.source ??
+      (await openBackupBytes(options.storage, options.name, options.decryption as ReadKeys | undefined));
     for await (const event of readBackupEvents(source, read)) {
       validator.handle(event);
       const isRecord = event.kind === "node" || event.kind === "relationship";
@@ -106,6 +119,10 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
       return report;
     }
     if (options.signal?.aborted) throw new BackupError("ABORTED", "validation was aborted", { cause: error });
+    if (error instanceof BackupError && error.code === "CORRUPT") {
+      validator.builder.add("error", "CORRUPT", error.message, { path: "" });
+      return report;
+    }
     if (error instanceof BackupError) throw error;
     throw new BackupError("STORAGE", `reading the backup failed: ${(error as Error).message}`, {
       cause: error,

@@ -7,6 +7,8 @@
  * after a difference was found.
  */
 import type { Driver } from "neo4j-driver";
+import type { ReadKeys } from "../codec/age.js";
+import { openBackupBytes } from "../codec/open.js";
 import { nodeHash, relationshipHash } from "../format/fingerprint.js";
 import { NodeIdMap } from "../format/id-map.js";
 import { decodeRecordProperties } from "../format/properties.js";
@@ -95,10 +97,11 @@ async function firstMissingInDatabase(
   name: string,
   read: ReadOptions,
   db: DatabaseHashes,
+  decryption: ReadKeys | undefined,
 ): Promise<MissingRecord | undefined> {
   const fileNodes = new NodeIdMap();
   let version: 1 | 2 = 2;
-  for await (const event of readBackupEvents(await storage.read(name), read)) {
+  for await (const event of readBackupEvents(await openBackupBytes(storage, name, decryption), read)) {
     if (event.kind === "metadata") {
       version = (event.value as { format_version?: unknown } | null)?.format_version === undefined ? 1 : 2;
     }
@@ -258,9 +261,10 @@ export async function locateDifference(
   storage: BackupStorage,
   name: string,
   read: ReadOptions = {},
+  decryption?: ReadKeys,
 ): Promise<RecordDifference | undefined> {
   const db = await hashDatabase(driver, database);
-  const missing = await firstMissingInDatabase(storage, name, read, db);
+  const missing = await firstMissingInDatabase(storage, name, read, db, decryption);
   if (missing) return backupSideDifference(missing, await closestInDatabase(driver, database, missing));
   if (db.nodes.size === 0 && db.relationships.size === 0) return undefined;
   return firstOnlyInDatabase(driver, database, db);

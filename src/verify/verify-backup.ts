@@ -3,6 +3,8 @@
  * and a content fingerprint that does not depend on internal ids.
  */
 import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
+import { openBackupBytes } from "../codec/open.js";
 import { BackupError, classifyDriverError } from "../errors.js";
 import { type Fingerprint, FingerprintBuilder } from "../format/fingerprint.js";
 import { decodeRecordProperties } from "../format/properties.js";
@@ -29,6 +31,8 @@ export interface VerifyBackupOptions extends FileReadOptions {
   name: string;
   /** Database to compare; default the home database. */
   database?: string;
+  /** Identities or the passphrase of an encrypted backup. */
+  decryption?: DecryptionOptions;
   /** Cancels the comparison. */
   signal?: AbortSignal;
 }
@@ -71,11 +75,12 @@ export async function fingerprintBackup(
   storage: BackupStorage,
   name: string,
   read: ReadOptions = {},
+  decryption?: ReadKeys,
 ): Promise<{ fingerprint: Fingerprint; schema: Schema | null }> {
   const builder = new FingerprintBuilder();
   let version: 1 | 2 = 2;
   let schema: Schema | null = null;
-  for await (const event of readBackupEvents(await storage.read(name), read)) {
+  for await (const event of readBackupEvents(await openBackupBytes(storage, name, decryption), read)) {
     if (event.kind === "metadata") {
       const m = event.value as Record<string, unknown>;
       version = m.format_version === undefined ? 1 : 2;
@@ -226,9 +231,10 @@ export async function withFirstDifference(
   storage: BackupStorage,
   name: string,
   read: ReadOptions,
+  decryption?: ReadKeys,
 ): Promise<VerifyResult> {
   if (result.backup.total === result.database.total) return result;
-  const first = await locateDifference(driver, database, storage, name, read);
+  const first = await locateDifference(driver, database, storage, name, read, decryption);
   if (!first) return result;
   return { ...result, differences: [...result.differences, first.description], firstDifference: first };
 }
@@ -238,15 +244,17 @@ export async function withFirstDifference(
  * format-2 files), and the content fingerprint; when the content differs, the first differing
  * record and property.
  *
- * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION` or `FORMAT` (unreadable file).
+ * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (unreadable file),
+ *   `CORRUPT` (a damaged compressed or encrypted layer), `KEY_REQUIRED` or `DECRYPTION_FAILED`.
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {
   const { driver, storage, name, database } = options;
   const read = fileReadOptions(options);
   try {
-    const file = await fingerprintBackup(storage, name, read);
+    const decryption = options.decryption as ReadKeys | undefined;
+    const file = await fingerprintBackup(storage, name, read, decryption);
     const result = await compareWithDatabase(driver, database, file.fingerprint, file.schema);
-    return await withFirstDifference(result, driver, database, storage, name, read);
+    return await withFirstDifference(result, driver, database, storage, name, read, decryption);
   } catch (error) {
     if (error instanceof BackupError) throw error;
     if ((error as Error).name === "BackupFormatError" || (error as Error).name === "ValueCodecError") {

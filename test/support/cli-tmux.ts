@@ -4,15 +4,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { cliCommand, cliEnv, ROOT } from "./cli-run.js";
+import { haveTools } from "./tools.js";
 
-/** True when tmux can be started. */
+/** True when tmux can be started (required under `.ci/run`, see tools.ts). */
 export function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return haveTools("tmux");
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;

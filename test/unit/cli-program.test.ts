@@ -37,8 +37,20 @@ describe("the program", () => {
     expect(flags("restore")).toEqual(
       expect.arrayContaining(["--file", "--mode", "--yes", "--dry-run", "--password"]),
     );
-    expect(flags("list")).toEqual(["--detailed"]);
+    expect(flags("list")).toEqual(["--detailed", "--identity"]);
     expect(flags("init")).toEqual(expect.arrayContaining(["--distribution", "--replace"]));
+    const encoding = [
+      "--compression",
+      "--compression-level",
+      "--recipient",
+      "--recipients-file",
+      "--passphrase",
+    ];
+    expect(flags("create")).toEqual(expect.arrayContaining([...encoding, "--identity"]));
+    expect(flags("init")).toEqual(expect.arrayContaining([...encoding, "--identity"]));
+    for (const reader of ["restore", "info", "verify", "status"]) {
+      expect(flags(reader), reader).toContain("--identity");
+    }
   });
 
   it("takes connection settings from the environment variables", () => {

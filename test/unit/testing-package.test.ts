@@ -33,8 +33,8 @@ describe.skipIf(!built)("neo4j-backup/testing from the build (npm run build)", (
     "%s runs the suite for MemoryStorage and FileSystemStorage under node:test, and passes",
     async (script) => {
       const { code, output } = await runNode(script);
-      // 17 checks for MemoryStorage (with replace), 20 for FileSystemStorage (with openWriter and replace)
-      expect(output).toMatch(/^# pass 37$/m);
+      // 18 checks for MemoryStorage (with replace), 21 for FileSystemStorage (with openWriter and replace)
+      expect(output).toMatch(/^# pass 39$/m);
       expect(output).toMatch(/^# fail 0$/m);
       expect(code).toBe(0);
     },

@@ -16,6 +16,19 @@ export function printBackup(cli: CliContext, backup: BackupResult, headline: str
     ["Nodes", formatCount(backup.nodeCount)],
     ["Relationships", formatCount(backup.relationshipCount)],
     ["Size", formatBytes(backup.bytes)],
+    ...(backup.compression !== "none" || backup.encrypted
+      ? ([
+          [
+            "Stored",
+            [
+              backup.compression !== "none" ? `${backup.compression}-compressed` : "",
+              backup.encrypted ? "age-encrypted" : "",
+            ]
+              .filter(Boolean)
+              .join(", "),
+          ],
+        ] as [string, string][])
+      : []),
     ["Duration", formatDuration(backup.durationMs)],
     ["Checksum", backup.checksum],
   ];

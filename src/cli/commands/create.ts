@@ -5,6 +5,7 @@ import { type Command, Option } from "commander";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import {
   addConnectionOptions,
   addLockTimeoutOption,
@@ -36,6 +37,8 @@ export function registerCreate(program: Command): void {
       ).argParser(parseKeep),
     )
     .option("--consistent", "fail instead of publishing when the database changed during the backup");
+  addEncodingOptions(command);
+  addIdentityOption(command);
   addThresholdOptions(command);
   addConnectionOptions(command);
   addLockTimeoutOption(command);
@@ -45,6 +48,8 @@ export function registerCreate(program: Command): void {
 async function create(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, false);
+  const encoding = await encodingFrom(cli, opts);
+  const decryption = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
   const reason = typeof opts.reason === "string" ? opts.reason : undefined;
@@ -52,6 +57,8 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     driver: connection.driver,
     storage,
     database: connection.database,
+    ...encoding,
+    decryption,
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
     ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
     requireConsistent: opts.consistent === true,

@@ -3,10 +3,11 @@
  * every problem with its line.
  */
 import type { Command } from "commander";
-import type { BackupStorage, ValidationReport } from "../../index.js";
+import type { BackupLayers, BackupStorage, DecryptionOptions, ValidationReport } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addReadOptions, readOptions } from "../options.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
@@ -25,6 +26,7 @@ export function registerInfo(program: Command): void {
     .command("info")
     .description("validate a backup file and show its metadata")
     .argument("<file>", "backup file: a name in the backup folder, or a path");
+  addIdentityOption(command);
   addReadOptions(command);
   command.action((file: string, _options, cmd: Command) =>
     runAction(cmd, (cli, opts) => info(cli, opts, file)),
@@ -35,10 +37,17 @@ export function registerInfo(program: Command): void {
 async function announcedCounts(
   storage: BackupStorage,
   name: string,
+  decryption: DecryptionOptions,
   maxLineBytes: number | undefined,
 ): Promise<{ nodes?: number; relationships?: number }> {
   const { readBackupEvents } = await import("../../format/index.js");
-  const source = await storage.read(name);
+  const { openBackupBytes } = await import("../../index.js");
+  let source: AsyncIterable<Uint8Array>;
+  try {
+    source = await openBackupBytes(storage, name, decryption);
+  } catch {
+    return {}; // an unreadable file: validation reports why
+  }
   try {
     // only the first event is needed: stopping here closes the file
     for await (const event of readBackupEvents(source, { maxLineBytes })) {
@@ -52,7 +61,7 @@ async function announcedCounts(
   } catch {
     // an unreadable file: validation reports why
   } finally {
-    (source as { destroy?: () => void }).destroy?.();
+    await (source as AsyncGenerator<Uint8Array>).return?.(undefined);
   }
   return {};
 }
@@ -79,19 +88,21 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
       "list the backups with `neo4j-backup list`, or check --dir",
     );
   }
+  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
   const progress = cli.progress();
   const read = readOptions(opts);
-  const totals = await announcedCounts(storage, name, read.maxLineBytes);
+  const totals = await announcedCounts(storage, name, decryption, read.maxLineBytes);
   const report: ValidationReport = await lib.validateBackup({
     storage,
     name,
     ...read,
+    decryption,
     signal: cli.signal,
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
   cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
-  cli.print(...describeReport(cli, name, storage.directory, stat.size, report));
+  cli.print(...describeReport(cli, name, storage.directory, stat.size, report, lib.backupLayers(name)));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }
 
@@ -103,12 +114,22 @@ function formatName(report: ValidationReport): string {
   return `${report.formatVersion ?? "unknown"} (${layout})`;
 }
 
+/** How a file is stored: `zstd-compressed, age-encrypted`; undefined when plain. */
+function storedAs(layers: BackupLayers): string | undefined {
+  const parts = [
+    layers.compression === "none" ? "" : `${layers.compression}-compressed`,
+    layers.encrypted ? "age-encrypted" : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : undefined;
+}
+
 function describeReport(
   cli: CliContext,
   name: string,
   directory: string,
   size: number | undefined,
   report: ValidationReport,
+  layers: BackupLayers,
 ): string[] {
   const { paint, sym } = cli;
   const m = report.metadata ?? {};
@@ -137,6 +158,8 @@ function describeReport(
     ],
   ];
   if (size !== undefined) rows.push(["Size", formatBytes(size)]);
+  const stored = storedAs(layers);
+  if (stored) rows.push(["Stored", stored]);
   if (report.checksum) rows.push(["Checksum", report.checksum]);
   if (typeof m.duration_ms === "number") rows.push(["Duration", formatDuration(m.duration_ms)]);
   if (typeof consistency?.changed_during_backup === "boolean") {

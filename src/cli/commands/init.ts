@@ -8,6 +8,7 @@ import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
 import { showBackupProgress } from "../phases.js";
 import { openStorage, runAction } from "../run.js";
@@ -29,6 +30,8 @@ export function registerInit(program: Command): void {
       "-r, --reason <text>",
       'with --distribution: reason stored in the file (default "Distribution backup")',
     );
+  addEncodingOptions(command);
+  addIdentityOption(command);
   addConnectionOptions(command);
   addLockTimeoutOption(command);
   command.action((_options, cmd: Command) => runAction(cmd, init));
@@ -50,10 +53,14 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
     cli.result({ ...folder, distribution: null });
     return EXIT.ok;
   }
+  const encoding = await encodingFrom(cli, opts);
+  const decryption = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
   const backup = await lib
     .createDistributionBackup({
+      ...encoding,
+      decryption,
       driver: connection.driver,
       storage,
       database: connection.database,
@@ -68,7 +75,7 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
       if (error?.code !== "BACKUP_EXISTS") throw error;
       throw new CliError(
         "BACKUP_EXISTS",
-        `${lib.DISTRIBUTION_BACKUP_NAME} already exists in ${storage.directory}; nothing was written`,
+        `${error.message?.split(" already exists")[0] ?? lib.DISTRIBUTION_BACKUP_NAME} already exists in ${storage.directory}; nothing was written`,
         EXIT.refused,
         "pass --replace to write a new one (the old one is removed only after the new one validates)",
       );

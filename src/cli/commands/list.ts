@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { BackupIndexEntry } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom } from "../keys.js";
 import { openStorage, runAction } from "../run.js";
 import {
   formatAge,
@@ -18,17 +19,22 @@ import {
 
 /** Adds the `list` command to `program`. */
 export function registerList(program: Command): void {
-  program
+  const command = program
     .command("list")
     .description("list the backups in the folder, newest first")
-    .option("--detailed", "add reason, database, counts, size, checksum, server version and validity")
-    .action((_options, cmd: Command) => runAction(cmd, list));
+    .option(
+      "--detailed",
+      "add reason, database, counts, size, checksum, server version, compression, encryption and validity",
+    );
+  addIdentityOption(command);
+  command.action((_options, cmd: Command) => runAction(cmd, list));
 }
 
 async function list(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, true);
-  const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal });
+  const decryption = await decryptionFrom(cli, opts);
+  const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal, decryption });
   cli.result({ directory: storage.directory, backups });
   if (backups.length === 0) {
     cli.print(`No backups in ${storage.directory}.`);
@@ -45,7 +51,12 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   }
   const blocks: string[] = [header];
   for (const e of backups) {
-    const valid = e.valid ? cli.paint.green("yes") : cli.paint.red("NO");
+    const valid =
+      e.valid === null
+        ? cli.paint.yellow("unknown (encrypted; no --identity or passphrase given opens it)")
+        : e.valid
+          ? cli.paint.green("yes")
+          : cli.paint.red("NO");
     blocks.push(
       "",
       cli.paint.bold(e.name),
@@ -57,6 +68,8 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
         ["Nodes", formatCount(e.nodeCount)],
         ["Relationships", formatCount(e.relationshipCount)],
         ["Size", formatBytes(e.size)],
+        ["Compression", e.compression],
+        ["Encrypted", e.encrypted ? "yes (age)" : "no"],
         ["Checksum", e.checksum ?? "-"],
         ["Server", e.server ? `Neo4j ${e.server.version} ${e.server.edition}` : "-"],
         ["Format", e.formatVersion === null ? "-" : String(e.formatVersion)],

@@ -3,11 +3,12 @@
  * the target, what it holds now, and what comes in.
  */
 import { type Command, Option } from "commander";
-import type { BackupIndexEntry, BackupStorage } from "../../index.js";
+import type { BackupIndexEntry, BackupStorage, DecryptionOptions } from "../../index.js";
 import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import {
   addConnectionOptions,
   addLockTimeoutOption,
@@ -40,6 +41,7 @@ export function registerRestore(program: Command): void {
     )
     .option("-y, --yes", "do not ask for confirmation (needed when not on a terminal)")
     .option("--dry-run", "validate the file and check the target; write nothing");
+  addIdentityOption(command);
   addConnectionOptions(command);
   addLockTimeoutOption(command);
   addReadOptions(command);
@@ -63,6 +65,8 @@ interface RestorePlan {
   /** The target, in words. */
   target: string;
   incoming: BackupIndexEntry;
+  /** Keys of an encrypted backup (they also open the safety backup on a rollback). */
+  decryption: DecryptionOptions;
 }
 
 async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -99,6 +103,7 @@ async function planRestore(cli: CliContext, opts: Record<string, unknown>): Prom
       ? await openBackup(cli, opts.file)
       : { storage: await openStorage(cli, true), name: undefined };
   const name = named ?? (await lib.latestBackupName(storage));
+  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
   const connection = await connect(cli, connectionOptions(opts));
   // the home database when none is named
   const database = await lib.resolveDatabase(connection.driver, connection.database);
@@ -111,7 +116,8 @@ async function planRestore(cli: CliContext, opts: Record<string, unknown>): Prom
     database,
     current: await lib.countGraph(connection.driver, database),
     target: describeTarget(connection.host, database),
-    incoming: await lib.getBackupInfo(storage, name),
+    incoming: await lib.getBackupInfo(storage, name, { decryption }),
+    decryption,
   };
 }
 
@@ -127,6 +133,7 @@ function restoreOptions(
     name: plan.name,
     database: plan.database,
     mode: plan.mode,
+    decryption: plan.decryption,
     lockTimeoutMs: lockTimeoutMs(opts),
     logger: cli.logger(),
     onProgress: showRestoreProgress(progress),
@@ -173,6 +180,7 @@ async function refuseBeforeAsking(
   const report = await plan.lib.validateBackup({
     storage: plan.storage,
     name,
+    decryption: plan.decryption,
     maxProblems: 1,
     ...readOptions(opts),
     signal: cli.signal,

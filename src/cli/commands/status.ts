@@ -8,6 +8,7 @@ import type { BackupStatus } from "../../index.js";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom } from "../keys.js";
 import {
   addConnectionOptions,
   addThresholdOptions,
@@ -33,6 +34,7 @@ export function registerStatus(program: Command): void {
     )
     .option("--deep", "also validate the newest backup in full (reads the whole file)");
   addThresholdOptions(command);
+  addIdentityOption(command);
   addConnectionOptions(command);
   command.action((_options, cmd: Command) => runAction(cmd, status));
 }
@@ -47,8 +49,10 @@ export function statusExitCode(status: Pick<BackupStatus, "health" | "recommenda
 async function status(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, true);
+  const decryption = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const result = await lib.backupStatus({
+    decryption,
     driver: connection.driver,
     storage,
     database: connection.database,

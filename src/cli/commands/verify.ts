@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addConnectionOptions, addReadOptions, connectionOptions, readOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 import { capitalize, formatCount } from "../text.js";
@@ -16,6 +17,7 @@ export function registerVerify(program: Command): void {
     .command("verify")
     .description("compare the database with a backup (default: the latest); exit 3 when they differ")
     .argument("[file]", "backup file: a name in the backup folder, or a path");
+  addIdentityOption(command);
   addConnectionOptions(command);
   addReadOptions(command);
   command.action((file: string | undefined, _options, cmd: Command) =>
@@ -33,6 +35,7 @@ async function verify(
     ? await openBackup(cli, file)
     : { storage: await openStorage(cli, true), name: undefined };
   const name = named ?? (await lib.latestBackupName(storage));
+  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
   const connection = await connect(cli, connectionOptions(opts));
   const target = describeTarget(connection.host, connection.database);
   const progress = cli.progress();
@@ -43,6 +46,7 @@ async function verify(
     name,
     database: connection.database,
     ...readOptions(opts),
+    decryption,
     signal: cli.signal,
   });
   progress.end();

@@ -5,6 +5,8 @@
  *
  *   node --import tsx crash-worker.ts backup|distribution <point-json> <directory>
  *   node --import tsx crash-worker.ts restore|restore-empty <point-json> <directory> <backup-name>
+ *
+ * CRASH_CODEC (JSON, optional) adds compression, encryption and decryption options to both.
  */
 import neo4j from "neo4j-driver";
 import {
@@ -16,6 +18,7 @@ import {
 import { KillingStorage, type KillPoint } from "./killing-storage.js";
 
 const [mode, pointJson, directory, name] = process.argv.slice(2);
+const codec = process.env.CRASH_CODEC ? (JSON.parse(process.env.CRASH_CODEC) as Record<string, unknown>) : {};
 const point = JSON.parse(pointJson!) as KillPoint;
 const die = () => {
   process.stdout.write(`killed:${point.label}\n`);
@@ -33,7 +36,7 @@ const atProgress = (p: { phase: string; nodes: number; relationships: number }) 
 };
 try {
   if (mode === "backup") {
-    await createBackup({ driver, storage, reason: "crash trial", onProgress: atProgress });
+    await createBackup({ ...codec, driver, storage, reason: "crash trial", onProgress: atProgress });
   } else if (mode === "distribution") {
     await createDistributionBackup({
       driver,
@@ -44,7 +47,15 @@ try {
     });
   } else {
     const restoreMode = mode === "restore-empty" ? "empty" : "replace";
-    await restoreBackup({ driver, storage, name, mode: restoreMode, batchSize: 200, onProgress: atProgress });
+    await restoreBackup({
+      ...codec,
+      driver,
+      storage,
+      name,
+      mode: restoreMode,
+      batchSize: 200,
+      onProgress: atProgress,
+    });
   }
   process.stdout.write("completed\n");
 } catch (error) {

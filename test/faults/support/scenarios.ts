@@ -15,7 +15,16 @@ export interface ScenarioDefinition {
 }
 
 /** The areas, in the order of the report. */
-export const AREAS = ["crash", "server", "network", "disk", "concurrency", "bad file", "security"] as const;
+export const AREAS = [
+  "crash",
+  "server",
+  "network",
+  "disk",
+  "concurrency",
+  "bad file",
+  "security",
+  "codecs",
+] as const;
 
 export const SCENARIOS = {
   "crash.backup": {
@@ -144,6 +153,38 @@ export const SCENARIOS = {
       "a distinctive password through backup, replace restore, status, verify, a wrong password and a bolt+s URI",
     checked:
       "password absent from every text (backup files, index, trace log, error messages, stacks, causes); files 0640, folder 0750; AUTHENTICATION and CONNECTION errors",
+    servers: "each",
+  },
+  "security.codec-secrets": {
+    area: "security",
+    title:
+      "a passphrase and an age identity through encrypted backups, replace restores, status, verify, list, a wrong passphrase, a wrong identity and an identity passed as a recipient",
+    checked:
+      "passphrase and identity absent from every text (backup files, index, trace log, error messages, stacks, causes)",
+    servers: "each",
+  },
+  "codecs.kill-backup": {
+    area: "codecs",
+    title:
+      "kill -9 during a zstd-compressed, age-encrypted createBackup (nodes, relationships, in-place writing, publication, validation, clean-up)",
+    checked:
+      "only complete files that decrypt and validate are listed; the previous backup kept until a newer valid one exists",
+    servers: "each",
+  },
+  "codecs.kill-restore": {
+    area: "codecs",
+    title:
+      "kill -9 during a zstd+age replace restore (validation, encrypted safety backup, nodes, relationships, verification)",
+    checked:
+      "after recoverInterruptedRestore with the identity: previous contents or the complete restore; no pending restore left",
+    servers: "each",
+  },
+  "codecs.damage": {
+    area: "codecs",
+    title:
+      "bit flips in an age ciphertext and in gzip data (three places each); another's identity, a wrong passphrase, no key",
+    checked:
+      "VALIDATION_FAILED, DECRYPTION_FAILED or KEY_REQUIRED before the first write; database unchanged; no safety backup taken",
     servers: "each",
   },
 } as const satisfies Record<string, ScenarioDefinition>;
