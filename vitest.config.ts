@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/setup/global-setup.ts"],
+          globalSetup: ["test/setup/global-setup.ts", "test/setup/s3-setup.ts"],
           // every file shares the same servers and clears their database: run files one at a time
           fileParallelism: false,
           testTimeout: 300_000,
@@ -33,7 +33,7 @@ export default defineConfig({
         test: {
           name: "faults",
           include: ["test/faults/**/*.test.ts"],
-          globalSetup: ["test/faults/setup.ts"],
+          globalSetup: ["test/faults/setup.ts", "test/setup/s3-setup.ts"],
           fileParallelism: false,
           testTimeout: 900_000,
           hookTimeout: 600_000,

@@ -5,7 +5,8 @@
  *
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
  * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database; both take their
- * compression, encryption and decryption options from the options JSON), `plain` (batched
+ * compression, encryption and decryption options from the options JSON, and `dir` may be
+ * `s3://bucket/prefix` for both, see `storageAt`), `plain` (batched
  * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
  * server's import folder `dir`), `apoc-import` (`apoc.import.json` of that file; options:
  * {@link ApocImportOptions}) and `apoc-restore` (restoreBackup of APOC's file `dir`/`name`, with the
@@ -18,7 +19,14 @@ import { NodeIdMap } from "../src/format/id-map.js";
 import { readBackupEvents } from "../src/format/reader.js";
 import { decodeProperties, toBigInt } from "../src/format/values.js";
 import { escapeIdentifier, labelFragment } from "../src/graph/names.js";
-import { type ApocPropertyTypes, createBackup, FileSystemStorage, restoreBackup } from "../src/index.js";
+import {
+  type ApocPropertyTypes,
+  type BackupStorage,
+  createBackup,
+  FileSystemStorage,
+  restoreBackup,
+  S3Storage,
+} from "../src/index.js";
 import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
 async function drain(driver: Driver): Promise<{ records: number }> {
@@ -171,6 +179,18 @@ async function apocImport(
   }
 }
 
+/** A folder, or `s3://bucket/prefix` on the service that S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY name. */
+function storageAt(location: string): BackupStorage {
+  if (!location.startsWith("s3://")) return new FileSystemStorage({ directory: location });
+  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } = process.env;
+  return S3Storage.fromUrl(location, {
+    ...(S3_ENDPOINT ? { endpoint: S3_ENDPOINT, forcePathStyle: true } : {}),
+    ...(S3_ACCESS_KEY_ID && S3_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY } }
+      : {}),
+  });
+}
+
 async function main(): Promise<void> {
   const [mode, uri, user, password, dir, name, json] = process.argv.slice(2);
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user!, password!));
@@ -182,7 +202,7 @@ async function main(): Promise<void> {
       const r = await createBackup({
         ...(json ? JSON.parse(json) : {}),
         driver,
-        storage: new FileSystemStorage({ directory: dir! }),
+        storage: storageAt(dir!),
         reason: "benchmark",
       });
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
@@ -190,7 +210,7 @@ async function main(): Promise<void> {
       const r = await restoreBackup({
         ...(json ? JSON.parse(json) : {}),
         driver,
-        storage: new FileSystemStorage({ directory: dir! }),
+        storage: storageAt(dir!),
         name: name!,
         mode: "empty",
       });

@@ -56,6 +56,7 @@ export {
   shouldAutoBackup,
 } from "./operations/auto-backup.js";
 export type { CreateBackupOptions } from "./operations/backup-under-lock.js";
+export { type CopyBackupOptions, type CopyResult, copyBackup } from "./operations/copy-backup.js";
 export { createBackup } from "./operations/create-backup.js";
 export { type CreateDistributionBackupOptions, createDistributionBackup } from "./operations/distribution.js";
 export {
@@ -100,6 +101,9 @@ export {
   LOCK_FILE_NAME,
 } from "./storage/filesystem.js";
 export { MemoryStorage } from "./storage/memory.js";
+export type { S3ConnectionOptions, S3Credentials } from "./storage/s3/client.js";
+export type { S3FailureReason } from "./storage/s3/errors.js";
+export { S3Storage, type S3StorageOptions } from "./storage/s3/s3-storage.js";
 export type { LockingOptions } from "./storage/with-lock.js";
 export {
   type ValidateBackupOptions,

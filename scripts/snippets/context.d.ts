@@ -5,12 +5,12 @@ declare const driver: import("neo4j-driver").Driver;
 declare const storage: import("neo4j-backup").BackupStorage;
 declare function migrate(): Promise<void>;
 
-declare module "*/s3-storage.js" {
+declare module "*/blob-storage.js" {
   import type { BackupStorage, BackupWriter } from "neo4j-backup";
   /** The reader's own storage in docs/storage.md's example. */
-  export interface S3Storage extends BackupStorage {
+  export interface BlobStorage extends BackupStorage {
     openWriter(): Promise<BackupWriter>;
     deleteEverything(): Promise<void>;
   }
-  export const S3Storage: new (options: { bucket: string; prefix: string }) => S3Storage;
+  export const BlobStorage: new (options: { container: string; prefix: string }) => BlobStorage;
 }

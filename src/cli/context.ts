@@ -18,10 +18,21 @@ import {
   type TerminalCapabilities,
 } from "./terminal.js";
 
+/** The storage options every command accepts. */
+export interface StorageChoice {
+  /** `--storage`: a folder, or `s3://bucket/prefix`. */
+  location?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3ForcePathStyle?: boolean;
+}
+
 /** Options every command accepts. */
 export interface GlobalOptions {
   /** The backup folder. */
   dir: string;
+  /** `--storage` and the S3 options (`--storage` wins over `--dir`). */
+  storage?: StorageChoice;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;

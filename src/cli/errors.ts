@@ -3,6 +3,7 @@
  * code for `--json`.
  */
 import { EXIT, type ExitCode } from "./exit-codes.js";
+import { s3Hint } from "./s3-hints.js";
 
 /** A failure the command itself detects (bad arguments, a refused confirmation, a missing folder). */
 export class CliError extends Error {
@@ -105,6 +106,8 @@ export function describeError(error: unknown, context: ErrorContext = {}): Error
   const known = describeConnectionError(code, message, context);
   if (known) return known;
   const library = LIBRARY_CODES[code];
+  const storageHint = s3Hint(error);
+  if (library && storageHint) return report(code, message, library.exitCode, storageHint);
   if (library) return report(code, message, library.exitCode, library.hint);
   return report(code || "ERROR", message, EXIT.failure);
 }

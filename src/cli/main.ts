@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option, type OutputConfiguration } from "commander";
 import { LIBRARY_VERSION } from "../version.js";
+import { registerCopy } from "./commands/copy.js";
 import { registerCreate } from "./commands/create.js";
 import { registerInfo } from "./commands/info.js";
 import { registerInit } from "./commands/init.js";
@@ -12,6 +13,7 @@ import { registerRestore } from "./commands/restore.js";
 import { registerStatus } from "./commands/status.js";
 import { registerVerify } from "./commands/verify.js";
 import { EXIT } from "./exit-codes.js";
+import { addStorageOptions } from "./storage.js";
 
 export { EXIT } from "./exit-codes.js";
 
@@ -54,6 +56,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError(options.json ? false : "(run with --help for usage)")
     .exitOverride();
+  addStorageOptions(program);
   if (options.output) program.configureOutput(options.output);
   program.addHelpText("after", HELP_AFTER);
   registerCreate(program);
@@ -63,6 +66,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
   registerVerify(program);
   registerStatus(program);
   registerInit(program);
+  registerCopy(program);
   return program;
 }
 

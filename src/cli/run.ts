@@ -5,10 +5,14 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve, sep } from "node:path";
 import type { Command } from "commander";
-import type { FileSystemStorage } from "../index.js";
+import type { FileSystemStorage, S3Storage } from "../index.js";
 import { CliContext, type CliIO, type GlobalOptions } from "./context.js";
 import { CliError } from "./errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
+import { isS3Location, openS3, storageChoice } from "./storage.js";
+
+/** A storage the CLI opens: the backup folder, or a bucket. */
+export type CliStorage = FileSystemStorage | S3Storage;
 
 /** What an action does; returns its exit code (default 0). */
 export type Action = (cli: CliContext, opts: Record<string, unknown>) => Promise<ExitCode | undefined>;
@@ -26,7 +30,14 @@ export function processIO(): CliIO {
 export async function runAction(command: Command, action: Action, io: CliIO = processIO()): Promise<void> {
   const opts = command.optsWithGlobals() as Record<string, unknown> & GlobalOptions;
   const cli = new CliContext(
-    { dir: String(opts.dir), json: opts.json, verbose: opts.verbose, quiet: opts.quiet, color: opts.color },
+    {
+      dir: String(opts.dir),
+      storage: storageChoice(opts),
+      json: opts.json,
+      verbose: opts.verbose,
+      quiet: opts.quiet,
+      color: opts.color,
+    },
     io,
   );
   if (typeof opts.password === "string") cli.addSecret(opts.password);
@@ -51,12 +62,22 @@ export async function runAction(command: Command, action: Action, io: CliIO = pr
 }
 
 /**
- * The backup folder as a storage. With `mustExist`, a missing folder is an error (reading commands
- * should not create folders where a typo in `--dir` points).
+ * The backup storage: `--storage` (a folder or `s3://bucket/prefix`), else the `--dir` folder. With
+ * `mustExist`, a missing folder is an error (reading commands should not create folders where a
+ * typo in `--dir` points).
  */
-export async function openStorage(cli: CliContext, mustExist: boolean): Promise<FileSystemStorage> {
-  const directory = resolve(cli.options.dir);
-  return openFolder(directory, mustExist);
+export async function openStorage(cli: CliContext, mustExist: boolean): Promise<CliStorage> {
+  return openLocation(cli, cli.options.storage?.location ?? cli.options.dir, mustExist);
+}
+
+/** A folder or `s3://bucket/prefix` as a storage. */
+export async function openLocation(
+  cli: CliContext,
+  location: string,
+  mustExist: boolean,
+): Promise<CliStorage> {
+  if (isS3Location(location)) return openS3(cli, location);
+  return openFolder(resolve(location), mustExist);
 }
 
 async function openFolder(directory: string, mustExist: boolean): Promise<FileSystemStorage> {
@@ -89,7 +110,9 @@ export function locateBackup(file: string, dir: string): { directory: string; na
 export async function openBackup(
   cli: CliContext,
   file: string,
-): Promise<{ storage: FileSystemStorage; name: string }> {
-  const { directory, name } = locateBackup(file, cli.options.dir);
+): Promise<{ storage: CliStorage; name: string }> {
+  const location = cli.options.storage?.location ?? cli.options.dir;
+  if (isS3Location(location)) return { storage: await openS3(cli, location), name: file };
+  const { directory, name } = locateBackup(file, location);
   return { storage: await openFolder(directory, true), name };
 }

@@ -185,8 +185,8 @@ function describeUnopened(file: StoredBackup): BackupIndexEntry {
   };
 }
 
-/** Describes a file that the index does not know (yet) by reading it in full. */
-async function describeFile(
+/** Describes a file that the index does not know (yet), or a copy just made, by reading it in full. */
+export async function describeFile(
   storage: BackupStorage,
   file: StoredBackup,
   options: IndexOptions,

@@ -5,7 +5,8 @@
  * takes its keys without ever printing them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Driver } from "neo4j-driver";
@@ -16,6 +17,9 @@ import {
   loadSampleGraph,
   type ServerCapabilities,
 } from "../../scripts/sample-graph/index.js";
+import { EXIT } from "../../src/cli/exit-codes.js";
+import { openBackupBytes } from "../../src/codec/open.js";
+import { countGraph } from "../../src/graph/server.js";
 import { listBackups } from "../../src/lifecycle/backup-index.js";
 import { createBackup } from "../../src/operations/create-backup.js";
 import { createDistributionBackup } from "../../src/operations/distribution.js";
@@ -25,6 +29,7 @@ import { FileSystemStorage } from "../../src/storage/filesystem.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { fingerprintDatabase, verifyBackup } from "../../src/verify/verify-backup.js";
 import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
+import { TerminalSession } from "../support/cli-tmux.js";
 import { driverFor, testServers } from "../support/servers.js";
 import { haveTools } from "../support/tools.js";
 
@@ -220,6 +225,59 @@ describe.each(testServers())("compressed and encrypted backups on Neo4j $version
         expect(all).not.toContain(server.password);
       }
       expect(readFileSync(join(folder, "backup_metadata.json"), "utf8")).not.toContain("AGE-SECRET");
+    },
+    240_000,
+  );
+
+  it.skipIf(!tools || !haveTools("tmux"))(
+    "on a terminal: create --passphrase asks twice without echo, and restore asks for it; age -d opens the file with it",
+    async () => {
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 9, nodes: 150, capabilities });
+      const loaded = await countGraph(driver, undefined);
+      const folder = join(dir, "terminal");
+      const secret = "terminal passphrase 7f3a";
+      const terminal = new TerminalSession({
+        NEO4J_URI: server.uri,
+        NEO4J_USERNAME: server.username,
+        NEO4J_PASSWORD: server.password,
+        NEO4J_BACKUP_DIR: folder,
+      });
+      try {
+        const create = await terminal.run(["create", "--compression", "gzip", "--passphrase"]);
+        await terminal.waitFor(/Passphrase: /);
+        terminal.typeLine(secret);
+        await terminal.waitFor(/Passphrase again: /);
+        terminal.typeLine(secret);
+        let exit = await terminal.waitForExit(create);
+        expect(exit.code, exit.screen).toBe(EXIT.ok);
+        expect(exit.screen).not.toContain(secret);
+        const [name] = readdirSync(folder).filter((n) => n.endsWith(".json.gz.age"));
+        expect(name).toBeDefined();
+        // the standard tool opens it with the same passphrase (age reads it from a terminal too)
+        const plain = execFileSync(
+          "script",
+          ["-qec", `age -d '${join(folder, name!)}' | gunzip | sha256sum`, "/dev/null"],
+          { input: `${secret}\n` },
+        ).toString();
+        const opened: Buffer[] = [];
+        const storage = new FileSystemStorage({ directory: folder });
+        for await (const c of await openBackupBytes(storage, name!, { passphrase: secret }))
+          opened.push(Buffer.from(c));
+        expect(plain).toContain(createHash("sha256").update(Buffer.concat(opened)).digest("hex"));
+
+        await clearDatabase(driver);
+        const restore = await terminal.run(["restore", "--yes"]);
+        await terminal.waitFor(/Passphrase: /);
+        terminal.typeLine(secret);
+        exit = await terminal.waitForExit(restore);
+        expect(exit.code, exit.screen).toBe(EXIT.ok);
+        expect(exit.screen).not.toContain(secret);
+        expect(await countGraph(driver, undefined)).toEqual(loaded);
+        expect(readFileSync(join(folder, "backup_metadata.json"), "utf8")).not.toContain(secret);
+      } finally {
+        terminal.close();
+      }
     },
     240_000,
   );

@@ -24,10 +24,14 @@ describe("the program", () => {
       "verify",
       "status",
       "init",
+      "copy",
     ]);
     const globals = program.options.map((o) => o.long);
     expect(globals).toEqual(
       expect.arrayContaining(["--dir", "--json", "--quiet", "--verbose", "--no-color"]),
+    );
+    expect(globals).toEqual(
+      expect.arrayContaining(["--storage", "--s3-endpoint", "--s3-region", "--s3-force-path-style"]),
     );
     const flags = (name: string) =>
       program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
@@ -51,6 +55,7 @@ describe("the program", () => {
     for (const reader of ["restore", "info", "verify", "status"]) {
       expect(flags(reader), reader).toContain("--identity");
     }
+    expect(flags("copy")).toEqual(expect.arrayContaining(["--to", "--lock-timeout", "--identity"]));
   });
 
   it("takes connection settings from the environment variables", () => {

@@ -83,7 +83,7 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
   if (!stat) {
     throw new CliError(
       "NOT_FOUND",
-      `backup ${name} not found in ${storage.directory}`,
+      `backup ${name} not found in ${storage.describe()}`,
       EXIT.failure,
       "list the backups with `neo4j-backup list`, or check --dir",
     );
@@ -101,8 +101,8 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
-  cli.result({ file: name, directory: storage.directory, size: stat.size, ...report });
-  cli.print(...describeReport(cli, name, storage.directory, stat.size, report, lib.backupLayers(name)));
+  cli.result({ file: name, directory: storage.describe(), size: stat.size, ...report });
+  cli.print(...describeReport(cli, name, storage.describe(), stat.size, report, lib.backupLayers(name)));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }
 

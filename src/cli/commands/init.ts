@@ -11,7 +11,7 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import { addConnectionOptions, addLockTimeoutOption, connectionOptions, lockTimeoutMs } from "../options.js";
 import { showBackupProgress } from "../phases.js";
-import { openStorage, runAction } from "../run.js";
+import { type CliStorage, openStorage, runAction } from "../run.js";
 import { printBackup } from "./backup-summary.js";
 
 /** Adds the `init` command to `program`. */
@@ -43,12 +43,7 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   }
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, false);
-  const folder = await storage.init();
-  const { paint, sym } = cli;
-  const created = folder.created.length
-    ? `created ${folder.created.map((p) => (p === folder.directory ? "the folder" : relative(folder.directory, p))).join(", ")}`
-    : "nothing to create";
-  cli.print(`${paint.green(sym.done)}Backup folder ${paint.bold(folder.directory)}: ${created}`);
+  const folder = await prepare(cli, storage);
   if (!opts.distribution) {
     cli.result({ ...folder, distribution: null });
     return EXIT.ok;
@@ -75,7 +70,7 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
       if (error?.code !== "BACKUP_EXISTS") throw error;
       throw new CliError(
         "BACKUP_EXISTS",
-        `${error.message?.split(" already exists")[0] ?? lib.DISTRIBUTION_BACKUP_NAME} already exists in ${storage.directory}; nothing was written`,
+        `${error.message?.split(" already exists")[0] ?? lib.DISTRIBUTION_BACKUP_NAME} already exists in ${storage.describe()}; nothing was written`,
         EXIT.refused,
         "pass --replace to write a new one (the old one is removed only after the new one validates)",
       );
@@ -84,4 +79,23 @@ async function init(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   cli.result({ ...folder, distribution: backup });
   printBackup(cli, backup, "Distribution backup written");
   return EXIT.ok;
+}
+
+/** Creates the folder (README.md, .gitkeep); a bucket is only checked (it must exist). */
+async function prepare(
+  cli: CliContext,
+  storage: CliStorage,
+): Promise<{ directory: string; created: string[] }> {
+  const { paint, sym } = cli;
+  if (!("init" in storage)) {
+    await storage.list();
+    cli.print(`${paint.green(sym.done)}Backup storage ${paint.bold(storage.describe())}: the bucket answers`);
+    return { directory: storage.describe(), created: [] };
+  }
+  const folder = await storage.init();
+  const created = folder.created.length
+    ? `created ${folder.created.map((p) => (p === folder.directory ? "the folder" : relative(folder.directory, p))).join(", ")}`
+    : "nothing to create";
+  cli.print(`${paint.green(sym.done)}Backup folder ${paint.bold(folder.directory)}: ${created}`);
+  return folder;
 }

@@ -35,14 +35,14 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const storage = await openStorage(cli, true);
   const decryption = await decryptionFrom(cli, opts);
   const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal, decryption });
-  cli.result({ directory: storage.directory, backups });
+  cli.result({ directory: storage.describe(), backups });
   if (backups.length === 0) {
-    cli.print(`No backups in ${storage.directory}.`);
+    cli.print(`No backups in ${storage.describe()}.`);
     return EXIT.ok;
   }
   const now = Date.now();
   const age = (e: BackupIndexEntry) => formatAge(now - Date.parse(e.created));
-  const header = `${backups.length} backup${backups.length === 1 ? "" : "s"} in ${storage.directory}, newest first:`;
+  const header = `${backups.length} backup${backups.length === 1 ? "" : "s"} in ${storage.describe()}, newest first:`;
   if (!opts.detailed) {
     const rows = backups.map((e) => [e.name, formatInstant(e.created), age(e), e.kind]);
     const [head, ...body] = formatTable(["NAME", "CREATED", "AGE", "KIND"], rows);

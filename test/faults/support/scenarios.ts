@@ -4,8 +4,11 @@
  * every server it runs on — a run that skipped or lost one cannot pass for a full run.
  */
 
-/** Where a scenario runs: on every test server, on a server of its own, or without a server. */
-export type ScenarioServers = "each" | "own" | "none";
+/**
+ * Where a scenario runs: on every test server, on a server of its own, on one of the test servers
+ * (the first), or without a server.
+ */
+export type ScenarioServers = "each" | "own" | "one" | "none";
 
 export interface ScenarioDefinition {
   area: (typeof AREAS)[number];
@@ -186,6 +189,36 @@ export const SCENARIOS = {
     checked:
       "VALIDATION_FAILED, DECRYPTION_FAILED or KEY_REQUIRED before the first write; database unchanged; no safety backup taken",
     servers: "each",
+  },
+  "s3.connection-cut": {
+    area: "network",
+    title:
+      "S3: connection to the S3 service cut during an upload (for good, and healed) and during a restore's read",
+    checked:
+      "cut for good: STORAGE (UNAVAILABLE), nothing published, previous backup valid; healed: the upload retries its parts and the read resumes at its byte, both complete and valid; no unfinished multipart upload",
+    servers: "one",
+  },
+  "s3.server-killed": {
+    area: "server",
+    title:
+      "S3: the S3 server killed (SIGKILL) during createBackup (mid-multipart) and during a replace restore, then restarted",
+    checked:
+      "STORAGE (UNAVAILABLE) naming the bucket and key / ROLLBACK_FAILED naming the safety backup; after restart: database unchanged, only the previous backup listed and valid, the interrupted restore recovered to the previous contents, no unfinished multipart upload",
+    servers: "one",
+  },
+  "s3.credentials": {
+    area: "security",
+    title: "S3: wrong credentials and a missing bucket",
+    checked:
+      "STORAGE with reason BAD_CREDENTIALS / NO_SUCH_BUCKET naming the bucket; the secret key in no message or detail",
+    servers: "one",
+  },
+  "s3.race": {
+    area: "concurrency",
+    title: "S3: three processes copying one name, and three names, into one bucket prefix at once",
+    checked:
+      "one name: exactly one copy, the others BACKUP_EXISTS; three names: every entry in the index (read back raw, not reconciled); no unfinished multipart upload",
+    servers: "none",
   },
 } as const satisfies Record<string, ScenarioDefinition>;
 

@@ -1,0 +1,153 @@
+/**
+ * copyBackup: one backup from one storage into another (a folder into a bucket and back), streamed,
+ * validated on arrival, recorded in the target's index, never overwriting.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { DecryptionOptions } from "../codec/age.js";
+import { BackupError, throwIfAborted } from "../errors.js";
+import { type BackupIndexEntry, describeFile, recordBackup } from "../lifecycle/backup-index.js";
+import { latestBackupName } from "../lifecycle/latest.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { assertValidBackupName, type BackupStorage, isBackupStorage } from "../storage/contract.js";
+import type { LockingOptions } from "../storage/with-lock.js";
+import { underLock } from "./lock.js";
+
+/** Options of {@link copyBackup}. */
+export interface CopyBackupOptions extends LockingOptions {
+  /** Where the backup is. */
+  from: BackupStorage;
+  /** Where the copy goes (its lock is held while copying). */
+  to: BackupStorage;
+  /** The backup to copy; default the newest backup in `from` (as restoreBackup picks it). */
+  name?: string;
+  /** A pino-compatible logger; default silent. */
+  logger?: Logger;
+  /** Cancels the copy; nothing is left in the target. */
+  signal?: AbortSignal;
+  /**
+   * Keys of an encrypted backup, to validate the copy in full. Without them an encrypted copy is
+   * checked byte for byte against what was read from the source (SHA-256 of both) and recorded with
+   * `valid: null` (not checked) until a key is given; age's MACs check the content when it is opened.
+   */
+  decryption?: DecryptionOptions;
+}
+
+/** What {@link copyBackup} did. */
+export interface CopyResult {
+  name: string;
+  /** Bytes copied. */
+  size: number;
+  /** `describe()` of the source and of the target. */
+  from: string;
+  to: string;
+  durationMs: number;
+  /** The copy's entry in the target's index (read back from the copy). */
+  entry: BackupIndexEntry;
+}
+
+function assertCopyOptions(options: CopyBackupOptions): void {
+  if (!options || typeof options !== "object") {
+    throw new BackupError("INVALID_OPTIONS", "copyBackup needs an options object");
+  }
+  if (!isBackupStorage(options.from))
+    throw new BackupError("INVALID_OPTIONS", "copyBackup needs `from`: a BackupStorage");
+  if (!isBackupStorage(options.to))
+    throw new BackupError("INVALID_OPTIONS", "copyBackup needs `to`: a BackupStorage");
+  if (options.name !== undefined) assertValidBackupName(options.name);
+}
+
+/**
+ * Copies one backup into another storage. The bytes stream from `from` into `to` (never held in
+ * memory whole); the copy is then read back and validated in full, and only a valid copy stays and
+ * is recorded in the target's index. A name the target already has is refused, never overwritten.
+ *
+ * @throws BackupError — `NOT_FOUND` (no such backup in `from`), `BACKUP_EXISTS` (the target has the
+ *   name; nothing was written), `VALIDATION_FAILED` (the copy did not validate and was removed),
+ *   `STORAGE`, `LOCKED`, `ABORTED`, `INVALID_OPTIONS`.
+ */
+export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult> {
+  assertCopyOptions(options);
+  const { from, to, signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const name = options.name ?? (await latestBackupName(from));
+  const source = await from.stat(name);
+  if (!source) throw new BackupError("NOT_FOUND", `backup ${name} not found in ${from.describe()}`);
+  const started = performance.now();
+  return underLock({ storage: to, logger, signal, ...lockingOf(options) }, async () => {
+    throwIfAborted(signal, "copying a backup");
+    if (await to.stat(name)) {
+      throw new BackupError(
+        "BACKUP_EXISTS",
+        `backup ${name} already exists in ${to.describe()}; nothing was copied`,
+      );
+    }
+    logger.info({ name, from: from.describe(), to: to.describe() }, "copying a backup");
+    const sent = createHash("sha256");
+    const stored = await to.write(name, hashed(await from.read(name), sent), signal ? { signal } : {});
+    const entry = await checkArrival(to, stored, { size: source.size, sha256: sent }, options);
+    await recordBackup(to, entry, { logger }).catch((error: unknown) => {
+      // the copy is published and valid; the index is rebuilt from the files when next read
+      logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
+    });
+    const durationMs = Math.round(performance.now() - started);
+    logger.info({ name, size: stored.size, durationMs }, "backup copied");
+    return { name, size: stored.size, from: from.describe(), to: to.describe(), durationMs, entry };
+  });
+}
+
+function lockingOf(options: LockingOptions): LockingOptions {
+  return {
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+    ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
+  };
+}
+
+/** The bytes of `source` as they pass, into `hash`. */
+async function* hashed(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** SHA-256 of a stored file, read back. */
+async function storedDigest(storage: BackupStorage, name: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of await storage.read(name)) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/**
+ * Reads the copy back in full; removes it and throws unless it is complete and valid (or, for an
+ * encrypted copy no key given opens, the same bytes as were sent).
+ */
+async function checkArrival(
+  to: BackupStorage,
+  stored: { name: string; size: number; modified: Date },
+  sent: { size: number; sha256: Hash },
+  options: CopyBackupOptions,
+): Promise<BackupIndexEntry> {
+  let entry: BackupIndexEntry | undefined;
+  try {
+    if (stored.size === sent.size) {
+      entry = await describeFile(to, stored, { signal: options.signal, decryption: options.decryption });
+      if (entry.valid === null && (await storedDigest(to, stored.name)) === sent.sha256.digest("hex")) {
+        return entry; // encrypted, no key: the same bytes arrived
+      }
+    }
+  } catch (error) {
+    await to.remove(stored.name).catch(() => {});
+    throw error;
+  }
+  if (entry?.valid) return entry;
+  await to.remove(stored.name).catch(() => {});
+  const why = !entry
+    ? `it has ${stored.size} bytes, the original ${sent.size}`
+    : entry.valid === null
+      ? "its bytes differ from the original's"
+      : "it does not validate";
+  throw new BackupError(
+    "VALIDATION_FAILED",
+    `the copy of ${stored.name} in ${to.describe()} was removed: ${why} (check the original with \`neo4j-backup info\`)`,
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * The S3 client of an S3Storage: region, endpoint, path-style addressing, credentials (given, or
+ * the standard AWS chain: environment, shared profiles, web identity, container and instance
+ * metadata), retries with backoff, and timeouts so a dropped connection fails instead of hanging.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3Sdk } from "./sdk.js";
+
+/** Credentials passed in instead of the standard AWS chain. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When temporary credentials expire (a provider is asked again before). */
+  expiration?: Date;
+}
+
+/** How to reach the service; the connection part of {@link S3StorageOptions}. */
+export interface S3ConnectionOptions {
+  /** Region of the bucket; default `AWS_REGION`, the profile's region, or `us-east-1` with a custom endpoint. */
+  region?: string;
+  /** A custom endpoint for S3-compatible services, e.g. `http://127.0.0.1:7070`. */
+  endpoint?: string;
+  /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. */
+  forcePathStyle?: boolean;
+  /** Credentials, or a function returning them; default: the standard AWS credential chain. */
+  credentials?: S3Credentials | (() => Promise<S3Credentials>);
+  /** A shared-config profile for the standard chain (like `AWS_PROFILE`). */
+  profile?: string;
+  /** Attempts per request, retries with exponential backoff included; default 5. */
+  maxAttempts?: number;
+  /** Milliseconds to wait for a connection; default 10 000. */
+  connectionTimeoutMs?: number;
+  /** Milliseconds a connection may stay silent before the request fails and is retried; default 120 000. */
+  socketTimeoutMs?: number;
+}
+
+/** The region to use: given, from the environment, or us-east-1 for a custom endpoint. */
+export function resolveRegion(options: S3ConnectionOptions, env = process.env): string | undefined {
+  return (
+    options.region ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION ??
+    (options.endpoint !== undefined && options.profile === undefined ? "us-east-1" : undefined)
+  );
+}
+
+/** Creates the client; nothing is sent yet. */
+export function createS3Client(sdk: S3Sdk, options: S3ConnectionOptions): S3Client {
+  const region = resolveRegion(options);
+  return new sdk.client.S3Client({
+    ...(region ? { region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    forcePathStyle: options.forcePathStyle ?? false,
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: "standard",
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+      socketTimeout: options.socketTimeoutMs ?? 120_000,
+    },
+  });
+}
