@@ -16,8 +16,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
-import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { loadSampleGraph } from "../scripts/sample-graph/index.js";
 import {
+  emptyForRun,
   gitCommit,
   median,
   parseSize,
@@ -44,7 +45,11 @@ function baseTree(ref: string): { dir: string; commit: string } {
     git("worktree", "add", "--detach", dir, commit);
     const lock = (tree: string) => readFileSync(join(tree, "package-lock.json"), "utf8");
     if (lock(dir) === lock(ROOT)) symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    else execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    else
+      execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], {
+        cwd: dir,
+        stdio: "inherit",
+      });
   }
   return { dir, commit };
 }
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
         ["restore (base)", base.dir, "restore"],
         ["restore (new)", ROOT, "restore"],
       ] as const) {
-        await clearDatabase(driver);
+        await emptyForRun(driver);
         record(label, worker(tree, [mode, ...conn, backupDir, backupName]));
       }
     }
@@ -133,6 +138,10 @@ async function main(): Promise<void> {
       `  ${label.padEnd(15)} ${(med(label) / 1000).toFixed(2)} s (${spreadSeconds(ms)}), ${median(list.map((r) => r.peakRssMb)).toFixed(0)} MB`,
     );
   }
+  for (const label of ["restore (base)", "restore (new)"]) {
+    const phases = phaseMedians(times[label]!);
+    if (phases) console.log(`  ${label} phases (medians): ${phases}`);
+  }
   const ratio = (a: string, b: string) => `${(med(a) / med(b)).toFixed(3)}×`;
   console.log(
     `  backup: new ÷ base ${ratio("backup (new)", "backup (base)")}; base ÷ drain ${ratio("backup (base)", "drain")}; new ÷ drain ${ratio("backup (new)", "drain")}`,
@@ -140,6 +149,14 @@ async function main(): Promise<void> {
   console.log(
     `  restore: new ÷ base ${ratio("restore (new)", "restore (base)")}; base ÷ plain ${ratio("restore (base)", "plain")}; new ÷ plain ${ratio("restore (new)", "plain")}`,
   );
+}
+
+/** The median time of each phase the runs report (`phases` of the restore mode), in words. */
+function phaseMedians(runs: Run[]): string | undefined {
+  const reported = runs.map((r) => r.phases as Record<string, number> | undefined);
+  if (reported.some((p) => p === undefined)) return undefined;
+  const names = [...new Set(reported.flatMap((p) => Object.keys(p!)))];
+  return names.map((n) => `${n} ${(median(reported.map((p) => p![n] ?? 0)) / 1000).toFixed(2)} s`).join(", ");
 }
 
 main().catch((e) => {

@@ -29,6 +29,30 @@ import {
 } from "../src/index.js";
 import { APOC_IMPORT_ID, type ApocImportOptions } from "./common.js";
 
+/** Milliseconds spent in each phase of an operation, from its progress callbacks. */
+class PhaseClock {
+  private readonly spent: Record<string, number> = {};
+  private current: string | undefined;
+  private since = performance.now();
+
+  enter(phase: string): void {
+    if (phase === this.current) return;
+    this.stop();
+    this.current = phase;
+  }
+
+  private stop(): void {
+    const now = performance.now();
+    if (this.current) this.spent[this.current] = (this.spent[this.current] ?? 0) + now - this.since;
+    this.since = now;
+  }
+
+  done(): Record<string, number> {
+    this.stop();
+    return Object.fromEntries(Object.entries(this.spent).map(([k, v]) => [k, Math.round(v)]));
+  }
+}
+
 async function drain(driver: Driver): Promise<{ records: number }> {
   const session = driver.session({ defaultAccessMode: "READ", fetchSize: 2000 });
   let records = 0;
@@ -207,16 +231,18 @@ async function main(): Promise<void> {
       });
       extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
     } else if (mode === "restore") {
+      const phases = new PhaseClock();
       const r = await restoreBackup({
         ...(json ? JSON.parse(json) : {}),
         driver,
         storage: storageAt(dir!),
         name: name!,
         mode: "empty",
+        onProgress: (p) => phases.enter(p.phase),
       });
       if (!r.verification?.equal)
         throw new Error(`restore not equal: ${r.verification?.differences.join("; ")}`);
-      extra = { nodes: r.nodeCount, relationships: r.relationshipCount };
+      extra = { nodes: r.nodeCount, relationships: r.relationshipCount, phases: phases.done() };
     } else if (mode === "plain") {
       extra = await plainCreate(driver, dir!, name!);
     } else if (mode === "apoc-export") {
