@@ -56,7 +56,14 @@ print(json.dumps(out))
 function installed() {
   const python = environmentPython();
   if (!fs.existsSync(python)) return false;
-  const check = spawnSync(python, ["-c", "import prometheus_client; print(prometheus_client.__version__ if hasattr(prometheus_client, '__version__') else '')"], { encoding: "utf8" });
+  const check = spawnSync(
+    python,
+    [
+      "-c",
+      "import prometheus_client; print(prometheus_client.__version__ if hasattr(prometheus_client, '__version__') else '')",
+    ],
+    { encoding: "utf8" },
+  );
   return check.status === 0;
 }
 
@@ -75,7 +82,17 @@ export function ensurePrometheusParser(options = {}) {
   options.log?.(`creating ${dir} with prometheus-client ${PROMETHEUS_CLIENT_VERSION} (once)`);
   const steps = [
     [python, ["-m", "venv", partial]],
-    [path.join(partial, "bin", "python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `prometheus-client==${PROMETHEUS_CLIENT_VERSION}`]],
+    [
+      path.join(partial, "bin", "python"),
+      [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        `prometheus-client==${PROMETHEUS_CLIENT_VERSION}`,
+      ],
+    ],
   ];
   for (const [command, args] of /** @type {[string, string[]][]} */ (steps)) {
     const run = spawnSync(command, args, { stdio: ["ignore", "inherit", "inherit"] });
@@ -109,7 +126,8 @@ export function ensurePrometheusParser(options = {}) {
 export function parseExposition(text) {
   const python = ensurePrometheusParser();
   const run = spawnSync(python, ["-c", PARSE], { input: text, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`prometheus_client refused the text: ${run.stderr.trim().split("\n").at(-1)}`);
+  if (run.status !== 0)
+    throw new Error(`prometheus_client refused the text: ${run.stderr.trim().split("\n").at(-1)}`);
   return JSON.parse(run.stdout);
 }
 

@@ -26,7 +26,8 @@ import { FIXTURES_DIR } from "../support/fixtures.js";
 function parserAvailable(): boolean {
   const python = spawnSync(process.env.PYTHON || "python3", ["-c", "import venv"]);
   if (python.status === 0) return true;
-  if (process.env.NEO4J_BACKUP_REQUIRE_TOOLS === "1") throw new Error("the metrics tests need python3 with venv");
+  if (process.env.NEO4J_BACKUP_REQUIRE_TOOLS === "1")
+    throw new Error("the metrics tests need python3 with venv");
   return false;
 }
 
@@ -42,7 +43,7 @@ async function closedPort(): Promise<number> {
 }
 
 const byName = (families: ParsedFamily[]) => new Map(families.map((f) => [f.name, f]));
-const valueOf = (families: ParsedFamily[], name: string, labels: Record<string, string> = {}) =>
+const sampleValue = (families: ParsedFamily[], name: string, labels: Record<string, string> = {}) =>
   byName(families)
     .get(name)
     ?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -66,9 +67,16 @@ describe("renderExposition", () => {
           ],
         },
         { name: "neo4j_backup_empty", help: "left out", type: "gauge", samples: [] },
-        { name: "neo4j_backup_runs_total", help: "Runs.", type: "counter", samples: [{ labels: { o: "x" }, value: 3 }] },
+        {
+          name: "neo4j_backup_runs_total",
+          help: "Runs.",
+          type: "counter",
+          samples: [{ labels: { o: "x" }, value: 3 }],
+        },
       ]);
-      expect(text).toContain('neo4j_backup_test_gauge{database="back\\\\slash \\"quoted\\"\\nnew line"} 1.5\n');
+      expect(text).toContain(
+        'neo4j_backup_test_gauge{database="back\\\\slash \\"quoted\\"\\nnew line"} 1.5\n',
+      );
       expect(text).not.toContain("neo4j_backup_empty");
       expect(text.endsWith("\n")).toBe(true);
       const parsed = parseExposition(text);
@@ -89,11 +97,13 @@ describe("renderExposition", () => {
   );
 
   it("refuses names that are not metric or label names", () => {
-    expect(() => renderExposition([{ name: "bad-name", help: "", type: "gauge", samples: [{ value: 1 }] }])).toThrow(
-      BackupError,
-    );
     expect(() =>
-      renderExposition([{ name: "ok", help: "", type: "gauge", samples: [{ labels: { "a-b": "x" }, value: 1 }] }]),
+      renderExposition([{ name: "bad-name", help: "", type: "gauge", samples: [{ value: 1 }] }]),
+    ).toThrow(BackupError);
+    expect(() =>
+      renderExposition([
+        { name: "ok", help: "", type: "gauge", samples: [{ labels: { "a-b": "x" }, value: 1 }] },
+      ]),
     ).toThrow(/label name/);
   });
 });
@@ -109,11 +119,11 @@ describe("collectMetrics without a database", () => {
 
   withParser("an empty storage: no backup (time 0), none kept, unhealthy with one problem", async () => {
     const families = parseExposition(await collectMetrics({ storage: new MemoryStorage() }));
-    expect(valueOf(families, "neo4j_backup_last_success_timestamp_seconds")).toBe(0);
-    expect(valueOf(families, "neo4j_backup_backups_kept")).toBe(0);
-    expect(valueOf(families, "neo4j_backup_healthy")).toBe(0);
-    expect(valueOf(families, "neo4j_backup_health_problems")).toBe(1);
-    expect(valueOf(families, "neo4j_backup_last_failure_timestamp_seconds")).toBe(0);
+    expect(sampleValue(families, "neo4j_backup_last_success_timestamp_seconds")).toBe(0);
+    expect(sampleValue(families, "neo4j_backup_backups_kept")).toBe(0);
+    expect(sampleValue(families, "neo4j_backup_healthy")).toBe(0);
+    expect(sampleValue(families, "neo4j_backup_health_problems")).toBe(1);
+    expect(sampleValue(families, "neo4j_backup_last_failure_timestamp_seconds")).toBe(0);
     expect(byName(families).has("neo4j_backup_last_success_size_bytes")).toBe(false);
     expect(byName(families).has("neo4j_backup_database_up")).toBe(false);
     for (const family of families) expect(family.name).toMatch(/^neo4j_backup_/);
@@ -130,20 +140,20 @@ describe("collectMetrics without a database", () => {
     const text = await collectMetrics({ storage, database: "neo4j", now });
     const families = parseExposition(text);
     const db = { database: "neo4j" };
-    expect(valueOf(families, "neo4j_backup_last_success_timestamp_seconds", db)).toBe(
+    expect(sampleValue(families, "neo4j_backup_last_success_timestamp_seconds", db)).toBe(
       Date.parse("2025-01-28T14:30:22.123Z") / 1000,
     );
-    expect(valueOf(families, "neo4j_backup_last_success_size_bytes", db)).toBe(size);
-    expect(valueOf(families, "neo4j_backup_last_success_nodes", db)).toBe(3);
-    expect(valueOf(families, "neo4j_backup_last_success_relationships", db)).toBe(2);
-    expect(valueOf(families, "neo4j_backup_last_success_duration_seconds", db)).toBe(0.877);
-    expect(valueOf(families, "neo4j_backup_backups_kept", db)).toBe(1);
-    expect(valueOf(families, "neo4j_backup_healthy", db)).toBe(1);
-    expect(valueOf(families, "neo4j_backup_max_age_seconds", db)).toBe(7 * 86400);
+    expect(sampleValue(families, "neo4j_backup_last_success_size_bytes", db)).toBe(size);
+    expect(sampleValue(families, "neo4j_backup_last_success_nodes", db)).toBe(3);
+    expect(sampleValue(families, "neo4j_backup_last_success_relationships", db)).toBe(2);
+    expect(sampleValue(families, "neo4j_backup_last_success_duration_seconds", db)).toBe(0.877);
+    expect(sampleValue(families, "neo4j_backup_backups_kept", db)).toBe(1);
+    expect(sampleValue(families, "neo4j_backup_healthy", db)).toBe(1);
+    expect(sampleValue(families, "neo4j_backup_max_age_seconds", db)).toBe(7 * 86400);
     // another database has no backup here
     const other = parseExposition(await collectMetrics({ storage, database: "other", now }));
-    expect(valueOf(other, "neo4j_backup_backups_kept", { database: "other" })).toBe(0);
-    expect(valueOf(other, "neo4j_backup_healthy", { database: "other" })).toBe(0);
+    expect(sampleValue(other, "neo4j_backup_backups_kept", { database: "other" })).toBe(0);
+    expect(sampleValue(other, "neo4j_backup_healthy", { database: "other" })).toBe(0);
   });
 
   withParser(
@@ -160,16 +170,19 @@ describe("collectMetrics without a database", () => {
         expect(plain).toBeInstanceOf(BackupError);
         expect(await storage.readIndex()).toBeUndefined();
         const before = Date.now();
-        const recorded = await createBackup({ driver, storage, reason: "recorded", recordFailure: true }).catch(
-          (e) => e,
-        );
+        const recorded = await createBackup({
+          driver,
+          storage,
+          reason: "recorded",
+          recordFailure: true,
+        }).catch((e) => e);
         expect(recorded.code).toBe(plain.code);
         const failures = (await readIndex(storage)).failures ?? [];
         expect(failures).toEqual([
           expect.objectContaining({ operation: "backup", database: null, code: recorded.code }),
         ]);
         const families = parseExposition(await collectMetrics({ storage }));
-        const at = valueOf(families, "neo4j_backup_last_failure_timestamp_seconds") as number;
+        const at = sampleValue(families, "neo4j_backup_last_failure_timestamp_seconds") as number;
         expect(at * 1000).toBeGreaterThanOrEqual(before - 1000);
         expect(at * 1000).toBeLessThanOrEqual(Date.now() + 1000);
       } finally {
@@ -179,24 +192,33 @@ describe("collectMetrics without a database", () => {
     60_000,
   );
 
-  withParser("an index written before failures were recorded still reads, and one with them keeps them", async () => {
-    const storage = new MemoryStorage();
-    await storage.writeIndex(
-      JSON.stringify({
-        format: "neo4j-backup-index",
-        version: 1,
-        updated: "2025-01-01T00:00:00.000Z",
-        backups: [],
-        restores: [],
-        failures: [
-          { at: "2025-01-02T03:00:00.000Z", operation: "auto-backup", database: "neo4j", code: "CONNECTION", message: "x" },
-        ],
-      }),
-    );
-    expect((await readIndex(storage)).failures).toHaveLength(1);
-    const families = parseExposition(await collectMetrics({ storage, database: "neo4j" }));
-    expect(valueOf(families, "neo4j_backup_last_failure_timestamp_seconds", { database: "neo4j" })).toBe(
-      Date.parse("2025-01-02T03:00:00.000Z") / 1000,
-    );
-  });
+  withParser(
+    "an index written before failures were recorded still reads, and one with them keeps them",
+    async () => {
+      const storage = new MemoryStorage();
+      await storage.writeIndex(
+        JSON.stringify({
+          format: "neo4j-backup-index",
+          version: 1,
+          updated: "2025-01-01T00:00:00.000Z",
+          backups: [],
+          restores: [],
+          failures: [
+            {
+              at: "2025-01-02T03:00:00.000Z",
+              operation: "auto-backup",
+              database: "neo4j",
+              code: "CONNECTION",
+              message: "x",
+            },
+          ],
+        }),
+      );
+      expect((await readIndex(storage)).failures).toHaveLength(1);
+      const families = parseExposition(await collectMetrics({ storage, database: "neo4j" }));
+      expect(
+        sampleValue(families, "neo4j_backup_last_failure_timestamp_seconds", { database: "neo4j" }),
+      ).toBe(Date.parse("2025-01-02T03:00:00.000Z") / 1000);
+    },
+  );
 });

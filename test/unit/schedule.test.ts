@@ -6,8 +6,8 @@
  */
 import neo4j from "neo4j-driver";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type RunBody, type ScheduleSpec, startSchedule } from "../../src/operations/schedule.js";
 import { BackupError, MemoryStorage, type ScheduledRun, scheduleBackups } from "../../src/index.js";
+import { type RunBody, type ScheduleSpec, startSchedule } from "../../src/operations/schedule.js";
 
 /** A job whose runs end when the test says so. */
 function controlledJob() {
@@ -79,7 +79,11 @@ describe("startSchedule", () => {
     expect(events).toEqual(["run:schedule", "skip", "skip"]);
     expect(schedule.counts.skipped).toBe(2);
     const manual = await schedule.runNow();
-    expect(manual).toMatchObject({ outcome: "skipped", trigger: "manual", skipReason: expect.stringMatching(/still running/) });
+    expect(manual).toMatchObject({
+      outcome: "skipped",
+      trigger: "manual",
+      skipReason: expect.stringMatching(/still running/),
+    });
     job.runs[0]!.finish({ outcome: "not-needed" });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(job.runs).toHaveLength(2);
@@ -98,7 +102,12 @@ describe("startSchedule", () => {
     await vi.advanceTimersByTimeAsync(10_000);
     job.runs[1]!.finish({ outcome: "backed-up" });
     await vi.advanceTimersByTimeAsync(0);
-    expect(events).toEqual(["run:schedule", "failure:the server went away", "run:schedule", "success:backed-up"]);
+    expect(events).toEqual([
+      "run:schedule",
+      "failure:the server went away",
+      "run:schedule",
+      "success:backed-up",
+    ]);
     expect(schedule.counts).toMatchObject({ failed: 1, "backed-up": 1 });
     await schedule.stop();
   });
@@ -106,7 +115,12 @@ describe("startSchedule", () => {
   it("a callback that throws is logged and changes nothing", async () => {
     const job = controlledJob();
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (_: object, msg?: string) => warnings.push(msg ?? "") };
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_: object, msg?: string) => warnings.push(msg ?? ""),
+    };
     const schedule = startSchedule({
       pattern: "*/10 * * * * *",
       run: job.run,
@@ -149,7 +163,10 @@ describe("startSchedule", () => {
     await vi.advanceTimersByTimeAsync(10_000);
     const stopped = await schedule.stop({ abort: true });
     expect(job.runs[0]!.signal.aborted).toBe(true);
-    expect(stopped).toMatchObject({ outcome: "aborted", error: expect.objectContaining({ code: "ABORTED" }) });
+    expect(stopped).toMatchObject({
+      outcome: "aborted",
+      error: expect.objectContaining({ code: "ABORTED" }),
+    });
     expect(events).toEqual(["run:schedule"]);
     expect(schedule.stopped).toBe(true);
     expect(await schedule.stop()).toBeNull();
