@@ -41,9 +41,19 @@ describe("the program", () => {
       expect.arrayContaining(["--reason", "--auto", "--prefix", "--keep", "--uri"]),
     );
     expect(flags("schedule")).toEqual(
-      expect.arrayContaining(["--auto", "--timezone", "--reason", "--keep", "--metrics-port", "--metrics-host", "--uri"]),
+      expect.arrayContaining([
+        "--auto",
+        "--timezone",
+        "--reason",
+        "--keep",
+        "--metrics-port",
+        "--metrics-host",
+        "--uri",
+      ]),
     );
-    expect(flags("metrics")).toEqual(expect.arrayContaining(["--output", "--storage-only", "--max-age", "--uri"]));
+    expect(flags("metrics")).toEqual(
+      expect.arrayContaining(["--output", "--storage-only", "--max-age", "--uri"]),
+    );
     expect(flags("restore")).toEqual(
       expect.arrayContaining(["--file", "--mode", "--yes", "--dry-run", "--password"]),
     );

@@ -111,6 +111,7 @@ describe("the recipes", () => {
     expect(() => parseSchedule(sidecar.command[at + 1])).not.toThrow();
     expect(sidecar.command).toEqual(expect.arrayContaining(["--auto", "--json", "--metrics-port", "9464"]));
     expect(sidecar.healthcheck.test.join(" ")).toContain("/healthz");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
     expect(sidecar.environment.NEO4J_PASSWORD).toBe("${NEO4J_PASSWORD}");
   });
 
@@ -120,7 +121,9 @@ describe("the recipes", () => {
     const step = github.jobs.backup.steps.find(
       (s: { name?: string }) => s.name === "Back up before deploying",
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
     expect(step.run).toContain('create --json --reason "Pre-deploy ${{ github.sha }}"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
     expect(github.jobs.backup.env.NEO4J_PASSWORD).toBe("${{ secrets.NEO4J_PASSWORD }}");
     const gitlab = await readRecipeYaml("gitlab-ci.yml");
     expect(gitlab.stages).toEqual(["backup", "deploy"]);
