@@ -25,6 +25,8 @@ describe("the program", () => {
       "status",
       "init",
       "copy",
+      "schedule",
+      "metrics",
     ]);
     const globals = program.options.map((o) => o.long);
     expect(globals).toEqual(
@@ -37,6 +39,20 @@ describe("the program", () => {
       program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
     expect(flags("create")).toEqual(
       expect.arrayContaining(["--reason", "--auto", "--prefix", "--keep", "--uri"]),
+    );
+    expect(flags("schedule")).toEqual(
+      expect.arrayContaining([
+        "--auto",
+        "--timezone",
+        "--reason",
+        "--keep",
+        "--metrics-port",
+        "--metrics-host",
+        "--uri",
+      ]),
+    );
+    expect(flags("metrics")).toEqual(
+      expect.arrayContaining(["--output", "--storage-only", "--max-age", "--uri"]),
     );
     expect(flags("restore")).toEqual(
       expect.arrayContaining(["--file", "--mode", "--yes", "--dry-run", "--password"]),

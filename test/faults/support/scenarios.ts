@@ -61,6 +61,14 @@ export const SCENARIOS = {
       "initial_backup.json always present and valid, the old content or the new — never neither; the next call removes the side file and puts the new one in place; the raw index then lists exactly initial_backup.json",
     servers: "each",
   },
+  "crash.schedule-sigterm": {
+    area: "crash",
+    title:
+      "SIGTERM and SIGINT to `neo4j-backup schedule` while a scheduled backup writes its file, and SIGTERM between runs",
+    checked:
+      "during a backup: exit 130 and an `aborted` line, nothing published, no temporary file, no failure recorded, the previous backup listed and valid; between runs: exit 0; every time the next schedule's run backs up a valid file",
+    servers: "each",
+  },
   "server.stopped": {
     area: "server",
     title: "server stopped (SIGTERM) during createBackup and during a replace restore, then restarted",
