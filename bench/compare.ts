@@ -44,7 +44,11 @@ function baseTree(ref: string): { dir: string; commit: string } {
     git("worktree", "add", "--detach", dir, commit);
     const lock = (tree: string) => readFileSync(join(tree, "package-lock.json"), "utf8");
     if (lock(dir) === lock(ROOT)) symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    else execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    else
+      execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], {
+        cwd: dir,
+        stdio: "inherit",
+      });
   }
   return { dir, commit };
 }

@@ -11,6 +11,7 @@ import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerStatus } from "./commands/status.js";
+import { registerUi } from "./commands/ui.js";
 import { registerVerify } from "./commands/verify.js";
 import { EXIT } from "./exit-codes.js";
 import { addStorageOptions } from "./storage.js";
@@ -30,6 +31,7 @@ Examples:
   neo4j-backup list --detailed
   neo4j-backup restore --mode replace    the latest backup, after a confirmation
   neo4j-backup status --json
+  neo4j-backup ui                        a web page for backups (prints the URL to open)
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid backup or verify differs, 4 backup recommended,
 5 backups unhealthy, 6 cannot connect or log in, 7 folder locked, 8 refused (nothing written),
@@ -67,6 +69,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
   registerStatus(program);
   registerInit(program);
   registerCopy(program);
+  registerUi(program);
   return program;
 }
 
