@@ -25,6 +25,7 @@ describe("the program", () => {
       "status",
       "init",
       "copy",
+      "ui",
     ]);
     const globals = program.options.map((o) => o.long);
     expect(globals).toEqual(
@@ -56,6 +57,9 @@ describe("the program", () => {
       expect(flags(reader), reader).toContain("--identity");
     }
     expect(flags("copy")).toEqual(expect.arrayContaining(["--to", "--lock-timeout", "--identity"]));
+    expect(flags("ui")).toEqual(
+      expect.arrayContaining(["--port", "--host", "--read-only", "--identity", "--uri", ...encoding]),
+    );
   });
 
   it("takes connection settings from the environment variables", () => {
