@@ -23,6 +23,11 @@ import { MemoryStorage } from "../../src/index.js";
 const TOKEN = createAccessToken();
 const policy = { token: TOKEN, cookie: "neo4j_backup_4000" };
 
+/** The `error.code` of a refused API request. */
+async function errorCode(response: Response): Promise<string> {
+  return ((await response.json()) as { error: { code: string } }).error.code;
+}
+
 function request(overrides: Partial<AccessRequest>): AccessRequest {
   return { method: "GET", path: "/api/status", queryToken: undefined, headers: {}, ...overrides };
 }
@@ -226,7 +231,12 @@ describe("the dashboard's server, without a database", () => {
     // a driver is created lazily: nothing here reaches the database (it is named, so not looked up)
     driver = neo4j.driver("bolt://127.0.0.1:9", neo4j.auth.basic("neo4j", "Quokka-Secret-1234"));
     storage = new MemoryStorage();
-    await storage.write(NAME, [CONTENT]);
+    await storage.write(
+      NAME,
+      (async function* () {
+        yield CONTENT;
+      })(),
+    );
     dashboard = await startDashboard({
       driver,
       storage,
@@ -334,7 +344,7 @@ describe("the dashboard's server, without a database", () => {
     for (const confirm of [undefined, "", "Neo4j", "system"]) {
       const response = await post(dashboard, `/api/backups/${NAME}/restore`, { confirm, mode: "replace" });
       expect(response.status).toBe(400);
-      expect((await response.json()).error.code).toBe("CONFIRMATION_MISMATCH");
+      expect(await errorCode(response)).toBe("CONFIRMATION_MISMATCH");
     }
     const jobs = await (await get(dashboard, "/api/jobs", { [TOKEN_HEADER]: dashboard.token })).json();
     expect(jobs).toEqual({ jobs: [] });
@@ -343,7 +353,7 @@ describe("the dashboard's server, without a database", () => {
   it("starts no backup without a reason", async () => {
     const response = await post(dashboard, "/api/backups", { reason: "   " });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe("BAD_REQUEST");
+    expect(await errorCode(response)).toBe("BAD_REQUEST");
   });
 
   it("refuses state changes from another origin and without the header", async () => {
@@ -363,13 +373,13 @@ describe("the dashboard's server, without a database", () => {
   it("read-only: refuses create and restore", async () => {
     const create = await post(readOnly, "/api/backups", { reason: "x" });
     expect(create.status).toBe(403);
-    expect((await create.json()).error.code).toBe("READ_ONLY");
+    expect(await errorCode(create)).toBe("READ_ONLY");
     const restore = await post(readOnly, `/api/backups/${NAME}/restore`, {
       confirm: "neo4j",
       mode: "replace",
     });
     expect(restore.status).toBe(403);
-    expect((await restore.json()).error.code).toBe("READ_ONLY");
+    expect(await errorCode(restore)).toBe("READ_ONLY");
   });
 
   it("answers /healthz without the token, in counts and times only (503 when unhealthy)", async () => {
