@@ -53,13 +53,19 @@ async function check(kind, api) {
 async function checkDashboard(kind, api, library) {
   // a driver is created lazily: with the database named, starting the dashboard contacts no server
   const driver = neo4j.driver("bolt://127.0.0.1:9", neo4j.auth.basic("neo4j", "unused"));
-  const dashboard = await api.startDashboard({ driver, storage: new library.MemoryStorage(), database: "neo4j" });
+  const dashboard = await api.startDashboard({
+    driver,
+    storage: new library.MemoryStorage(),
+    database: "neo4j",
+  });
   try {
     const expect = async (path, status, type, headers = {}) => {
       const response = await fetch(new URL(path, dashboard.origin), { headers, redirect: "manual" });
       const body = await response.text();
       if (response.status !== status || !(response.headers.get("content-type") ?? "").startsWith(type)) {
-        throw new Error(`${kind}: ${path} answered ${response.status} ${response.headers.get("content-type")}`);
+        throw new Error(
+          `${kind}: ${path} answered ${response.status} ${response.headers.get("content-type")}`,
+        );
       }
       return body;
     };

@@ -13,6 +13,9 @@ import { haveTools } from "./tools.js";
 /** The Chromium executable: CHROMIUM_PATH, or `chromium` on PATH. */
 export function chromiumPath(): string | undefined {
   const given = process.env.CHROMIUM_PATH;
+  if (given && !existsSync(given) && process.env.NEO4J_BACKUP_REQUIRE_TOOLS === "1") {
+    throw new Error(`CHROMIUM_PATH ${given} does not exist`);
+  }
   if (given) return existsSync(given) ? given : undefined;
   if (!haveTools("chromium")) return undefined;
   return spawnSync("sh", ["-c", "command -v chromium"]).stdout.toString().trim() || undefined;
