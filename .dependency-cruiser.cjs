@@ -110,6 +110,13 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/dashboard/|^src/index\\.ts$" },
     },
     {
+      name: "only-the-cli-uses-the-dashboard",
+      comment: "The dashboard is a shell like the CLI: the library below never imports it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(cli|dashboard)/" },
+      to: { path: "^src/dashboard/" },
+    },
+    {
       name: "testing-uses-the-public-api",
       comment: "The storage contract suite tests storages through the package's public API, as its users do.",
       severity: "error",
