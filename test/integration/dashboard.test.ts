@@ -6,7 +6,7 @@
  * And `neo4j-backup ui` as a process: the URL it prints, SIGTERM.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Driver } from "neo4j-driver";
@@ -116,6 +116,28 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(await page.textContent("#target")).toContain(`database ${database}`);
       } finally {
         await page.close();
+      }
+    });
+
+    it("shows the schedule's next run when one is set, and nothing of the kind when none is", async () => {
+      const next = new Date(Date.now() + 3 * 3600_000);
+      const scheduled = await startDashboard({
+        driver,
+        storage,
+        readOnly: true,
+        nextScheduledRun: () => next,
+      });
+      try {
+        const page = await openDashboard(browser, scheduled);
+        expect(await page.textContent("#next-run")).toBe(
+          await page.evaluate(`new Date(${JSON.stringify(next.toISOString())}).toLocaleString()`),
+        );
+        await page.close();
+        const plain = await openDashboard(browser, dashboard);
+        expect(await plain.locator("#next-run").count()).toBe(0);
+        await plain.close();
+      } finally {
+        await scheduled.close();
       }
     });
 
@@ -268,6 +290,8 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
 
   it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {
     const { command, args } = cliCommand();
+    // a read-only dashboard wants an existing folder, as `status` does
+    await mkdir(join(root, "backups"));
     const child = spawn(
       command,
       [...args, "ui", "--dir", join(root, "backups"), "--read-only", "--port", "0"],
