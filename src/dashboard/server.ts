@@ -151,8 +151,13 @@ function enter(site: Site, response: ServerResponse): void {
   response.end();
 }
 
+/** Text made safe to place in HTML. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function refuse(response: ServerResponse, status: number, reason: string): void {
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>neo4j-backup</title></head><body><h1>Access refused</h1><p>${reason}</p></body></html>`;
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>neo4j-backup</title></head><body><h1>Access refused</h1><p>${escapeHtml(reason)}</p></body></html>`;
   response.writeHead(status, {
     ...SECURITY_HEADERS,
     "Content-Type": "text/html; charset=utf-8",

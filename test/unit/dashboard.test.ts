@@ -350,6 +350,19 @@ describe("the dashboard's server, without a database", () => {
     expect(jobs).toEqual({ jobs: [] });
   });
 
+  it("a refusal echoes nothing of the request as markup", async () => {
+    const response = await post(
+      dashboard,
+      "/api/backups",
+      { reason: "x" },
+      { "sec-fetch-site": "<script>x</script>" },
+    );
+    expect(response.status).toBe(403);
+    const text = await response.text();
+    expect(text).not.toContain("<script>");
+    expect(text).toContain("&#60;script&#62;");
+  });
+
   it("starts no backup without a reason", async () => {
     const response = await post(dashboard, "/api/backups", { reason: "   " });
     expect(response.status).toBe(400);
