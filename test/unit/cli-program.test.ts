@@ -27,6 +27,7 @@ describe("the program", () => {
       "copy",
       "schedule",
       "metrics",
+      "ui",
     ]);
     const globals = program.options.map((o) => o.long);
     expect(globals).toEqual(
@@ -72,6 +73,9 @@ describe("the program", () => {
       expect(flags(reader), reader).toContain("--identity");
     }
     expect(flags("copy")).toEqual(expect.arrayContaining(["--to", "--lock-timeout", "--identity"]));
+    expect(flags("ui")).toEqual(
+      expect.arrayContaining(["--port", "--host", "--read-only", "--identity", "--uri", ...encoding]),
+    );
   });
 
   it("takes connection settings from the environment variables", () => {

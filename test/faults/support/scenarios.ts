@@ -27,6 +27,7 @@ export const AREAS = [
   "bad file",
   "security",
   "codecs",
+  "dashboard",
 ] as const;
 
 export const SCENARIOS = {
@@ -227,6 +228,14 @@ export const SCENARIOS = {
     checked:
       "one name: exactly one copy, the others BACKUP_EXISTS; three names: every entry in the index (read back raw, not reconciled); no unfinished multipart upload",
     servers: "none",
+  },
+  "dashboard.restore-page-closed": {
+    area: "dashboard",
+    title:
+      "a replace restore started from the dashboard in Chromium, the page closed while it writes (and then the dashboard stopped, as Ctrl-C does)",
+    checked:
+      "page closed: the restore goes on to the end (database = the backup, verified); dashboard stopped too: the restore is undone (database = the previous contents); never a mix; no pending restore left",
+    servers: "each",
   },
 } as const satisfies Record<string, ScenarioDefinition>;
 
