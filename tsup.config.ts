@@ -1,9 +1,18 @@
 import { cp } from "node:fs/promises";
 import { defineConfig } from "tsup";
 
-/** The dashboard's page (HTML, CSS, JS), found at run time beside the built modules (src/dashboard/assets.ts). */
-const copyDashboardAssets = () =>
-  cp("src/dashboard/assets", "dist/dashboard-assets", { recursive: true, force: true });
+/**
+ * The dashboard's page (HTML, CSS, JS), found at run time beside the built modules
+ * (src/dashboard/assets.ts). Both builds below copy it when they finish, one after the other: two
+ * copies at once race to create the folder.
+ */
+let copied: Promise<void> = Promise.resolve();
+const copyDashboardAssets = (): Promise<void> => {
+  copied = copied.then(() =>
+    cp("src/dashboard/assets", "dist/dashboard-assets", { recursive: true, force: true }),
+  );
+  return copied;
+};
 
 export default defineConfig([
   {
