@@ -167,7 +167,7 @@ describe.each(testServers())("scheduleBackups on Neo4j $version ($label)", (serv
     const again = scheduleBackups({ driver, storage, schedule: "0 3 * * *" });
     try {
       const next = await again.runNow();
-      expect(next.outcome).toBe("backed-up");
+      expect(next.outcome, String((next.error as Error | undefined)?.message)).toBe("backed-up");
       expect((await validateBackup({ storage, name: next.backup!.name })).valid).toBe(true);
     } finally {
       await again.stop();
