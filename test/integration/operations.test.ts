@@ -5,7 +5,7 @@
  * `/metrics`, `/healthz` and a clean stop on SIGTERM.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Driver } from "neo4j-driver";
@@ -86,6 +86,8 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
 
   it("crontab: the backup line backs up, the check line is silent when healthy, the metrics line writes the textfile", async () => {
     const dir = join(root, "cron");
+    // the folder is made when the job is set up; no backup in it yet
+    await mkdir(dir, { recursive: true });
     const textfile = join(root, "neo4j_backup.prom");
     await writeFile(
       envFile,
@@ -119,6 +121,8 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
 
   it("systemd: the service's ExecStart lines run in order, and status exit 5 would fail the unit", async () => {
     const dir = join(root, "systemd");
+    // the folder is made when the unit is installed; no backup in it yet
+    await mkdir(dir, { recursive: true });
     const service = await recipe("neo4j-backup.service");
     const lines = [...service.matchAll(/^ExecStart=\/usr\/local\/bin\/(.*)$/gm)].map((m) => m[1]!);
     const unitEnv = env({ NEO4J_BACKUP_DIR: dir });
