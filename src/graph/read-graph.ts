@@ -4,6 +4,7 @@
  * (which verifies a restore). Values come as the driver decodes them; the caller encodes them.
  */
 import type { Driver, Session, Transaction } from "neo4j-driver";
+import { throwIfAborted } from "../errors.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { toSafeNumber } from "../format/values.js";
 import { exportSchema } from "./schema-read.js";
@@ -72,11 +73,16 @@ export class GraphReader {
     this.tx = await this.session.beginTransaction();
   }
 
+  /** The rollback an abort started; {@link close} waits for it before the session is released. */
+  private aborting: Promise<void> | undefined;
+
   private readonly abortTx = () => {
-    this.tx?.close().catch(() => {});
+    this.aborting = this.tx?.close().catch(() => {});
   };
 
+  /** The open transaction, for a new query; none is started once the read was aborted. */
   private get open(): Transaction {
+    if (this.signal?.aborted) throwIfAborted(this.signal, "reading the graph");
     if (!this.tx) throw new Error("the read transaction is no longer open");
     return this.tx;
   }
@@ -129,6 +135,8 @@ export class GraphReader {
     this.signal?.removeEventListener("abort", this.abortTx);
     const tx = this.tx;
     this.tx = undefined;
+    // a rollback an abort started finishes before the session hands its connection back
+    if (this.aborting) await this.aborting;
     if (tx) await tx.close().catch(() => {});
     await this.session.close().catch(() => {});
   }

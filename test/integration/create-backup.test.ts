@@ -181,6 +181,25 @@ describe.each(testServers())("createBackup on Neo4j $version ($label)", (server)
     expect(await storage.list()).toEqual([]);
   });
 
+  it("an abort as the nodes are about to be read leaves the driver ready for the next backup", async () => {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { nodes: 6000, special: false });
+    const storage = new MemoryStorage();
+    const controller = new AbortController();
+    const promise = createBackup({
+      driver,
+      storage,
+      reason: "abort",
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === "nodes") controller.abort();
+      },
+    });
+    await expect(promise).rejects.toMatchObject({ code: "ABORTED" });
+    const next = await createBackup({ driver, storage, reason: "after the abort" });
+    expect(next.nodeCount).toBeGreaterThan(0);
+  });
+
   it("publishes nothing when the storage fails mid-write, and says so", async () => {
     await clearDatabase(driver);
     await loadSampleGraph(driver, { nodes: 500, special: false });
