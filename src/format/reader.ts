@@ -43,6 +43,22 @@ export type BackupEvent =
   | { kind: "statistics"; value: unknown; location: Location }
   | { kind: "end"; layout: ReadLayout; lines?: number };
 
+/**
+ * A record line of this library's own files (metadata `format` is `neo4j-backup`), not parsed: what
+ * {@link readBackupEventsRaw} yields in place of a node or relationship event, so that the line can
+ * be parsed elsewhere — with {@link parseRecordLine}, which gives the value (or the error) the
+ * reader would have.
+ */
+export interface RawRecordEvent {
+  kind: "rawNode" | "rawRelationship";
+  /** The line without its trailing comma (and trailing whitespace). */
+  text: string;
+  index: number;
+  location: Location;
+  /** The file's last line, without a newline: a line that does not parse there is a truncation. */
+  last: boolean;
+}
+
 /** Raised when the bytes are not a readable backup document; `location` says where reading stopped. */
 export class BackupFormatError extends Error {
   /** Where the problem is. */
@@ -113,10 +129,29 @@ export function checkMaxLineBytes(value: number | undefined): number {
  * @throws BackupFormatError for malformed JSON, truncation, invalid UTF-8, a line longer than
  *   `maxLineBytes` or an unexpected structure; RangeError for an invalid `maxLineBytes`.
  */
-export async function* readBackupEvents(
+export function readBackupEvents(
   source: AsyncIterable<Uint8Array | string>,
   options: ReadOptions = {},
 ): AsyncGenerator<BackupEvent> {
+  return readEvents(source, options, false) as AsyncGenerator<BackupEvent>;
+}
+
+/**
+ * {@link readBackupEvents}, except that the record lines of this library's own files in their line
+ * layout come as {@link RawRecordEvent}s, unparsed; every other event, error and layout is the same.
+ */
+export function readBackupEventsRaw(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ReadOptions = {},
+): AsyncGenerator<BackupEvent | RawRecordEvent> {
+  return readEvents(source, options, true);
+}
+
+async function* readEvents(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ReadOptions,
+  raw: boolean,
+): AsyncGenerator<BackupEvent | RawRecordEvent> {
   const iterator = source[Symbol.asyncIterator]();
   try {
     const maxLine = checkMaxLineBytes(options.maxLineBytes);
@@ -131,7 +166,7 @@ export async function* readBackupEvents(
       }
     };
     const layout = detectLayout(firstLine);
-    if (layout === "lines") yield* readLines(replay(), maxLine, options.signal);
+    if (layout === "lines") yield* readLines(replay(), maxLine, options.signal, raw);
     else if (layout === "apoc") {
       yield* readApoc(replay(), maxLine, options.signal, new ApocTranslator(options.apocPropertyTypes));
     } else yield* readGeneral(replay(), options.signal);
@@ -249,7 +284,8 @@ async function* readLines(
   source: AsyncIterable<Buffer>,
   maxLine: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<BackupEvent> {
+  raw: boolean,
+): AsyncGenerator<BackupEvent | RawRecordEvent> {
   let section: Section = "metadata";
   let index = 0;
   let previousHadComma = false;
@@ -300,6 +336,12 @@ async function* readLines(
         }
         previousHadComma = trimmed.endsWith(",");
         const body = previousHadComma ? trimmed.slice(0, -1) : trimmed;
+        if (raw && !checkFieldKeys) {
+          const kind = section === "nodes" ? "rawNode" : "rawRelationship";
+          yield { kind, text: body, index, location: { line, path }, last: unterminated };
+          index++;
+          break;
+        }
         if (checkFieldKeys) assertNoDuplicateFields(body, { line, path });
         const value = parseRecord(body, { line, path }, unterminated, true, checkFieldKeys);
         yield section === "nodes"
@@ -381,6 +423,15 @@ function parseJson(text: string, location: Location, lastUnterminated = false): 
     if (lastUnterminated) throw new BackupFormatError("the file ends early (truncated)", location);
     throw new BackupFormatError(`invalid JSON: ${(error as Error).message}`, location);
   }
+}
+
+/**
+ * The value of a record line of this library's own files as the reader parses it (a
+ * {@link RawRecordEvent}'s text, location and `last`).
+ * @throws BackupFormatError as the reader would throw it for that line.
+ */
+export function parseRecordLine(text: string, location: Location, last: boolean): unknown {
+  return parseRecord(text, location, last, true, false);
 }
 
 /**

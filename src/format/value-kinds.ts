@@ -77,6 +77,31 @@ export function valueKind(value: EncodedValue): string | undefined {
   return undefined;
 }
 
+/**
+ * Calls `found` for each value of a record's encoded properties that has a kind, in the order a
+ * {@link ValueSampler} looks at them, with the sample's key (a kind found inside a list is keyed
+ * `list:<kind>` and its value is a list of that one element).
+ */
+export function forEachSampleKind(
+  properties: Record<string, EncodedValue>,
+  found: (key: string, value: EncodedValue, property: string) => void,
+): void {
+  for (const property in properties) {
+    const value = properties[property]!;
+    if (typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (typeof item !== "object") continue;
+        const kind = valueKind(item);
+        if (kind !== undefined) found(`list:${kind}`, [item], property);
+      }
+    } else {
+      const kind = valueKind(value);
+      if (kind !== undefined) found(kind, value, property);
+    }
+  }
+}
+
 /** Collects the first value of each kind in a file's records. */
 export class ValueSampler {
   private readonly byKind = new Map<string, ValueSample>();
@@ -86,29 +111,27 @@ export class ValueSampler {
     return [...this.byKind.values()];
   }
 
-  /** Looks at the encoded properties of one record. */
-  addRecord(properties: Record<string, EncodedValue>, id: RecordId, location: Location): void {
-    for (const property in properties) {
-      const value = properties[property]!;
-      if (typeof value !== "object") continue;
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          if (typeof item === "object") this.add(valueKind(item), [item], id, location, property, "list:");
-        }
-      } else this.add(valueKind(value), value, id, location, property, "");
-    }
+  /** How many kinds have a sample. */
+  get size(): number {
+    return this.byKind.size;
   }
 
-  private add(
-    kind: string | undefined,
-    value: EncodedValue,
-    id: RecordId,
-    location: Location,
-    property: string,
-    prefix: string,
-  ): void {
-    if (kind === undefined || this.byKind.size >= MAX_SAMPLES) return;
-    const key = prefix + kind;
+  /** The kinds with a sample, from the `from`-th found on, in the order they were found. */
+  kindsFrom(from: number): string[] {
+    return [...this.byKind.keys()].slice(from);
+  }
+
+  /** Looks at the encoded properties of one record. */
+  addRecord(properties: Record<string, EncodedValue>, id: RecordId, location: Location): void {
+    forEachSampleKind(properties, (key, value, property) => this.add(key, value, id, location, property));
+  }
+
+  /**
+   * Keeps a value of the kind `key` (as {@link forEachSampleKind} names it) unless the kind has a
+   * sample already, or {@link MAX_SAMPLES} kinds have.
+   */
+  add(key: string, value: EncodedValue, id: RecordId, location: Location, property: string): void {
+    if (this.byKind.size >= MAX_SAMPLES) return;
     if (!this.byKind.has(key)) this.byKind.set(key, { kind: key, value, location, id, property });
   }
 }

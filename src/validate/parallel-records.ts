@@ -1,0 +1,214 @@
+/**
+ * The record lines of this library's own files on their way to the file validator: on the
+ * validator's thread while the file is small, then — once enough of it was read — in batches
+ * checked by worker threads (record-batch.ts), several batches in flight, their results taken
+ * strictly in file order. Should the workers not start or fail, the lines are checked on the
+ * validator's thread: the outcome is the same either way.
+ */
+import { availableParallelism } from "node:os";
+import { type Location, parseRecordLine, type RawRecordEvent } from "../format/reader.js";
+import { MAX_SAMPLES } from "../format/value-kinds.js";
+import type { FileValidator } from "./file-validator.js";
+import type { BatchResult, RecordBatch } from "./record-batch.js";
+import { WorkerPool } from "./worker-pool.js";
+
+/** When and how record lines are checked in worker threads. */
+export interface ParallelOptions {
+  /** Characters of record lines checked on the validator's thread before the workers are started. */
+  startAfter: number;
+  /** Wait for the workers to start (tests); otherwise lines go on being checked while they start. */
+  waitForWorkers: boolean;
+  /** How many workers. */
+  workers: number;
+  /** A batch holds at most this many lines… */
+  batchLines: number;
+  /** …and about this many characters. */
+  batchChars: number;
+  /** Batches given to each worker before the oldest result is awaited. */
+  inFlightPerWorker: number;
+}
+
+/**
+ * The default: workers for files with more than 4 MiB of records, on machines with two cores or
+ * more (with one, the validator's thread is all there is).
+ */
+export function defaultParallelOptions(): ParallelOptions | null {
+  const cores = availableParallelism();
+  if (cores < 2) return null;
+  return {
+    startAfter: 4 * 1024 * 1024,
+    waitForWorkers: false,
+    workers: cores - 1,
+    batchLines: 1000,
+    batchChars: 512 * 1024,
+    inFlightPerWorker: 3,
+  };
+}
+
+let warned = false;
+
+/** Says once per process that validation runs on one thread, and why. */
+function warnOnce(reason: Error): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`validation runs on one thread: its worker threads did not start (${reason.message})`, {
+    code: "NEO4J_BACKUP_VALIDATION_THREADS",
+  });
+}
+
+interface InFlight {
+  batch: RecordBatch;
+  result: Promise<BatchResult>;
+}
+
+/** Takes the record lines of one validation; see the module comment. */
+export class RecordLines {
+  private chars = 0;
+  private starting: Promise<void> | undefined;
+  private pool: WorkerPool | undefined;
+  /** A batch failed in a worker (said once): its lines, and later ones, are checked on this thread. */
+  private failed = false;
+  private batch: RecordBatch | undefined;
+  private batchChars = 0;
+  private readonly inFlight: InFlight[] = [];
+  private nextWorker = 0;
+  /** Per worker, how many of the sampler's kinds it was told. */
+  private kindsSent: number[] = [];
+
+  constructor(
+    private readonly validator: FileValidator,
+    private readonly options: ParallelOptions | null,
+    private readonly onRecord: () => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Takes one record line; a returned promise must be awaited before the next. */
+  add(event: RawRecordEvent): Promise<void> | undefined {
+    // once the workers run, every line goes through a batch (one that fails is checked here, in order)
+    if (this.pool) return this.append(event);
+    const { options } = this;
+    this.chars += event.text.length;
+    if (options && !this.starting && this.chars >= options.startAfter) {
+      this.starting = this.start(options.workers);
+      if (options.waitForWorkers) {
+        return this.starting.then(() => (this.pool ? this.append(event) : this.inline(event)));
+      }
+    }
+    this.inline(event);
+    return undefined;
+  }
+
+  private async start(workers: number): Promise<void> {
+    const pool = await WorkerPool.start(workers);
+    if (pool instanceof Error) {
+      warnOnce(pool);
+      return;
+    }
+    this.pool = pool;
+    this.kindsSent = new Array(pool.size).fill(0);
+  }
+
+  /** Checks one line on this thread, exactly as the single-thread validation does. */
+  private inline(event: RawRecordEvent): void {
+    const value = parseRecordLine(event.text, event.location, event.last);
+    const { index, location } = event;
+    this.validator.handle(
+      event.kind === "rawNode"
+        ? { kind: "node", value, index, location }
+        : { kind: "relationship", value, index, location },
+    );
+    this.onRecord();
+  }
+
+  private append(event: RawRecordEvent): Promise<void> | undefined {
+    const kind = event.kind === "rawNode" ? "node" : "relationship";
+    if (this.batch && this.batch.kind !== kind) this.submit();
+    this.batch ??= this.newBatch(kind, event);
+    this.batch.texts.push(event.text);
+    this.batchChars += event.text.length;
+    if (event.last) this.batch.endsFile = true;
+    const { batchLines, batchChars, inFlightPerWorker } = this.options!;
+    if (this.batch.texts.length < batchLines && this.batchChars < batchChars) return undefined;
+    this.submit();
+    if (this.inFlight.length < this.pool!.size * inFlightPerWorker) return undefined;
+    return this.applyOldest();
+  }
+
+  private newBatch(kind: "node" | "relationship", first: RawRecordEvent): RecordBatch {
+    const sampler = this.validator.sampler;
+    return {
+      kind,
+      firstIndex: first.index,
+      firstLine: first.location.line!,
+      texts: [],
+      endsFile: false,
+      version: this.validator.formatVersion ?? 2,
+      fingerprint: this.validator.fingerprinting,
+      sampling: sampler !== undefined && sampler.size < MAX_SAMPLES,
+      newKinds: [],
+    };
+  }
+
+  /** Gives the batch being filled to the next worker, with the sample kinds found since its last. */
+  private submit(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    this.batchChars = 0;
+    const pool = this.pool!;
+    const worker = this.nextWorker++ % pool.size;
+    const sampler = this.validator.sampler;
+    if (sampler && batch.sampling && sampler.size > this.kindsSent[worker]!) {
+      batch.newKinds = sampler.kindsFrom(this.kindsSent[worker]!);
+      this.kindsSent[worker] = sampler.size;
+    }
+    const result = pool.submit(worker, batch);
+    // a batch still in flight when the validation stops fails unobserved
+    result.catch(() => undefined);
+    this.inFlight.push({ batch, result });
+  }
+
+  /** Applies the oldest batch in flight; a record that does not parse throws the reader's error. */
+  private async applyOldest(): Promise<void> {
+    const { batch, result: pending } = this.inFlight.shift()!;
+    let result: BatchResult | undefined;
+    try {
+      result = await pending;
+    } catch (error) {
+      if (!this.signal?.aborted && !this.failed) warnOnce(error as Error);
+      this.failed = true;
+    }
+    this.signal?.throwIfAborted();
+    if (result) this.validator.applyBatch(batch, result, this.onRecord);
+    // the rest of the batch on this thread: after a stop, its first line throws the reader's error
+    if (!result || result.stopped) {
+      for (let i = result?.count ?? 0; i < batch.texts.length; i++) this.inline(lineEvent(batch, i));
+    }
+  }
+
+  /** Applies every line taken so far, in order. */
+  async drain(): Promise<void> {
+    if (!this.pool) return;
+    this.submit();
+    while (this.inFlight.length > 0) await this.applyOldest();
+  }
+
+  /** Stops the workers (also while they start) and waits until their threads have exited. */
+  async close(): Promise<void> {
+    await this.starting;
+    await this.pool?.close();
+  }
+}
+
+/** The event of line `i` of a batch, as the reader gave it. */
+function lineEvent(batch: RecordBatch, i: number): RawRecordEvent {
+  const section = batch.kind === "node" ? "nodes" : "relationships";
+  const location: Location = { line: batch.firstLine + i, path: `data.${section}[${batch.firstIndex + i}]` };
+  return {
+    kind: batch.kind === "node" ? "rawNode" : "rawRelationship",
+    text: batch.texts[i]!,
+    index: batch.firstIndex + i,
+    location,
+    last: batch.endsFile && i === batch.texts.length - 1,
+  };
+}
