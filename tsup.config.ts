@@ -3,11 +3,19 @@ import { defineConfig } from "tsup";
 export default defineConfig([
   {
     // format: the file format (neo4j-backup/format); testing: the storage contract suite (neo4j-backup/testing)
-    entry: { index: "src/index.ts", format: "src/format/index.ts", testing: "src/testing/index.ts" },
+    // validate-worker: the worker thread of a parallel validation, loaded by file name (worker-pool.ts)
+    entry: {
+      index: "src/index.ts",
+      format: "src/format/index.ts",
+      testing: "src/testing/index.ts",
+      "validate-worker": "src/validate/validate-worker.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
     clean: true,
+    // import.meta.url in the CommonJS build too (the pool finds the worker file next to its module)
+    shims: true,
     target: "node22",
     platform: "node",
     // entries share one copy of each module (one BackupError class for every entry point)
