@@ -26,6 +26,8 @@ export interface ParallelOptions {
   batchChars: number;
   /** Batches given to each worker before the oldest result is awaited. */
   inFlightPerWorker: number;
+  /** Another worker file than validate-worker next to worker-pool (tests of a worker that cannot start). */
+  workerFile?: URL;
 }
 
 /**
@@ -75,12 +77,16 @@ export class RecordLines {
   /** Per worker, how many of the sampler's kinds it was told. */
   private kindsSent: number[] = [];
 
+  private readonly options: ParallelOptions | null;
+
   constructor(
     private readonly validator: FileValidator,
-    private readonly options: ParallelOptions | null,
+    options: ParallelOptions | null,
     private readonly onRecord: () => void,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.options = options && options.workers >= 1 ? options : null;
+  }
 
   /** Takes one record line; a returned promise must be awaited before the next. */
   add(event: RawRecordEvent): Promise<void> | undefined {
@@ -89,7 +95,7 @@ export class RecordLines {
     const { options } = this;
     this.chars += event.text.length;
     if (options && !this.starting && this.chars >= options.startAfter) {
-      this.starting = this.start(options.workers);
+      this.starting = this.start(options.workers, options.workerFile);
       if (options.waitForWorkers) {
         return this.starting.then(() => (this.pool ? this.append(event) : this.inline(event)));
       }
@@ -98,8 +104,8 @@ export class RecordLines {
     return undefined;
   }
 
-  private async start(workers: number): Promise<void> {
-    const pool = await WorkerPool.start(workers);
+  private async start(workers: number, file: URL | undefined): Promise<void> {
+    const pool = await WorkerPool.start(workers, file);
     if (pool instanceof Error) {
       warnOnce(pool);
       return;

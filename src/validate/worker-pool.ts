@@ -31,12 +31,15 @@ register();
 await import(${href});`;
 }
 
-/** Starts one worker: the file next to this module, with this module's extension. */
-function spawnWorker(): Worker {
+/** The worker file: next to this module, with this module's extension. */
+function workerFile(): URL {
   const here = import.meta.url;
-  const extension = here.slice(here.lastIndexOf("."));
-  const file = new URL(`./validate-worker${extension}`, here);
-  if (extension === ".ts") return new Worker(sourceBootstrap(file), { eval: true });
+  return new URL(`./validate-worker${here.slice(here.lastIndexOf("."))}`, here);
+}
+
+/** Starts one worker on `file` (TypeScript through tsx). */
+function spawnWorker(file: URL): Worker {
+  if (file.pathname.endsWith(".ts")) return new Worker(sourceBootstrap(file), { eval: true });
   return new Worker(file);
 }
 
@@ -114,12 +117,13 @@ export class WorkerPool {
 
   /**
    * Starts `size` workers and waits until each is ready.
+   * @param file - the worker file; default validate-worker next to this module.
    * @returns the pool, or the reason it could not start (every worker already stopped then).
    */
-  static async start(size: number): Promise<WorkerPool | Error> {
+  static async start(size: number, file: URL = workerFile()): Promise<WorkerPool | Error> {
     const workers: PooledWorker[] = [];
     try {
-      for (let i = 0; i < size; i++) workers.push(new PooledWorker(spawnWorker()));
+      for (let i = 0; i < size; i++) workers.push(new PooledWorker(spawnWorker(file)));
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       return error as Error;
