@@ -2,14 +2,16 @@
  * The record lines of this library's own files on their way to the file validator: on the
  * validator's thread while the file is small, then — once enough of it was read — in batches
  * checked by worker threads (record-batch.ts), several batches in flight, their results taken
- * strictly in file order. Should the workers not start or fail, the lines are checked on the
- * validator's thread: the outcome is the same either way.
+ * strictly in file order. When the workers fall behind (their batches all in flight, the oldest
+ * not answered), the validator's thread checks the next batch itself, with the same code, rather
+ * than wait. Should the workers not start or fail, the lines are checked on the validator's
+ * thread: the outcome is the same either way.
  */
 import { availableParallelism } from "node:os";
 import { type Location, parseRecordLine, type RawRecordEvent } from "../format/reader.js";
 import { MAX_SAMPLES } from "../format/value-kinds.js";
 import type { FileValidator } from "./file-validator.js";
-import type { BatchResult, RecordBatch } from "./record-batch.js";
+import { type BatchResult, checkBatch, type RecordBatch, type WorkerState } from "./record-batch.js";
 import { WorkerPool } from "./worker-pool.js";
 
 /** When and how record lines are checked in worker threads. */
@@ -28,6 +30,8 @@ export interface ParallelOptions {
   inFlightPerWorker: number;
   /** Another worker file than validate-worker next to worker-pool (tests of a worker that cannot start). */
   workerFile?: URL;
+  /** Check every n-th batch on the validator's thread, whether or not the workers are behind (tests). */
+  checkHereEvery?: number;
 }
 
 /**
@@ -50,17 +54,22 @@ export function defaultParallelOptions(): ParallelOptions | null {
 let warned = false;
 
 /** Says once per process that validation runs on one thread, and why. */
-function warnOnce(reason: Error): void {
+function warnOnce(what: string, reason: Error): void {
   if (warned) return;
   warned = true;
-  process.emitWarning(`validation runs on one thread: its worker threads did not start (${reason.message})`, {
+  process.emitWarning(`validation runs on one thread: ${what} (${reason.message})`, {
     code: "NEO4J_BACKUP_VALIDATION_THREADS",
   });
 }
 
+/** A batch given to a worker (or checked here), until its result is applied. */
 interface InFlight {
   batch: RecordBatch;
   result: Promise<BatchResult>;
+  /** Whether the result has come. */
+  settled: boolean;
+  /** Checked on the validator's thread. */
+  here: boolean;
 }
 
 /** Takes the record lines of one validation; see the module comment. */
@@ -73,9 +82,14 @@ export class RecordLines {
   private batch: RecordBatch | undefined;
   private batchChars = 0;
   private readonly inFlight: InFlight[] = [];
+  /** Of those, the batches given to workers. */
+  private workerBatches = 0;
   private nextWorker = 0;
-  /** Per worker, how many of the sampler's kinds it was told. */
+  private dispatched = 0;
+  /** Per worker (and last, for this thread), how many of the sampler's kinds it was told. */
   private kindsSent: number[] = [];
+  /** What this thread keeps between the batches it checks itself. */
+  private readonly here: WorkerState = { known: new Set() };
 
   private readonly options: ParallelOptions | null;
 
@@ -107,11 +121,11 @@ export class RecordLines {
   private async start(workers: number, file: URL | undefined): Promise<void> {
     const pool = await WorkerPool.start(workers, file);
     if (pool instanceof Error) {
-      warnOnce(pool);
+      warnOnce("its worker threads did not start", pool);
       return;
     }
     this.pool = pool;
-    this.kindsSent = new Array(pool.size).fill(0);
+    this.kindsSent = new Array(pool.size + 1).fill(0);
   }
 
   /** Checks one line on this thread, exactly as the single-thread validation does. */
@@ -133,11 +147,30 @@ export class RecordLines {
     this.batch.texts.push(event.text);
     this.batchChars += event.text.length;
     if (event.last) this.batch.endsFile = true;
-    const { batchLines, batchChars, inFlightPerWorker } = this.options!;
+    const { batchLines, batchChars } = this.options!;
     if (this.batch.texts.length < batchLines && this.batchChars < batchChars) return undefined;
-    this.submit();
-    if (this.inFlight.length < this.pool!.size * inFlightPerWorker) return undefined;
-    return this.applyOldest();
+    return this.dispatch();
+  }
+
+  /**
+   * Sends the full batch to a worker — or checks it here when the workers are behind — then applies
+   * the results that have come (and the oldest in any case when twice the workers' share is in flight).
+   */
+  private dispatch(): Promise<void> | undefined {
+    const { inFlightPerWorker, checkHereEvery } = this.options!;
+    const limit = this.pool!.size * inFlightPerWorker;
+    const forced = checkHereEvery !== undefined && ++this.dispatched % checkHereEvery === 0;
+    const behind = this.workerBatches >= limit && this.inFlight[0]?.settled === false;
+    if (forced || behind) this.checkHere();
+    else this.submit();
+    if (!this.inFlight[0]?.settled && this.inFlight.length < 2 * limit) return undefined;
+    return this.applySettled();
+  }
+
+  /** Applies the oldest batch, and then every batch whose result has come. */
+  private async applySettled(): Promise<void> {
+    do await this.applyOldest();
+    while (this.inFlight[0]?.settled);
   }
 
   private newBatch(kind: "node" | "relationship", first: RawRecordEvent): RecordBatch {
@@ -155,34 +188,59 @@ export class RecordLines {
     };
   }
 
-  /** Gives the batch being filled to the next worker, with the sample kinds found since its last. */
-  private submit(): void {
-    const batch = this.batch;
-    if (!batch) return;
+  /** The batch being filled, with the sample kinds found since checker `slot` was last told. */
+  private take(slot: number): RecordBatch {
+    const batch = this.batch!;
     this.batch = undefined;
     this.batchChars = 0;
+    const sampler = this.validator.sampler;
+    if (sampler && batch.sampling && sampler.size > this.kindsSent[slot]!) {
+      batch.newKinds = sampler.kindsFrom(this.kindsSent[slot]!);
+      this.kindsSent[slot] = sampler.size;
+    }
+    return batch;
+  }
+
+  /** Gives the batch being filled to the next worker. */
+  private submit(): void {
+    if (!this.batch) return;
     const pool = this.pool!;
     const worker = this.nextWorker++ % pool.size;
-    const sampler = this.validator.sampler;
-    if (sampler && batch.sampling && sampler.size > this.kindsSent[worker]!) {
-      batch.newKinds = sampler.kindsFrom(this.kindsSent[worker]!);
-      this.kindsSent[worker] = sampler.size;
+    const batch = this.take(worker);
+    const entry: InFlight = { batch, result: pool.submit(worker, batch), settled: false, here: false };
+    // also observes a batch still in flight when the validation stops
+    const settle = () => {
+      entry.settled = true;
+    };
+    entry.result.then(settle, settle);
+    this.workerBatches++;
+    this.inFlight.push(entry);
+  }
+
+  /** Checks the batch being filled on this thread; its result waits its turn like a worker's. */
+  private checkHere(): void {
+    const batch = this.take(this.pool!.size);
+    let result: Promise<BatchResult>;
+    try {
+      result = Promise.resolve(checkBatch(batch, this.here));
+    } catch (error) {
+      result = Promise.reject(error);
+      result.catch(() => undefined);
     }
-    const result = pool.submit(worker, batch);
-    // a batch still in flight when the validation stops fails unobserved
-    result.catch(() => undefined);
-    this.inFlight.push({ batch, result });
+    this.inFlight.push({ batch, result, settled: true, here: true });
   }
 
   /** Applies the oldest batch in flight; a record that does not parse throws the reader's error. */
   private async applyOldest(): Promise<void> {
-    const { batch, result: pending } = this.inFlight.shift()!;
+    const { batch, result: pending, here } = this.inFlight.shift()!;
+    if (!here) this.workerBatches--;
     let result: BatchResult | undefined;
     try {
       result = await pending;
     } catch (error) {
-      if (!this.signal?.aborted && !this.failed) warnOnce(error as Error);
-      this.failed = true;
+      // the batch is checked line by line below, which raises an error of the checks themselves
+      if (!here && !this.signal?.aborted && !this.failed) warnOnce("a worker thread failed", error as Error);
+      if (!here) this.failed = true;
     }
     this.signal?.throwIfAborted();
     if (result) this.validator.applyBatch(batch, result, this.onRecord);

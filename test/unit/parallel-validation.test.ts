@@ -18,7 +18,10 @@ import { type ValidateBackupOptions, validateWith } from "../../src/validate/val
 import { liveValidationWorkers } from "../../src/validate/worker-pool.js";
 import { buildDocument, chunks } from "../support/documents.js";
 
-/** Workers from the first line, small batches so that every file spans many, two in flight per worker. */
+/**
+ * Workers from the first line, small batches so that every file spans many, two in flight per
+ * worker, every third batch checked on the validator's thread.
+ */
 const FORCED: ParallelOptions = {
   startAfter: 0,
   waitForWorkers: true,
@@ -26,9 +29,16 @@ const FORCED: ParallelOptions = {
   batchLines: 37,
   batchChars: 4096,
   inFlightPerWorker: 2,
+  checkHereEvery: 3,
 };
-/** The first few kilobytes on one thread, the rest in workers. */
-const MIDWAY: ParallelOptions = { ...FORCED, startAfter: 20_000, batchLines: 200, batchChars: 1 << 20 };
+/** The first few kilobytes on one thread, the rest in workers (and here when they fall behind). */
+const MIDWAY: ParallelOptions = {
+  ...FORCED,
+  startAfter: 20_000,
+  batchLines: 200,
+  batchChars: 1 << 20,
+  checkHereEvery: undefined,
+};
 
 const warnings: string[] = [];
 const onWarning = (warning: Error) => warnings.push(warning.message);
