@@ -50,10 +50,13 @@ export type BackupEvent =
  * reader would have.
  */
 export interface RawRecordEvent {
+  /** A line of the node array, or of the relationship array. */
   kind: "rawNode" | "rawRelationship";
   /** The line without its trailing comma (and trailing whitespace). */
   text: string;
+  /** The record's index in its array. */
   index: number;
+  /** Its line and path, as a parsed record's. */
   location: Location;
   /** The file's last line, without a newline: a line that does not parse there is a truncation. */
   last: boolean;

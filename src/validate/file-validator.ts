@@ -43,6 +43,7 @@ type ValueEvent = Extract<BackupEvent, { value: unknown }>;
 
 /** The state of one validation: ids seen, checksum and fingerprint so far, the report. */
 export class FileValidator {
+  /** The report and its problems so far. */
   readonly builder: ReportBuilder;
   private readonly nodeIds = new IdSet();
   private readonly relIds = new IdSet();
