@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j, { type Driver } from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
-import { loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { emptyForRun, median, type Run, runWorkerOnce, spreadSeconds } from "./common.js";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { median, type Run, runWorkerOnce, spreadSeconds } from "./common.js";
 
 interface Codec {
   label: string;
@@ -58,7 +58,7 @@ function measure(
           const b = runWorkerOnce(["backup", uri, user, password, dir, "", JSON.stringify(codec.backup)]);
           results[k]!.backups.push(b);
           // restore into the emptied database, then load nothing: the next backup reads what was restored
-          await emptyForRun(driver);
+          await clearDatabase(driver);
           const r = runWorkerOnce([
             "restore",
             uri,
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const size of sizes) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
       console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships`);
       rows.push(...table(size, await measure(list, runs, { uri: uri!, user, password }, driver)));

@@ -4,8 +4,6 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { Driver } from "neo4j-driver";
-import { clearDatabase } from "../scripts/sample-graph/index.js";
 
 /** One measured run, as printed (one JSON line) by bench/worker.ts or bench/python_peer.py. */
 export interface Run {
@@ -159,14 +157,4 @@ export function gitCommit(root: string): string | undefined {
     encoding: "utf8",
   });
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+changes" : ""}`;
-}
-
-/**
- * Empties the database before a measured write and lets the server settle first: the deletes leave
- * work for the next checkpoint, which would otherwise land inside the next run (restores measured
- * right after a clear fell into a slow and a fast group, by up to 1.5×, whatever was measured).
- */
-export async function emptyForRun(driver: Driver): Promise<void> {
-  await clearDatabase(driver);
-  await driver.executeQuery("CALL db.checkpoint()");
 }

@@ -16,9 +16,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
-import { loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
 import {
-  emptyForRun,
   gitCommit,
   median,
   parseSize,
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
         ["restore (base)", base.dir, "restore"],
         ["restore (new)", ROOT, "restore"],
       ] as const) {
-        await emptyForRun(driver);
+        await clearDatabase(driver);
         record(label, worker(tree, [mode, ...conn, backupDir, backupName]));
       }
     }

@@ -15,14 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
-import { loadSampleGraph } from "../scripts/sample-graph/index.js";
-import {
-  emptyForRun,
-  median,
-  type Run,
-  runWorkerOnce as runWorker,
-  spreadSeconds as spread,
-} from "./common.js";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { median, type Run, runWorkerOnce as runWorker, spreadSeconds as spread } from "./common.js";
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
@@ -40,7 +34,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const size of sizes) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
       console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships`);
       const dir = mkdtempSync(join(tmpdir(), "neo4j-backup-bench-"));
@@ -50,9 +44,9 @@ async function main(): Promise<void> {
         const restores: Run[] = [];
         const plains: Run[] = [];
         for (let i = 0; i < runs; i++) {
-          await emptyForRun(driver);
+          await clearDatabase(driver);
           plains.push(runWorker(["plain", ...conn, dir, name]));
-          await emptyForRun(driver);
+          await clearDatabase(driver);
           restores.push(runWorker(["restore", ...conn, dir, name]));
           console.log(
             `  run ${i + 1}: plain ${plains[i]!.ms.toFixed(0)} ms, restore ${restores[i]!.ms.toFixed(0)} ms`,

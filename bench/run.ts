@@ -29,12 +29,11 @@ import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import neo4j, { type Driver } from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
-import { expectedCounts, loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { clearDatabase, expectedCounts, loadSampleGraph } from "../scripts/sample-graph/index.js";
 import { FileSystemStorage, LIBRARY_VERSION, verifyBackup } from "../src/index.js";
 import { renderChart } from "./chart.js";
 import {
   type ApocImportOptions,
-  emptyForRun,
   gitCommit,
   isTimeout,
   median,
@@ -311,7 +310,7 @@ async function checkRestored(
 async function benchSize(ctx: Context, size: number, work: string): Promise<SizeResult> {
   const { driver, conn, options } = ctx;
   const graph = { nodes: size, seed: 1, special: false };
-  await emptyForRun(driver);
+  await clearDatabase(driver);
   log(`${sizeLabel(size)}: loading the sample graph`);
   const loaded = await loadSampleGraph(driver, graph);
   const expected = expectedCounts(graph);
@@ -364,10 +363,10 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
   const apocReady = !!exported && exported.runs.length > 0 && !exported.timeout && !exported.error;
   for (let i = 0; i < options.runs; i++) {
     if (library) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       if (await measure(ctx, res, "plain", () => runWorker(["plain", ...conn, library!.dir, library!.name])))
         await checkRestored(ctx, res, "plain", library);
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       const r = await measure(ctx, res, "restore", () =>
         runWorker(["restore", ...conn, library!.dir, library!.name]),
       );
@@ -377,7 +376,7 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
       res.measurements.restore = { runs: [], error: "no backup file: createBackup did not complete" };
     }
     if (apocReady) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       const a = await measure(ctx, res, "apoc-import", () =>
         runWorker(["apoc-import", ...conn, ctx.importDir, apocFile, JSON.stringify(apocOptions)], {
           timeoutMs: peerLimitMs(ctx, res, "restore"),
@@ -391,7 +390,7 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
     }
     if (ctx.python) {
       if (pythonFolder) {
-        await emptyForRun(driver);
+        await clearDatabase(driver);
         const p = await measure(ctx, res, "python-restore", () =>
           runPython(ctx, "restore", pythonFolder!, peerLimitMs(ctx, res, "restore")),
         );
@@ -426,7 +425,7 @@ async function measureApocRestore(
     mkdirSync(dir, { recursive: true });
     copyFileSync(apocPath, join(dir, name));
   }
-  await emptyForRun(ctx.driver);
+  await clearDatabase(ctx.driver);
   const r = await measure(ctx, res, "apoc-restore", () =>
     runWorker(["apoc-restore", ...ctx.conn, dir, name, options]),
   );
@@ -519,7 +518,7 @@ async function main(): Promise<void> {
       result.sizes.push(await benchSize(ctx, size, join(runDir, sizeLabel(size))));
       writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
     }
-    await emptyForRun(driver);
+    await clearDatabase(driver);
   } finally {
     await driver?.close();
     await server.stop();

@@ -18,9 +18,9 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import neo4j, { type Driver } from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { startS3Server } from "../scripts/s3/server.mjs";
-import { loadSampleGraph } from "../scripts/sample-graph/index.js";
+import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
 import { copyBackup, FileSystemStorage, S3Storage } from "../src/index.js";
-import { emptyForRun, median, type Run, runWorkerOnce, spreadSeconds as spread } from "./common.js";
+import { median, type Run, runWorkerOnce, spreadSeconds as spread } from "./common.js";
 
 /** The S3 service: S3_ENDPOINT…, or a versitygw started here (its env set for the workers). */
 async function s3Service(): Promise<{ bucket: string; stop: () => Promise<void> }> {
@@ -89,9 +89,9 @@ async function measure(size: number, runs: number, conn: string[], bucket: strin
     const fromFolder: Run[] = [];
     const fromBucket: Run[] = [];
     for (let i = 0; i < runs; i++) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       fromFolder.push(runWorkerOnce(["restore", ...conn, source, name]));
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       fromBucket.push(runWorkerOnce(["restore", ...conn, `s3://${bucket}/${prefix}`, name]));
       console.log(
         `  restore run ${i + 1}: folder ${fromFolder[i]!.ms.toFixed(0)} ms, S3 ${fromBucket[i]!.ms.toFixed(0)} ms`,
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const tables: string[] = [];
   try {
     for (const size of sizes) {
-      await emptyForRun(driver);
+      await clearDatabase(driver);
       const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
       console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships`);
       tables.push(...(await measure(size, runs, [uri!, user, password], s3.bucket, driver)), "");
