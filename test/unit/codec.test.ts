@@ -15,7 +15,8 @@ import { EncodedWriter, type EncodingOptions, resolveEncoding } from "../../src/
 import { openBackupBytes } from "../../src/codec/open.js";
 import { ZstdFrameSplitter } from "../../src/codec/zstd-frames.js";
 import { backupExtension, type Compression } from "../../src/format/naming.js";
-import type { BackupStorage } from "../../src/storage/contract.js";
+import { copyBackup } from "../../src/operations/copy-backup.js";
+import type { BackupStorage, StorageWriteOptions } from "../../src/storage/contract.js";
 import { FileSystemStorage } from "../../src/storage/filesystem.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
@@ -261,3 +262,71 @@ describe("zstd frames", () => {
     }
   });
 });
+
+describe("copyBackup of an encrypted backup", () => {
+  const name = "enc_20250101_000000.json.gz.age";
+
+  async function source(): Promise<MemoryStorage> {
+    const from = new MemoryStorage();
+    await writeEncoded(from, name, bigDocument(), {
+      compression: "gzip",
+      encryption: { passphrase: PASSPHRASE },
+    });
+    return from;
+  }
+
+  /** A storage that changes one byte of every backup it is given, as a damaged transfer would. */
+  class FlippingStorage extends MemoryStorage {
+    override async write(
+      n: string,
+      content: AsyncIterable<Uint8Array | string>,
+      options?: StorageWriteOptions,
+    ) {
+      const parts: Buffer[] = [];
+      for await (const c of content) parts.push(Buffer.from(c));
+      const bytes = Buffer.concat(parts);
+      bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+      return super.write(
+        n,
+        (async function* () {
+          yield bytes;
+        })(),
+        options,
+      );
+    }
+  }
+
+  it("without a key: the same bytes arrive, and the copy is indexed as not validated", async () => {
+    const from = await source();
+    const to = new MemoryStorage();
+    const result = await copyBackup({ from, to, name });
+    expect(result.entry.valid).toBeNull();
+    expect(sha(await readAll(to, name))).toBe(sha(await readAll(from, name)));
+  });
+
+  it("with the passphrase: the copy is validated in full", async () => {
+    const to = new MemoryStorage();
+    const result = await copyBackup({
+      from: await source(),
+      to,
+      name,
+      decryption: { passphrase: PASSPHRASE },
+    });
+    expect(result.entry.valid).toBe(true);
+  });
+
+  it("without a key, a copy whose bytes differ is removed and refused", async () => {
+    const to = new FlippingStorage();
+    await expect(copyBackup({ from: await source(), to, name })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+      message: expect.stringContaining("its bytes differ from the original's"),
+    });
+    expect(await to.list()).toEqual([]);
+  });
+});
+
+async function readAll(storage: BackupStorage, n: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of await storage.read(n)) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
