@@ -39,11 +39,20 @@ export interface KillPoint {
 export class KillingStorage implements BackupStorage {
   private indexWrites = 0;
   private readonly reads = new Map<string, number>();
+  /** The fault, made once: a cut healed after a moment must not be cut again by the next chunk. */
+  private readonly die: () => void;
   constructor(
     private readonly inner: BackupStorage,
     private readonly point: KillPoint,
-    private readonly die: () => void,
-  ) {}
+    die: () => void,
+  ) {
+    let done = false;
+    this.die = () => {
+      if (done) return;
+      done = true;
+      die();
+    };
+  }
 
   write(
     name: string,
