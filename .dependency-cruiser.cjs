@@ -2,6 +2,7 @@
  * The layering of src/, checked by `npm run lint` (dependency-cruiser). Arrows only point down:
  *
  *   cli/, testing/  → the public entry points only (src/index.ts, src/format/index.ts) and version.ts
+ *   dashboard/      → the web page (neo4j-backup/dashboard): the public API only, like the CLI
  *   operations/     → every public verb that takes the storage lock
  *   backup/ restore/ validate/ verify/ lifecycle/   → the pipelines and the index/retention code
  *   codec/          → the byte-stream layers (compression, encryption) between the pipelines and storage/
@@ -10,7 +11,7 @@
  * See docs/development.md.
  */
 const BOTTOM = "^src/(format|storage|graph|codec)/|^src/(errors|logger|version)\\.ts$";
-const ENTRY_POINTS = "^src/index\\.ts$|^src/(format|testing)/index\\.ts$";
+const ENTRY_POINTS = "^src/index\\.ts$|^src/(format|testing|dashboard)/index\\.ts$";
 
 /** A rule that files matching `from` import nothing but what matches `allowed` (and npm packages, node built-ins). */
 const only = (name, comment, from, allowed) => ({
@@ -101,6 +102,21 @@ module.exports = {
       to: { path: "^src/", pathNot: `^src/cli/|${ENTRY_POINTS}|^src/version\\.ts$` },
     },
     {
+      name: "dashboard-uses-the-public-api",
+      comment:
+        "The dashboard sits above operations/: it calls the public API (src/index.ts) and nothing else of the library.",
+      severity: "error",
+      from: { path: "^src/dashboard/" },
+      to: { path: "^src/", pathNot: "^src/dashboard/|^src/index\\.ts$" },
+    },
+    {
+      name: "only-the-cli-uses-the-dashboard",
+      comment: "The dashboard is a shell like the CLI: the library below never imports it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(cli|dashboard)/" },
+      to: { path: "^src/dashboard/" },
+    },
+    {
       name: "testing-uses-the-public-api",
       comment: "The storage contract suite tests storages through the package's public API, as its users do.",
       severity: "error",
@@ -109,9 +125,10 @@ module.exports = {
     },
     {
       name: "entry-points-are-not-imported-inside",
-      comment: "Modules import each other, not the public entry points (only the CLI does).",
+      comment:
+        "Modules import each other, not the public entry points (only the CLI, the suite and the dashboard do).",
       severity: "error",
-      from: { path: "^src/", pathNot: `^src/(cli|testing)/|${ENTRY_POINTS}` },
+      from: { path: "^src/", pathNot: `^src/(cli|testing|dashboard)/|${ENTRY_POINTS}` },
       to: { path: ENTRY_POINTS },
     },
     {

@@ -94,6 +94,7 @@ function tsconfig(folder: string) {
         "neo4j-backup": [src("index.ts")],
         "neo4j-backup/format": [src("format/index.ts")],
         "neo4j-backup/testing": [src("testing/index.ts")],
+        "neo4j-backup/dashboard": [src("dashboard/index.ts")],
       },
     },
     include: ["*.ts", "*.js", relative(folder, join(ROOT, "scripts", "snippets", "context.d.ts"))],

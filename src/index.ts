@@ -22,6 +22,7 @@ export type {
 export type { ValueSample } from "./format/value-kinds.js";
 export { countGraph, resolveDatabase } from "./graph/server.js";
 export {
+  type BackupFailure,
   type BackupIndex,
   type BackupIndexEntry,
   type BackupKind,
@@ -65,10 +66,25 @@ export {
   type InitializeResult,
   initializeDatabase,
 } from "./operations/initialize.js";
+export { type CollectMetricsOptions, collectMetrics } from "./operations/metrics.js";
+export {
+  type MetricFamily,
+  type MetricSample,
+  PROMETHEUS_CONTENT_TYPE,
+  renderExposition,
+} from "./operations/prometheus-text.js";
 export type { RecoveryResult } from "./operations/recover.js";
 export { type RecoverOptions, recoverInterruptedRestore } from "./operations/recover-interrupted.js";
 export { restoreBackup } from "./operations/restore-backup.js";
 export type { RestoreBackupOptions, RestoreResult } from "./operations/restore-under-lock.js";
+export type {
+  BackupSchedule,
+  ScheduleCallbacks,
+  ScheduledRun,
+  ScheduledRunCounts,
+  ScheduledRunOutcome,
+} from "./operations/schedule.js";
+export { type ScheduleBackupsOptions, scheduleBackups } from "./operations/schedule-backups.js";
 export {
   type BackupHealthOptions,
   type BackupStatus,

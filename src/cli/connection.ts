@@ -55,9 +55,14 @@ export function describeTarget(host: string, database: string | undefined): stri
  * Opens a driver for `options`: asks for the password on a terminal when none was given, checks that
  * the server answers and accepts the credentials, and registers closing the driver at the end of the
  * command. The URI is passed to neo4j-driver unchanged (`bolt+s://`, `neo4j+s://` and their `+ssc`
- * forms keep their encryption settings); integers stay lossless.
+ * forms keep their encryption settings); integers stay lossless. With `check: false` the server is
+ * not asked at once (the command's operations report an unreachable server themselves).
  */
-export async function connect(cli: CliContext, options: ConnectionOptions): Promise<Connection> {
+export async function connect(
+  cli: CliContext,
+  options: ConnectionOptions,
+  how: { check?: boolean } = {},
+): Promise<Connection> {
   const host = displayHost(options.uri);
   let password = options.password;
   if (password === undefined && cli.canPrompt()) {
@@ -91,6 +96,8 @@ export async function connect(cli: CliContext, options: ConnectionOptions): Prom
     );
   }
   cli.onCleanup(() => driver.close());
+  // a long-running command (schedule) starts without the server: each run reports what it finds
+  if (how.check === false) return { driver, host, database: options.database, serverAgent: "Neo4j" };
   const info = await driver.getServerInfo(options.database ? { database: options.database } : {});
   return { driver, host, database: options.database, serverAgent: info.agent ?? "Neo4j" };
 }

@@ -9,8 +9,11 @@ import { registerCreate } from "./commands/create.js";
 import { registerInfo } from "./commands/info.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerRestore } from "./commands/restore.js";
+import { registerSchedule } from "./commands/schedule.js";
 import { registerStatus } from "./commands/status.js";
+import { registerUi } from "./commands/ui.js";
 import { registerVerify } from "./commands/verify.js";
 import { EXIT } from "./exit-codes.js";
 import { addStorageOptions } from "./storage.js";
@@ -30,10 +33,13 @@ Examples:
   neo4j-backup list --detailed
   neo4j-backup restore --mode replace    the latest backup, after a confirmation
   neo4j-backup status --json
+  neo4j-backup schedule "0 3 * * *" --auto   back up every night at 03:00 when needed (foreground)
+  neo4j-backup metrics --output /var/lib/node_exporter/neo4j_backup.prom
+  neo4j-backup ui                        a web page for backups (prints the URL to open)
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid backup or verify differs, 4 backup recommended,
 5 backups unhealthy, 6 cannot connect or log in, 7 folder locked, 8 refused (nothing written),
-130 interrupted. See docs/cli.md.`;
+130 interrupted. See docs/cli.md; for cron, systemd, Kubernetes and CI see docs/operations.md.`;
 
 /** Options of {@link buildProgram}. */
 export interface BuildOptions {
@@ -67,6 +73,9 @@ export function buildProgram(options: BuildOptions = {}): Command {
   registerStatus(program);
   registerInit(program);
   registerCopy(program);
+  registerSchedule(program);
+  registerMetrics(program);
+  registerUi(program);
   return program;
 }
 

@@ -81,6 +81,18 @@ const pendingSchema = z.object({
   host: z.string(),
 });
 
+const failureSchema = z.object({
+  /** When the failure was reported (ISO 8601). */
+  at: z.string(),
+  operation: z.enum(["backup", "auto-backup"]),
+  /** The database named in the options; null for the home database. */
+  database: z.string().nullable(),
+  /** The error's code (a BackupError code, or ERROR). */
+  code: z.string(),
+  /** Its message, shortened. */
+  message: z.string(),
+});
+
 const indexSchema = z.object({
   format: z.literal("neo4j-backup-index"),
   version: z.literal(1),
@@ -88,6 +100,8 @@ const indexSchema = z.object({
   backups: z.array(entrySchema),
   restores: z.array(restoreSchema),
   pendingRestore: pendingSchema.nullable().optional(),
+  /** Absent in indexes written before failures were recorded (and where none ever was). */
+  failures: z.array(failureSchema).optional(),
 });
 
 /**
@@ -102,11 +116,17 @@ export type BackupIndexEntry = Omit<z.infer<typeof entrySchema>, "compression" |
 export type RestoreIndexEntry = z.infer<typeof restoreSchema>;
 /** A replace restore that started and has not finished (kept until it finishes or is rolled back). */
 export type PendingRestore = z.infer<typeof pendingSchema>;
+/** A backup that failed, recorded when the operation was asked to (`recordFailure`). */
+export type BackupFailure = z.infer<typeof failureSchema>;
 /** The whole index document. */
 export type BackupIndex = Omit<z.infer<typeof indexSchema>, "backups"> & { backups: BackupIndexEntry[] };
 
 /** How many restores the index remembers. */
 const RESTORE_HISTORY = 100;
+/** How many failures the index remembers. */
+const FAILURE_HISTORY = 20;
+/** How much of a failure's message the index keeps. */
+const FAILURE_MESSAGE_LENGTH = 500;
 
 /** The kind of a backup, from its name. */
 export function backupKind(name: string): BackupKind {
@@ -360,6 +380,18 @@ export async function recordRestore(
     (index) => {
       index.restores.push(entry);
       index.pendingRestore = null;
+    },
+    options,
+  );
+}
+
+/** Records a failed backup, keeping the last few. Call with the lock held. */
+export async function recordFailure(storage: BackupStorage, failure: BackupFailure, options?: IndexOptions) {
+  return updateIndex(
+    storage,
+    (index) => {
+      const message = failure.message.slice(0, FAILURE_MESSAGE_LENGTH);
+      index.failures = [...(index.failures ?? []), { ...failure, message }].slice(-FAILURE_HISTORY);
     },
     options,
   );

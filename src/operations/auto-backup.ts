@@ -18,6 +18,7 @@ import {
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { assertCreateOptions, backupUnderLock, type CreateBackupOptions } from "./backup-under-lock.js";
+import { recordingFailure } from "./failure-record.js";
 import { underLock } from "./lock.js";
 
 /** Options of {@link shouldAutoBackup}. */
@@ -74,20 +75,24 @@ export interface AutoBackupResult {
 
 /**
  * Backs up when {@link shouldAutoBackup} says so. The decision and the backup are made under the
- * storage lock, so two jobs finishing at once make one backup, not two.
+ * storage lock, so two jobs finishing at once make one backup, not two. With `recordFailure`, a
+ * failure is recorded in the index for monitoring.
  */
 export async function autoBackup(options: AutoBackupOptions): Promise<AutoBackupResult> {
-  return underLock(options, async () => {
-    const decision = await shouldAutoBackup(options);
-    options.logger?.info({ backup: decision.backup, reason: decision.reason }, "auto-backup decision");
-    options.onDecision?.(decision);
-    if (!decision.backup) return { decision };
-    const backupOptions: CreateBackupOptions = {
-      ...options,
-      database: decision.database,
-      reason: options.reason ?? `Auto-backup: ${decision.reason}`,
-    };
-    assertCreateOptions(backupOptions);
-    return { decision, backup: await backupUnderLock(backupOptions) };
-  });
+  return recordingFailure(options, "auto-backup", () => underLock(options, () => decideAndBackUp(options)));
+}
+
+/** The decision and, when it says so, the backup; with the lock held. */
+async function decideAndBackUp(options: AutoBackupOptions): Promise<AutoBackupResult> {
+  const decision = await shouldAutoBackup(options);
+  options.logger?.info({ backup: decision.backup, reason: decision.reason }, "auto-backup decision");
+  options.onDecision?.(decision);
+  if (!decision.backup) return { decision };
+  const backupOptions: CreateBackupOptions = {
+    ...options,
+    database: decision.database,
+    reason: options.reason ?? `Auto-backup: ${decision.reason}`,
+  };
+  assertCreateOptions(backupOptions);
+  return { decision, backup: await backupUnderLock(backupOptions) };
 }

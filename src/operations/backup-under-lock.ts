@@ -39,6 +39,13 @@ export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptio
    * retention with its own file key, held in memory only.
    */
   decryption?: DecryptionOptions;
+  /**
+   * Record a failure of this backup in the index (`failures`: when, the code and the message), for
+   * monitoring (`collectMetrics`' time of the last failure). Default false: a failed backup leaves
+   * the storage as it was. An aborted backup is not a failure; a failure whose storage cannot be
+   * written (or is locked by another process) is not recorded.
+   */
+  recordFailure?: boolean;
 }
 
 /** Checks createBackup's options before anything is read or written. */

@@ -11,7 +11,10 @@ import { restoreBackup } from "./restore-backup.js";
 import type { RestoreBackupOptions, RestoreResult } from "./restore-under-lock.js";
 
 /** Options of {@link backupBeforeUpgrade}. */
-export type BackupBeforeUpgradeOptions = Omit<CreateBackupOptions, "reason" | "prefix" | "name"> & {
+export type BackupBeforeUpgradeOptions = Omit<
+  CreateBackupOptions,
+  "reason" | "prefix" | "name" | "recordFailure"
+> & {
   /** The version being upgraded to; the reason reads `Pre-upgrade backup before v<version>`. */
   version: string;
 };

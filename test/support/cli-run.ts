@@ -6,7 +6,7 @@
  * built file.
  */
 import { spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { cp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -52,7 +52,10 @@ export function prepareCli(): Promise<void> {
       dts: false,
       config: false,
       silent: true,
-    }),
+    }).then(() =>
+      // as the build does (tsup.config.ts): `neo4j-backup ui` finds its page beside cli.js
+      cp(join(ROOT, "src", "dashboard", "assets"), join(buildDir, "dashboard-assets"), { recursive: true }),
+    ),
   );
   return built;
 }

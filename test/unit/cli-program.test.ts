@@ -25,6 +25,9 @@ describe("the program", () => {
       "status",
       "init",
       "copy",
+      "schedule",
+      "metrics",
+      "ui",
     ]);
     const globals = program.options.map((o) => o.long);
     expect(globals).toEqual(
@@ -37,6 +40,20 @@ describe("the program", () => {
       program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
     expect(flags("create")).toEqual(
       expect.arrayContaining(["--reason", "--auto", "--prefix", "--keep", "--uri"]),
+    );
+    expect(flags("schedule")).toEqual(
+      expect.arrayContaining([
+        "--auto",
+        "--timezone",
+        "--reason",
+        "--keep",
+        "--metrics-port",
+        "--metrics-host",
+        "--uri",
+      ]),
+    );
+    expect(flags("metrics")).toEqual(
+      expect.arrayContaining(["--output", "--storage-only", "--max-age", "--uri"]),
     );
     expect(flags("restore")).toEqual(
       expect.arrayContaining(["--file", "--mode", "--yes", "--dry-run", "--password"]),
@@ -56,6 +73,9 @@ describe("the program", () => {
       expect(flags(reader), reader).toContain("--identity");
     }
     expect(flags("copy")).toEqual(expect.arrayContaining(["--to", "--lock-timeout", "--identity"]));
+    expect(flags("ui")).toEqual(
+      expect.arrayContaining(["--port", "--host", "--read-only", "--identity", "--uri", ...encoding]),
+    );
   });
 
   it("takes connection settings from the environment variables", () => {

@@ -9,10 +9,14 @@ import { describe, expect, it } from "vitest";
 
 const API = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
 
-/** The exported option types of the root entry point and their property names. */
+/** The entry points whose option types docs/api.md describes: the root and neo4j-backup/dashboard. */
+const ENTRIES = ["../../src/index.ts", "../../src/dashboard/index.ts"].map(
+  (path) => new URL(path, import.meta.url).pathname,
+);
+
+/** The exported option types of the entry points and their property names. */
 function exportedOptionTypes(): Map<string, string[]> {
-  const entry = new URL("../../src/index.ts", import.meta.url).pathname;
-  const program = ts.createProgram([entry], {
+  const program = ts.createProgram(ENTRIES, {
     strict: true,
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -21,9 +25,11 @@ function exportedOptionTypes(): Map<string, string[]> {
     noEmit: true,
   });
   const checker = program.getTypeChecker();
-  const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   const out = new Map<string, string[]>();
-  for (const symbol of checker.getExportsOfModule(module)) {
+  const symbols = ENTRIES.flatMap((entry) =>
+    checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!),
+  );
+  for (const symbol of symbols) {
     if (!symbol.name.endsWith("Options")) continue;
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     const type = checker.getDeclaredTypeOfSymbol(target);
@@ -54,6 +60,7 @@ describe("docs/api.md", () => {
         "RestoreBackupOptions",
         "ValidateBackupOptions",
         "FileSystemStorageOptions",
+        "DashboardOptions",
       ]),
     );
     expect(types.get("CreateBackupOptions")).toEqual(expect.arrayContaining(["fetchSize", "protect"]));

@@ -74,6 +74,26 @@ describe("layering", () => {
     expect(rules.some((r) => r.startsWith("no-circular:"))).toBe(true);
   }, 60_000);
 
+  it("the rules catch the dashboard reaching below the public API, and a module importing the dashboard", async () => {
+    const dir = await tree({
+      "src/index.ts": 'export { createBackup } from "./operations/create-backup.js";\n',
+      "src/operations/create-backup.ts":
+        'import { startDashboard } from "../dashboard/index.js";\nexport const createBackup = () => startDashboard;\n',
+      "src/dashboard/index.ts": 'export { startDashboard } from "./server.js";\n',
+      "src/dashboard/server.ts":
+        'import { createBackup } from "../operations/create-backup.js";\nimport { createBackup as viaApi } from "../index.js";\nexport const startDashboard = () => [createBackup, viaApi];\n',
+    });
+    const rules = (await cruise(dir)).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+    expect(rules).toContain(
+      "dashboard-uses-the-public-api: src/dashboard/server.ts → src/operations/create-backup.ts",
+    );
+    expect(rules).toContain(
+      "entry-points-are-not-imported-inside: src/operations/create-backup.ts → src/dashboard/index.ts",
+    );
+    // the public API itself is what the dashboard may import
+    expect(rules).not.toContain("dashboard-uses-the-public-api: src/dashboard/server.ts → src/index.ts");
+  }, 60_000);
+
   it("only graph/ opens sessions or runs Cypher", async () => {
     const session = /\.session\(|\.executeQuery\(|\.beginTransaction\(|\.executeRead\(|\.executeWrite\(/;
     const cypher = /["'`](?:MATCH|CREATE|MERGE|SHOW|DROP|CALL|UNWIND)\b[^"'`]*["'`]/;

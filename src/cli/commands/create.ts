@@ -62,6 +62,8 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
     ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
     requireConsistent: opts.consistent === true,
+    // a failure is recorded in the index: `metrics` shows when the last one happened
+    recordFailure: true,
     lockTimeoutMs: lockTimeoutMs(opts),
     logger: cli.logger(),
     onProgress: showBackupProgress(progress),

@@ -27,6 +27,7 @@ export const AREAS = [
   "bad file",
   "security",
   "codecs",
+  "dashboard",
 ] as const;
 
 export const SCENARIOS = {
@@ -59,6 +60,14 @@ export const SCENARIOS = {
       "kill -9 during createDistributionBackup({ replace: true }) (writing, validating, putting in place, clean-up)",
     checked:
       "initial_backup.json always present and valid, the old content or the new — never neither; the next call removes the side file and puts the new one in place; the raw index then lists exactly initial_backup.json",
+    servers: "each",
+  },
+  "crash.schedule-sigterm": {
+    area: "crash",
+    title:
+      "SIGTERM and SIGINT to `neo4j-backup schedule` while a scheduled backup writes its file, and SIGTERM between runs",
+    checked:
+      "during a backup: exit 130 and an `aborted` line, nothing published, no temporary file, no failure recorded, the previous backup listed and valid; between runs: exit 0; every time the next schedule's run backs up a valid file",
     servers: "each",
   },
   "server.stopped": {
@@ -219,6 +228,14 @@ export const SCENARIOS = {
     checked:
       "one name: exactly one copy, the others BACKUP_EXISTS; three names: every entry in the index (read back raw, not reconciled); no unfinished multipart upload",
     servers: "none",
+  },
+  "dashboard.restore-page-closed": {
+    area: "dashboard",
+    title:
+      "a replace restore started from the dashboard in Chromium, the page closed while it writes (and then the dashboard stopped, as Ctrl-C does)",
+    checked:
+      "page closed: the restore goes on to the end (database = the backup, verified); dashboard stopped too: the restore is undone (database = the previous contents); never a mix; no pending restore left",
+    servers: "each",
   },
 } as const satisfies Record<string, ScenarioDefinition>;
 

@@ -1,0 +1,271 @@
+/**
+ * What the dashboard's API does: each answer is one call of the public API (backupStatus,
+ * listBackups, createBackup, validateBackup, verifyBackup, restoreBackup, checkBackupHealth, the
+ * storage's read). Nothing here decides anything the library does not; keys and passwords stay in
+ * this process.
+ */
+import type { ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  assertValidBackupName,
+  BackupError,
+  backupStatus,
+  checkBackupHealth,
+  createBackup,
+  LIBRARY_VERSION,
+  type Logger,
+  listBackups,
+  readIndex,
+  restoreBackup,
+  validateBackup,
+  verifyBackup,
+} from "../index.js";
+import { RequestError, SECURITY_HEADERS } from "./http.js";
+import { BusyError, type JobControl, type JobSnapshot, type Jobs } from "./jobs.js";
+import type { DashboardOptions, DashboardStatus } from "./options.js";
+
+/** What every handler works with. */
+export interface DashboardContext {
+  options: DashboardOptions;
+  /** The database, resolved once at start (the name a restore must be confirmed with). */
+  database: string;
+  jobs: Jobs;
+  logger: Logger;
+}
+
+/** Longest reason accepted for a backup. */
+const MAX_REASON = 1000;
+
+/** `GET /api/status`. */
+export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus> {
+  const { options } = ctx;
+  const status = await backupStatus({
+    driver: options.driver,
+    storage: options.storage,
+    database: ctx.database,
+    thresholds: options.thresholds,
+    maxAgeDays: options.maxAgeDays,
+    decryption: options.decryption,
+    logger: ctx.logger,
+  });
+  const next = options.nextScheduledRun?.();
+  return {
+    ...status,
+    readOnly: options.readOnly === true,
+    version: LIBRARY_VERSION,
+    ...(next ? { nextScheduledRun: next.toISOString() } : {}),
+  };
+}
+
+/** `GET /api/backups`: every backup, newest first. */
+export async function readBackups(ctx: DashboardContext) {
+  const { storage, decryption } = ctx.options;
+  return { backups: await listBackups(storage, { decryption, logger: ctx.logger }) };
+}
+
+/** `GET /api/backups/:name`: one backup and the restores of it. */
+export async function readBackup(ctx: DashboardContext, name: string) {
+  assertValidBackupName(name);
+  const index = await readIndex(ctx.options.storage, {
+    decryption: ctx.options.decryption,
+    logger: ctx.logger,
+  });
+  const backup = index.backups.find((entry) => entry.name === name);
+  if (!backup) throw new RequestError(404, "NOT_FOUND", `there is no backup ${name}`);
+  return { backup, restores: index.restores.filter((restore) => restore.name === name) };
+}
+
+/** A backup name from the path that names a stored backup. */
+async function existingBackup(ctx: DashboardContext, name: string): Promise<number> {
+  assertValidBackupName(name);
+  const stored = await ctx.options.storage.stat(name);
+  if (!stored) throw new RequestError(404, "NOT_FOUND", `there is no backup ${name}`);
+  return stored.size;
+}
+
+function refuseWhenReadOnly(ctx: DashboardContext, what: string): void {
+  if (ctx.options.readOnly) {
+    throw new RequestError(403, "READ_ONLY", `the dashboard is read-only: it does not ${what}`);
+  }
+}
+
+function startJob(
+  ctx: DashboardContext,
+  kind: JobSnapshot["kind"],
+  backup: string | null,
+  work: (control: JobControl) => Promise<unknown>,
+): JobSnapshot {
+  try {
+    const job = ctx.jobs.start(kind, backup, work);
+    ctx.logger.info({ job: job.id, kind, backup }, `dashboard: ${kind} started`);
+    return job;
+  } catch (error) {
+    if (error instanceof BusyError) throw new RequestError(409, "BUSY", error.message);
+    throw error;
+  }
+}
+
+/** `POST /api/backups` with `{ reason }`: a backup, as a job. */
+export function startCreate(ctx: DashboardContext, body: Record<string, unknown>): JobSnapshot {
+  refuseWhenReadOnly(ctx, "create backups");
+  const reason = typeof body.reason === "string" ? body.reason.trim() : "";
+  if (reason === "") throw new RequestError(400, "BAD_REQUEST", "say why the backup is taken (a reason)");
+  if (reason.length > MAX_REASON) {
+    throw new RequestError(400, "BAD_REQUEST", `the reason is longer than ${MAX_REASON} characters`);
+  }
+  const o = ctx.options;
+  return startJob(ctx, "create", null, (control) =>
+    createBackup({
+      driver: o.driver,
+      storage: o.storage,
+      database: ctx.database,
+      reason,
+      compression: o.compression,
+      compressionLevel: o.compressionLevel,
+      encryption: o.encryption,
+      decryption: o.decryption,
+      ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+      ...(o.keep !== undefined ? { keep: o.keep } : {}),
+      lockTimeoutMs: o.lockTimeoutMs,
+      logger: ctx.logger,
+      onProgress: control.progress,
+      signal: control.signal,
+    }),
+  );
+}
+
+/** `POST /api/backups/:name/validate`: the file checked record by record, as a job. */
+export async function startValidate(ctx: DashboardContext, name: string): Promise<JobSnapshot> {
+  await existingBackup(ctx, name);
+  const { storage, decryption } = ctx.options;
+  return startJob(ctx, "validate", name, (control) =>
+    validateBackup({ storage, name, decryption, signal: control.signal, onProgress: control.progress }),
+  );
+}
+
+/** `POST /api/backups/:name/verify`: the database compared with the backup, as a job. */
+export async function startVerify(ctx: DashboardContext, name: string): Promise<JobSnapshot> {
+  await existingBackup(ctx, name);
+  const { driver, storage, decryption } = ctx.options;
+  return startJob(ctx, "verify", name, (control) =>
+    verifyBackup({ driver, storage, name, database: ctx.database, decryption, signal: control.signal }),
+  );
+}
+
+/**
+ * `POST /api/backups/:name/restore` with `{ confirm, mode }`: `confirm` must be the database's
+ * name, typed by the user. Runs as a job: closing the page does not stop it.
+ */
+export async function startRestore(
+  ctx: DashboardContext,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<JobSnapshot> {
+  refuseWhenReadOnly(ctx, "restore backups");
+  await existingBackup(ctx, name);
+  if (body.confirm !== ctx.database) {
+    throw new RequestError(
+      400,
+      "CONFIRMATION_MISMATCH",
+      `type the name of the database (${ctx.database}) to confirm the restore; nothing was written`,
+    );
+  }
+  const mode = body.mode ?? "empty";
+  if (mode !== "empty" && mode !== "replace") {
+    throw new RequestError(400, "BAD_REQUEST", 'mode is "empty" or "replace"');
+  }
+  const o = ctx.options;
+  return startJob(ctx, "restore", name, (control) =>
+    restoreBackup({
+      driver: o.driver,
+      storage: o.storage,
+      name,
+      database: ctx.database,
+      mode,
+      decryption: o.decryption,
+      lockTimeoutMs: o.lockTimeoutMs,
+      logger: ctx.logger,
+      onProgress: control.progress,
+      signal: control.signal,
+    }),
+  );
+}
+
+/** `GET /api/backups/:name/download`: the file as stored (compressed and encrypted when it is). */
+export async function sendDownload(ctx: DashboardContext, name: string, response: ServerResponse) {
+  const size = await existingBackup(ctx, name);
+  const bytes = await ctx.options.storage.read(name);
+  response.writeHead(200, {
+    ...SECURITY_HEADERS,
+    "Content-Type": "application/octet-stream",
+    "Content-Length": size,
+    // names are plain file names (letters, digits, "._-"): nothing to quote
+    "Content-Disposition": `attachment; filename="${name}"`,
+  });
+  try {
+    await pipeline(Readable.from(bytes, { objectMode: false }), response);
+  } catch (error) {
+    // a download cancelled by the browser is not an error of the dashboard
+    if (!response.destroyed) throw error;
+  }
+}
+
+/**
+ * `GET /healthz` (open, for scrapers): checkBackupHealth's verdict in counts and times only — no
+ * names, no messages. 200 when healthy, 503 when not.
+ */
+export async function readHealth(ctx: DashboardContext) {
+  const { storage, maxAgeDays, decryption } = ctx.options;
+  const health = await checkBackupHealth({
+    storage,
+    database: ctx.database,
+    maxAgeDays,
+    decryption,
+    logger: ctx.logger,
+  });
+  const last = health.lastBackup;
+  return {
+    status: health.healthy ? 200 : 503,
+    body: {
+      healthy: health.healthy,
+      problems: health.problems.length,
+      lastBackup: last
+        ? { created: last.created, nodeCount: last.nodeCount, relationshipCount: last.relationshipCount }
+        : null,
+      ageDays: health.ageDays,
+      maxAgeDays: health.maxAgeDays,
+      pendingRestore: health.pendingRestore !== null,
+    },
+  };
+}
+
+/** The HTTP status for a library error a request ended with. */
+export function statusOf(error: BackupError): number {
+  switch (error.code) {
+    case "INVALID_OPTIONS":
+      return 400;
+    case "NOT_FOUND":
+      return 404;
+    case "LOCKED":
+    case "TARGET_NOT_EMPTY":
+      return 409;
+    case "CONNECTION":
+    case "AUTHENTICATION":
+      return 502;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * An error as the page sees it: the library's and the dashboard's errors with their code and
+ * message (which never hold secrets); anything else only as "unexpected", the details in the log.
+ */
+export function describeError(error: unknown, logger: Logger): { code: string; message: string } {
+  if (error instanceof BackupError || error instanceof RequestError) {
+    return { code: error.code, message: error.message };
+  }
+  logger.error({ err: error }, "dashboard: unexpected error");
+  return { code: "INTERNAL", message: "unexpected error; the dashboard's log has the details" };
+}

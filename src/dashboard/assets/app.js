@@ -1,0 +1,415 @@
+// The dashboard's page: plain DOM, no framework. Every text that comes from a backup (names,
+// reasons, labels) goes into the page as text (textContent), never as markup.
+
+const token = document.querySelector('meta[name="neo4j-backup-token"]')?.getAttribute("content") ?? "";
+const $ = (id) => document.getElementById(id);
+
+const state = { database: "", readOnly: true, following: null };
+
+/** An element with properties (`class`, `text`, attributes) and children (nodes or text). */
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = String(value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Calls the dashboard's API; changes carry the token in a header. */
+async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-Neo4j-Backup-Token"] = token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(data.error?.message ?? `${response.status} ${response.statusText}`);
+    error.code = data.error?.code;
+    throw error;
+  }
+  return data;
+}
+
+function showMessage(text) {
+  const box = $("message");
+  box.textContent = text ?? "";
+  box.hidden = !text;
+}
+
+// ---- formatting
+
+const count = (n) => (typeof n === "number" ? n.toLocaleString("en-US") : "–");
+const signed = (n) => `${n > 0 ? "+" : ""}${count(n)}`;
+const percent = (p) => (typeof p === "number" ? `${p.toFixed(1)} %` : "–");
+
+function bytes(n) {
+  if (typeof n !== "number") return "–";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+function age(ms) {
+  if (typeof ms !== "number") return "";
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hours = Math.round(m / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+const instant = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
+const ageOf = (iso) => age(Date.now() - Date.parse(iso));
+
+// ---- status
+
+function block(title, ...lines) {
+  return h("div", {}, h("h3", { text: title }), ...lines.filter(Boolean).map((line) => h("p", {}, line)));
+}
+
+function renderStatus(s) {
+  state.database = s.database;
+  state.readOnly = s.readOnly;
+  document.body.classList.toggle("writable", !s.readOnly);
+  $("read-only-badge").hidden = !s.readOnly;
+  $("target").textContent = `database ${s.database} · backups in ${s.location}`;
+  $("version").textContent = `neo4j-backup ${s.version}`;
+  const last = s.lastBackup;
+  const { baseline, changes } = s.recommendation;
+  const health = s.health;
+  const body = h(
+    "div",
+    { class: "grid" },
+    block(
+      "Database now",
+      `${count(s.current.nodes)} nodes`,
+      `${count(s.current.relationships)} relationships`,
+    ),
+    block(
+      "Last backup",
+      last ? h("span", { class: "mono", text: last.name }) : "none",
+      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
+      last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
+    ),
+    baseline && changes
+      ? block(
+          `Changes since ${baseline.source === "restore" ? `the restore of ${baseline.name}` : baseline.name}`,
+          `Nodes ${signed(changes.nodes)} (${percent(changes.nodesPercent)})`,
+          `Relationships ${signed(changes.relationships)} (${percent(changes.relationshipsPercent)})`,
+        )
+      : block("Changes", "no backup to compare with"),
+    block(
+      "Recommendation",
+      h("strong", {
+        class: s.recommendation.backup ? "warn" : "ok",
+        id: "recommendation",
+        text: s.recommendation.backup ? "Backup recommended" : "No backup needed",
+      }),
+      s.recommendation.reason,
+    ),
+    block(
+      "Health",
+      h("strong", {
+        class: health.healthy ? "ok" : "bad",
+        id: "health",
+        text: health.healthy
+          ? "OK"
+          : `${health.problems.length} problem${health.problems.length === 1 ? "" : "s"}`,
+      }),
+      ...health.problems.map((p) => `• ${p}`),
+      `Newest backup allowed up to ${count(health.maxAgeDays)} days old`,
+    ),
+    s.nextScheduledRun &&
+      block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
+  );
+  if (s.recovered) {
+    body.prepend(
+      h("p", {
+        class: "warn",
+        text: `An interrupted restore of ${s.recovered.interrupted.name} was recovered (${s.recovered.outcome}).`,
+      }),
+    );
+  }
+  const target = $("status-body");
+  target.replaceChildren(body);
+  target.setAttribute("aria-busy", "false");
+}
+
+async function loadStatus() {
+  try {
+    renderStatus(await api("/api/status"));
+  } catch (error) {
+    $("status-body").textContent = `The status could not be read: ${error.message}`;
+  }
+}
+
+// ---- backups
+
+function validity(entry) {
+  if (entry.valid === true) return h("span", { class: "ok", text: "✓" });
+  if (entry.valid === false) return h("span", { class: "bad", text: "✗ invalid" });
+  return h("span", { class: "warn", text: "? encrypted", title: "no key given opens it" });
+}
+
+const path = (name, action = "") => `/api/backups/${encodeURIComponent(name)}${action}`;
+
+function backupRow(entry) {
+  const name = entry.name;
+  return h(
+    "tr",
+    { "data-name": name },
+    h("td", { class: "name", text: name }),
+    h("td", { title: instant(entry.created) }, ageOf(entry.created)),
+    h("td", { class: "num", text: count(entry.nodeCount) }),
+    h("td", { class: "num", text: count(entry.relationshipCount) }),
+    h("td", { class: "num", text: bytes(entry.size) }),
+    h("td", {}, validity(entry)),
+    h("td", { text: entry.reason }),
+    h(
+      "td",
+      { class: "actions" },
+      h("button", { type: "button", onclick: () => showDetails(name), text: "Details" }),
+      " ",
+      h("button", { type: "button", onclick: () => run(path(name, "/validate")), text: "Validate" }),
+      " ",
+      h("button", { type: "button", onclick: () => run(path(name, "/verify")), text: "Verify" }),
+      " ",
+      h("button", { type: "button", class: "writes", onclick: () => openRestore(entry), text: "Restore" }),
+      " ",
+      h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
+    ),
+  );
+}
+
+async function loadBackups() {
+  try {
+    const { backups } = await api("/api/backups");
+    $("backup-rows").replaceChildren(...backups.map(backupRow));
+    $("no-backups").hidden = backups.length > 0;
+  } catch (error) {
+    showMessage(`The backups could not be listed: ${error.message}`);
+  }
+}
+
+async function showDetails(name) {
+  try {
+    const { backup: b, restores } = await api(path(name));
+    const rows = [
+      ["Name", b.name],
+      ["Kind", b.kind],
+      ["Created", `${instant(b.created)} (${ageOf(b.created)})`],
+      ["Reason", b.reason],
+      ["Database", b.database ?? "–"],
+      ["Nodes", count(b.nodeCount)],
+      ["Relationships", count(b.relationshipCount)],
+      ["Size", bytes(b.size)],
+      ["Compression", b.compression],
+      ["Encrypted", b.encrypted ? "yes (age)" : "no"],
+      ["Valid", b.valid === null ? "unknown (no key)" : b.valid ? "yes" : "no"],
+      ["Checksum", b.checksum ?? "–"],
+      ["Server", b.server ? `Neo4j ${b.server.version} ${b.server.edition}` : "–"],
+      ["Format version", b.formatVersion ?? "–"],
+      ["Duration", typeof b.durationMs === "number" ? `${(b.durationMs / 1000).toFixed(1)} s` : "–"],
+      ["Changed while read", b.changedDuringBackup === null ? "–" : b.changedDuringBackup ? "yes" : "no"],
+      [
+        "Restored",
+        restores.length ? restores.map((r) => `${instant(r.restoredAt)} (${r.mode})`).join(", ") : "never",
+      ],
+    ];
+    $("details-title").textContent = `Backup ${b.name}`;
+    $("details-body").replaceChildren(
+      ...rows.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]),
+    );
+    $("details").hidden = false;
+    for (const row of $("backup-rows").children) row.classList.toggle("selected", row.dataset.name === name);
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+// ---- jobs
+
+const TITLES = { create: "Backup", restore: "Restore", validate: "Validation", verify: "Verification" };
+const PHASES = {
+  validating: "Validating the file",
+  "safety-backup": "Taking a safety backup of the current contents",
+  clearing: "Clearing the database",
+  schema: "Schema",
+  nodes: "Nodes",
+  relationships: "Relationships",
+  publishing: "Publishing",
+  verifying: "Verifying the database against the file",
+  "rolling-back": "Rolling back: putting the previous contents back",
+  done: "Done",
+};
+
+function progressText(p) {
+  if (!p) return "";
+  const phase = p.phase ? `${PHASES[p.phase] ?? p.phase}: ` : "";
+  const totals = p.totalNodes || p.totalRelationships;
+  const nodes = totals ? `${count(p.nodes)} / ${count(p.totalNodes)}` : count(p.nodes);
+  const rels = totals ? `${count(p.relationships)} / ${count(p.totalRelationships)}` : count(p.relationships);
+  return `${phase}${nodes} nodes, ${rels} relationships`;
+}
+
+function resultLines(job) {
+  const r = job.result;
+  if (job.state === "failed")
+    return [h("p", { class: "bad", text: `${job.error.code}: ${job.error.message}` })];
+  if (job.state !== "succeeded" || !r) return [];
+  switch (job.kind) {
+    case "create":
+      return [
+        `Created ${r.name}: ${count(r.nodeCount)} nodes, ${count(r.relationshipCount)} relationships, ${bytes(r.bytes)}.`,
+      ];
+    case "restore":
+      return [
+        `Restored ${r.name}: ${count(r.nodeCount)} nodes, ${count(r.relationshipCount)} relationships in ${(r.durationMs / 1000).toFixed(1)} s.`,
+        r.verification &&
+          (r.verification.equal
+            ? "Verified: counts, schema and content match the file."
+            : "Verification found differences."),
+        r.safetyBackup && `Safety backup of the previous contents: ${r.safetyBackup}.`,
+      ];
+    case "validate":
+      return r.valid
+        ? [`Valid: ${count(r.nodeCount)} nodes, ${count(r.relationshipCount)} relationships.`]
+        : [h("span", { class: "bad", text: "Invalid:" }), ...r.problems.map((p) => `• ${p.message}`)];
+    case "verify":
+      return r.equal
+        ? ["The database matches the backup: counts, schema and content fingerprint are equal."]
+        : [
+            h("span", { class: "bad", text: "The database differs from the backup:" }),
+            ...r.differences.map((d) => `• ${d}`),
+          ];
+    default:
+      return [];
+  }
+}
+
+function renderJob(job) {
+  $("job").hidden = false;
+  $("job").dataset.state = job.state;
+  $("job-what").textContent = `${TITLES[job.kind] ?? job.kind}${job.backup ? ` of ${job.backup}` : ""}`;
+  const stateText = { running: "running", succeeded: "succeeded", failed: "failed" }[job.state];
+  $("job-state").textContent = stateText;
+  $("job-state").className = job.state === "failed" ? "bad" : job.state === "succeeded" ? "ok" : "";
+  $("job-phase").textContent = progressText(job.progress);
+  const bar = $("job-progress");
+  const p = job.progress;
+  const total = p ? (p.totalNodes ?? 0) + (p.totalRelationships ?? 0) : 0;
+  if (job.state !== "running") bar.value = 1;
+  else if (total > 0) bar.value = Math.min(1, (p.nodes + p.relationships) / total);
+  else bar.removeAttribute("value");
+  $("job-result").replaceChildren(
+    ...resultLines(job)
+      .filter(Boolean)
+      .map((line) => h("p", {}, line)),
+  );
+}
+
+/** Follows a job's progress (server-sent events) until it ends; then reloads status and backups. */
+function follow(job) {
+  state.following?.close();
+  renderJob(job);
+  if (job.state !== "running") return;
+  const events = new EventSource(`/api/jobs/${encodeURIComponent(job.id)}/events`);
+  state.following = events;
+  events.addEventListener("job", (event) => {
+    const current = JSON.parse(event.data);
+    renderJob(current);
+    if (current.state !== "running") {
+      events.close();
+      state.following = null;
+      void refresh();
+    }
+  });
+}
+
+async function run(url, body) {
+  showMessage("");
+  try {
+    follow(await api(url, { method: "POST", body: body ?? {} }));
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+// ---- restore
+
+function openRestore(entry) {
+  const dialog = $("restore-dialog");
+  dialog.dataset.name = entry.name;
+  $("restore-summary").textContent =
+    `Restore ${entry.name} (${count(entry.nodeCount)} nodes, ${count(entry.relationshipCount)} relationships, taken ${ageOf(entry.created)}) into database ${state.database}.`;
+  $("restore-database").textContent = state.database;
+  $("restore-confirm").value = "";
+  $("restore-submit").disabled = true;
+  dialog.showModal();
+}
+
+function wireRestore() {
+  const dialog = $("restore-dialog");
+  $("restore-confirm").addEventListener("input", (event) => {
+    $("restore-submit").disabled = event.target.value !== state.database;
+  });
+  $("restore-cancel").addEventListener("click", () => dialog.close());
+  $("restore-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const confirm = $("restore-confirm").value;
+    if (confirm !== state.database) return;
+    dialog.close();
+    void run(path(dialog.dataset.name, "/restore"), { confirm, mode: $("restore-mode").value });
+  });
+}
+
+// ---- start
+
+async function refresh() {
+  await Promise.all([loadStatus(), loadBackups()]);
+}
+
+function wire() {
+  $("refresh").addEventListener("click", () => void refresh());
+  $("create-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const reason = $("create-reason").value.trim();
+    if (reason) void run("/api/backups", { reason });
+  });
+  wireRestore();
+}
+
+async function start() {
+  wire();
+  await refresh();
+  // a job started before this page was opened (or before it was reloaded) is followed again
+  try {
+    const { jobs } = await api("/api/jobs");
+    const running = jobs.find((job) => job.state === "running");
+    if (running) follow(running);
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+void start();

@@ -1,0 +1,75 @@
+/** The dashboard's options, the handle it returns, and what its status answer holds. */
+import type { Driver } from "neo4j-driver";
+import type {
+  AutoBackupThresholds,
+  BackupStatus,
+  BackupStorage,
+  DecryptionOptions,
+  EncodingOptions,
+  Logger,
+} from "../index.js";
+
+/** Options of {@link startDashboard}. */
+export interface DashboardOptions extends EncodingOptions {
+  /** A neo4j-driver Driver, owned by the caller (not closed by the dashboard). */
+  driver: Driver;
+  /** The backups the page manages. */
+  storage: BackupStorage;
+  /** The database shown, backed up and restored into; default the user's home database. */
+  database?: string;
+  /** Address to listen on; default `127.0.0.1` (this machine only). */
+  host?: string;
+  /** Port to listen on; default 0 (a free port, named in `url`). */
+  port?: number;
+  /** Without create and restore: the server refuses them and the page does not offer them. */
+  readOnly?: boolean;
+  /** Keys for encrypted backups (they stay in this process; the page never sees them). */
+  decryption?: DecryptionOptions;
+  /** File name prefix of the backups the page creates; default `neo4j_backup`. */
+  prefix?: string;
+  /** Backups with that prefix to keep when the page creates one (see createBackup); default 1. */
+  keep?: number;
+  /** Thresholds of the status's recommendation (see backupStatus). */
+  thresholds?: Partial<AutoBackupThresholds>;
+  /** Age of the newest backup that counts as a health problem; default 7 days. */
+  maxAgeDays?: number;
+  /** How long a create or restore waits for another process's storage lock; default 30 minutes. */
+  lockTimeoutMs?: number;
+  logger?: Logger;
+  /**
+   * The next run of a backup schedule, when one is set: the status answer then carries it as
+   * `nextScheduledRun` and the page shows it.
+   */
+  nextScheduledRun?: () => Date | null | undefined;
+  /**
+   * The Prometheus text served at `/metrics` (open without the token, like `/healthz`); without
+   * it `/metrics` answers 404.
+   */
+  renderMetrics?: () => string | Promise<string>;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The URL to open, with the access token. Treat it like a password. */
+  url: string;
+  /** `http://host:port`, without the token. */
+  origin: string;
+  /** The access token (random, new for every start). */
+  token: string;
+  host: string;
+  port: number;
+  /**
+   * Stops listening, ends the pages' connections, and aborts a running job and waits for it (a
+   * replace restore puts the previous contents back; a backup publishes nothing).
+   */
+  close(): Promise<void>;
+}
+
+/** The dashboard's status answer (`GET /api/status`): backupStatus, and how the dashboard runs. */
+export interface DashboardStatus extends BackupStatus {
+  readOnly: boolean;
+  /** The library's version. */
+  version: string;
+  /** ISO 8601; present only when a schedule is set (see `nextScheduledRun`). */
+  nextScheduledRun?: string;
+}

@@ -1,0 +1,253 @@
+/**
+ * collectMetrics: what checkBackupHealth, shouldAutoBackup and readIndex report, as Prometheus
+ * metrics (text exposition format 0.0.4). Reads only; takes no lock.
+ */
+import type { Driver } from "neo4j-driver";
+import type { DecryptionOptions } from "../codec/age.js";
+import { BackupError } from "../errors.js";
+import { type BackupFailure, type BackupIndex, readIndex } from "../lifecycle/backup-index.js";
+import type { AutoBackupDecision, AutoBackupThresholds } from "../lifecycle/change-decision.js";
+import type { BackupHealth } from "../lifecycle/health.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage } from "../storage/contract.js";
+import { shouldAutoBackup } from "./auto-backup.js";
+import { type MetricFamily, renderExposition } from "./prometheus-text.js";
+import type { BackupSchedule } from "./schedule.js";
+import { checkBackupHealth } from "./status.js";
+
+/** Options of {@link collectMetrics}. */
+export interface CollectMetricsOptions {
+  storage: BackupStorage;
+  /**
+   * With a driver: the database's current counts, the changes since the last backup and the
+   * recommendation too. Without: what the storage alone says.
+   */
+  driver?: Driver;
+  /** The database the metrics are about (label `database`); with a driver, default its home database. */
+  database?: string;
+  /** For the health metrics; default 7. */
+  maxAgeDays?: number;
+  /** For the recommendation; default as for autoBackup. */
+  thresholds?: Partial<AutoBackupThresholds>;
+  /** A running schedule: its next run and its runs by outcome are added. */
+  schedule?: BackupSchedule;
+  /** Keys for encrypted backups the index does not know yet (see IndexOptions). */
+  decryption?: DecryptionOptions;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+const flag = (value: boolean) => (value ? 1 : 0);
+
+/**
+ * Prometheus metrics of a storage's backups (and, with a driver, of the database), all named
+ * `neo4j_backup_…`: the last successful backup (time, size, counts, duration), the backups kept,
+ * the time of the last recorded failure, the health, and the changes since the last backup. The
+ * storage must be readable; a database that cannot be reached shows as `neo4j_backup_database_up 0`.
+ * See docs/operations.md for every metric.
+ */
+export async function collectMetrics(options: CollectMetricsOptions): Promise<string> {
+  if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "collectMetrics needs `storage`");
+  const logger = options.logger ?? silentLogger;
+  const { storage, decryption } = options;
+  const decision = options.driver ? await readDecision(options, logger) : undefined;
+  const database = decision?.database ?? options.database;
+  const health = await checkBackupHealth({
+    storage,
+    ...(database !== undefined ? { database } : {}),
+    ...(options.maxAgeDays !== undefined ? { maxAgeDays: options.maxAgeDays } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    decryption,
+    logger,
+  });
+  const index = await readIndex(storage, { logger, decryption });
+  const labels = database !== undefined ? { database } : undefined;
+  return renderExposition([
+    ...backupFamilies(health, index, database, labels),
+    ...(options.driver ? databaseFamilies(decision, labels) : []),
+    ...(options.schedule ? scheduleFamilies(options.schedule) : []),
+  ]);
+}
+
+/** The auto-backup decision, or null when the database cannot be read. */
+async function readDecision(
+  options: CollectMetricsOptions,
+  logger: Logger,
+): Promise<AutoBackupDecision | null> {
+  try {
+    return await shouldAutoBackup({
+      driver: options.driver!,
+      storage: options.storage,
+      ...(options.database !== undefined ? { database: options.database } : {}),
+      ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      decryption: options.decryption,
+      logger,
+    });
+  } catch (error) {
+    logger.warn({ err: (error as Error)?.message }, "metrics: the database could not be read");
+    return null;
+  }
+}
+
+function gauge(
+  name: string,
+  help: string,
+  value: number | null,
+  labels?: Record<string, string>,
+): MetricFamily {
+  return {
+    name,
+    help,
+    type: "gauge",
+    samples: value === null ? [] : [{ value, ...(labels ? { labels } : {}) }],
+  };
+}
+
+/** The newest failure recorded for `database` (failures recorded without a database count for any). */
+function lastFailure(index: BackupIndex, database: string | undefined): BackupFailure | undefined {
+  return (index.failures ?? [])
+    .filter((f) => database === undefined || f.database === null || f.database === database)
+    .reduce<BackupFailure | undefined>((newest, f) => (!newest || f.at > newest.at ? f : newest), undefined);
+}
+
+function backupFamilies(
+  health: BackupHealth,
+  index: BackupIndex,
+  database: string | undefined,
+  labels: Record<string, string> | undefined,
+): MetricFamily[] {
+  const last = health.lastBackup;
+  const failure = lastFailure(index, database);
+  const kept = index.backups.filter((e) => database === undefined || e.database === database).length;
+  const p = "neo4j_backup_";
+  return [
+    gauge(
+      `${p}last_success_timestamp_seconds`,
+      "When the newest backup was taken (Unix time); 0 when there is none.",
+      last ? seconds(last.created) : 0,
+      labels,
+    ),
+    gauge(
+      `${p}last_success_size_bytes`,
+      "Size of the newest backup as stored.",
+      last ? last.size : null,
+      labels,
+    ),
+    gauge(`${p}last_success_nodes`, "Nodes in the newest backup.", last ? last.nodeCount : null, labels),
+    gauge(
+      `${p}last_success_relationships`,
+      "Relationships in the newest backup.",
+      last ? last.relationshipCount : null,
+      labels,
+    ),
+    gauge(
+      `${p}last_success_duration_seconds`,
+      "How long the newest backup took.",
+      last?.durationMs != null ? last.durationMs / 1000 : null,
+      labels,
+    ),
+    gauge(`${p}backups_kept`, "Backups in the storage.", kept, labels),
+    gauge(
+      `${p}last_failure_timestamp_seconds`,
+      "When the last recorded backup failure happened (Unix time); 0 when none is recorded.",
+      failure ? seconds(failure.at) : 0,
+      labels,
+    ),
+    gauge(
+      `${p}healthy`,
+      "1 when the newest backup is valid and young enough and no restore is unfinished, else 0.",
+      flag(health.healthy),
+      labels,
+    ),
+    gauge(`${p}health_problems`, "Problems the health check found.", health.problems.length, labels),
+    gauge(
+      `${p}max_age_seconds`,
+      "How old the newest backup may be before it is a health problem.",
+      health.maxAgeDays * 86400,
+      labels,
+    ),
+    gauge(
+      `${p}pending_restore`,
+      "1 while a restore that started has not finished, else 0.",
+      flag(health.pendingRestore !== null),
+      labels,
+    ),
+  ];
+}
+
+function databaseFamilies(
+  decision: AutoBackupDecision | null | undefined,
+  labels: Record<string, string> | undefined,
+): MetricFamily[] {
+  const p = "neo4j_backup_";
+  const up = gauge(
+    `${p}database_up`,
+    "1 when the database's counts could be read, else 0.",
+    flag(!!decision),
+    labels,
+  );
+  if (!decision) return [up];
+  const changes = decision.changes;
+  const element = (name: string) => ({ ...labels, element: name });
+  return [
+    up,
+    gauge(`${p}database_nodes`, "Nodes in the database now.", decision.current.nodes, labels),
+    gauge(
+      `${p}database_relationships`,
+      "Relationships in the database now.",
+      decision.current.relationships,
+      labels,
+    ),
+    {
+      name: `${p}changes_since_last_backup`,
+      help: "Signed change of the count since the last backup or restore (absent when there is none).",
+      type: "gauge",
+      samples: changes
+        ? [
+            { labels: element("nodes"), value: changes.nodes },
+            { labels: element("relationships"), value: changes.relationships },
+          ]
+        : [],
+    },
+    {
+      name: `${p}changes_since_last_backup_percent`,
+      help: "Change of the count since the last backup or restore, in percent of it.",
+      type: "gauge",
+      samples: changes
+        ? [
+            { labels: element("nodes"), value: changes.nodesPercent },
+            { labels: element("relationships"), value: changes.relationshipsPercent },
+          ]
+        : [],
+    },
+    gauge(
+      `${p}backup_recommended`,
+      "1 when the changes reach a threshold of the auto-backup, else 0.",
+      flag(decision.backup),
+      labels,
+    ),
+  ];
+}
+
+function scheduleFamilies(schedule: BackupSchedule): MetricFamily[] {
+  const next = schedule.nextRun();
+  return [
+    gauge(
+      "neo4j_backup_schedule_next_run_timestamp_seconds",
+      "When the schedule runs next (Unix time).",
+      next ? next.getTime() / 1000 : null,
+    ),
+    gauge(
+      "neo4j_backup_schedule_running",
+      "1 while a scheduled backup runs, else 0.",
+      flag(schedule.running),
+    ),
+    {
+      name: "neo4j_backup_schedule_runs_total",
+      help: "Scheduled runs since the process started, by outcome.",
+      type: "counter",
+      samples: Object.entries(schedule.counts).map(([outcome, value]) => ({ labels: { outcome }, value })),
+    },
+  ];
+}

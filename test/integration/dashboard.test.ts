@@ -1,0 +1,334 @@
+/**
+ * The dashboard in a real browser (headless Chromium through playwright-core) against a real
+ * Neo4j: the page opened with its token shows the status; a backup created from the page; its
+ * restore confirmed by typing the database's name, its progress followed to the end; validate,
+ * verify, download; refused without the token; read-only hides and refuses create and restore.
+ * And `neo4j-backup ui` as a process: the URL it prints, SIGTERM.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Driver } from "neo4j-driver";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
+import { type Dashboard, startDashboard, TOKEN_HEADER } from "../../src/dashboard/index.js";
+import {
+  countGraph,
+  FileSystemStorage,
+  fingerprintDatabase,
+  listBackups,
+  readIndex,
+  resolveDatabase,
+  verifyBackup,
+} from "../../src/index.js";
+import { chromiumPath, jobEnd, launchChromium, openDashboard, restoreFromPage } from "../support/browser.js";
+import { cliCommand, disposeCli, prepareCli, ROOT, serverEnv } from "../support/cli-run.js";
+import { driverFor, testServers } from "../support/servers.js";
+
+const haveChromium = chromiumPath() !== undefined;
+
+/** A reason a page must show as text, never as markup. */
+const HOSTILE_REASON = `<img src=x onerror="window.__injected=1"> before the "bulk" import & more`;
+
+/** Every response body the page received, to search for secrets. */
+function recordBodies(page: Page): string[] {
+  const bodies: string[] = [];
+  page.on("response", async (response) => {
+    const type = response.headers()["content-type"] ?? "";
+    if (/json|html|javascript|css/.test(type)) bodies.push(await response.text().catch(() => ""));
+  });
+  return bodies;
+}
+
+/** A POST from inside the page, as its own script would send it. */
+function postFromPage(page: Page, path: string, body: unknown, token: string): Promise<number> {
+  return page.evaluate(
+    async ({ path, body, token, header }) =>
+      (
+        await fetch(path, {
+          method: "POST",
+          headers: { "content-type": "application/json", [header]: token },
+          body: JSON.stringify(body),
+        })
+      ).status,
+    { path, body, token, header: TOKEN_HEADER },
+  );
+}
+
+describe.skipIf(!haveChromium).each(testServers())(
+  "the dashboard in Chromium on Neo4j $version ($label)",
+  (server) => {
+    let driver: Driver;
+    let browser: Browser;
+    let root: string;
+    let storage: FileSystemStorage;
+    let dashboard: Dashboard;
+    let database: string;
+
+    beforeAll(async () => {
+      driver = driverFor(server);
+      browser = await launchChromium();
+      root = await mkdtemp(join(tmpdir(), "neo4j-backup-dashboard-"));
+      storage = new FileSystemStorage({ directory: join(root, "backups") });
+      await clearDatabase(driver);
+      await loadSampleGraph(driver, { seed: 71, nodes: 3000 });
+      database = await resolveDatabase(driver, undefined);
+      dashboard = await startDashboard({ driver, storage, keep: Number.POSITIVE_INFINITY });
+    });
+
+    afterAll(async () => {
+      await dashboard?.close();
+      await browser?.close();
+      await driver?.close();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it("without the token: the page, its files and the API are refused", async () => {
+      const page = await browser.newPage();
+      try {
+        const bare = await page.goto(`${dashboard.origin}/`);
+        expect(bare!.status()).toBe(401);
+        expect(await page.textContent("body")).toContain("access token");
+        const wrong = await page.goto(`${dashboard.origin}/?token=${"A".repeat(32)}`);
+        expect(wrong!.status()).toBe(401);
+        for (const path of ["/assets/app.js", "/api/status", "/api/backups"]) {
+          expect((await page.request.get(`${dashboard.origin}${path}`)).status(), path).toBe(401);
+        }
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("opened with the token: the token leaves the address bar and the status shows counts, recommendation and health", async () => {
+      const page = await openDashboard(browser, dashboard);
+      try {
+        expect(page.url()).toBe(`${dashboard.origin}/`);
+        const counts = await countGraph(driver, database);
+        const status = await page.textContent("#status-body");
+        expect(status).toContain(`${counts.nodes.toLocaleString("en-US")} nodes`);
+        expect(status).toContain(`${counts.relationships.toLocaleString("en-US")} relationships`);
+        expect(status).toContain("Last backup");
+        expect(await page.textContent("#recommendation")).toBe("Backup recommended");
+        expect(await page.textContent("#health")).toBe("1 problem");
+        expect(await page.isVisible("#create-form")).toBe(true);
+        expect(await page.textContent("#target")).toContain(`database ${database}`);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("shows the schedule's next run when one is set, and nothing of the kind when none is", async () => {
+      const next = new Date(Date.now() + 3 * 3600_000);
+      const scheduled = await startDashboard({
+        driver,
+        storage,
+        readOnly: true,
+        nextScheduledRun: () => next,
+      });
+      try {
+        const page = await openDashboard(browser, scheduled);
+        expect(await page.textContent("#next-run")).toBe(
+          await page.evaluate(`new Date(${JSON.stringify(next.toISOString())}).toLocaleString()`),
+        );
+        await page.close();
+        const plain = await openDashboard(browser, dashboard);
+        expect(await plain.locator("#next-run").count()).toBe(0);
+        await plain.close();
+      } finally {
+        await scheduled.close();
+      }
+    });
+
+    it("creates a backup with a reason (shown as text, never as markup) and follows it to the end", async () => {
+      const page = await openDashboard(browser, dashboard);
+      const bodies = recordBodies(page);
+      try {
+        await page.fill("#create-reason", HOSTILE_REASON);
+        await page.click("#create-form button[type=submit]");
+        expect(await jobEnd(page)).toBe("succeeded");
+        expect(await page.textContent("#job-what")).toBe("Backup");
+        const [backup] = await listBackups(storage);
+        expect(backup!.reason).toBe(HOSTILE_REASON);
+        expect(await page.textContent("#job-result")).toContain(`Created ${backup!.name}`);
+        const row = page.locator(`tr[data-name="${backup!.name}"]`);
+        await row.waitFor();
+        expect(await row.locator("td").nth(6).textContent()).toBe(HOSTILE_REASON);
+        expect(await page.locator("#backup-rows img").count()).toBe(0);
+        expect(await page.evaluate("window.__injected")).toBeUndefined();
+        await page.waitForFunction('document.getElementById("health")?.textContent === "OK"');
+        expect(await page.textContent("#recommendation")).toBe("No backup needed");
+        expect(bodies.join("\n")).not.toContain(server.password);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("validates and verifies the backup from the page", async () => {
+      const [backup] = await listBackups(storage);
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${backup!.name}"]`);
+        await row.locator("button", { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        expect(await page.textContent("#job-result")).toContain(
+          `Valid: ${backup!.nodeCount.toLocaleString("en-US")} nodes`,
+        );
+        await row.locator("button", { hasText: "Verify" }).click();
+        await page.waitForSelector('#job[data-state="running"], #job-what:has-text("Verification")');
+        expect(await jobEnd(page)).toBe("succeeded");
+        expect(await page.textContent("#job-result")).toContain("The database matches the backup");
+        await row.locator("button", { hasText: "Details" }).click();
+        await page.waitForSelector("#details:not([hidden])");
+        expect(await page.textContent("#details-body")).toContain(backup!.checksum!);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("restores it when the database's name is typed, with live progress to the end", async () => {
+      const [backup] = await listBackups(storage);
+      const expected = (await fingerprintDatabase(driver, database)).total;
+      await driver.executeQuery("MATCH (n) WITH n LIMIT 500 DETACH DELETE n", {}, { database });
+      expect((await fingerprintDatabase(driver, database)).total).not.toBe(expected);
+      const page = await openDashboard(browser, dashboard);
+      const bodies = recordBodies(page);
+      try {
+        await page.locator(`tr[data-name="${backup!.name}"] button`, { hasText: "Restore" }).click();
+        await page.waitForSelector("#restore-dialog[open]");
+        expect(await page.isDisabled("#restore-submit")).toBe(true);
+        await page.fill("#restore-confirm", `${database}x`);
+        expect(await page.isDisabled("#restore-submit")).toBe(true);
+        await page.click("#restore-cancel");
+        // every phase text the page shows, in order
+        await page.evaluate(`(() => {
+          const seen = (window.__phases = []);
+          const phase = document.getElementById("job-phase");
+          new MutationObserver(() => seen.push(phase.textContent)).observe(phase, {
+            childList: true,
+            characterData: true,
+            subtree: true,
+          });
+        })()`);
+        await restoreFromPage(page, backup!.name, database, "replace");
+        expect(await jobEnd(page)).toBe("succeeded");
+        const phases = (await page.evaluate("window.__phases")) as string[];
+        expect(phases.some((p) => p.startsWith("Nodes:"))).toBe(true);
+        expect(phases.at(-1)).toMatch(/^Done: /);
+        expect(await page.getAttribute("#job-progress", "value")).toBe("1");
+        const result = await page.textContent("#job-result");
+        expect(result).toContain(`Restored ${backup!.name}`);
+        expect(result).toContain("Verified: counts, schema and content match the file.");
+        expect(result).toMatch(/Safety backup of the previous contents: safety_backup_/);
+        expect((await fingerprintDatabase(driver, database)).total).toBe(expected);
+        expect((await verifyBackup({ driver, storage, name: backup!.name, database })).equal).toBe(true);
+        expect((await readIndex(storage)).pendingRestore ?? null).toBeNull();
+        expect(bodies.join("\n")).not.toContain(server.password);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("downloads a backup: the bytes the storage holds", async () => {
+      const [backup] = await listBackups(storage);
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          page.locator(`tr[data-name="${backup!.name}"] a`, { hasText: "Download" }).click(),
+        ]);
+        expect(download.suggestedFilename()).toBe(backup!.name);
+        const saved = join(root, "downloaded.json");
+        await download.saveAs(saved);
+        expect(await readFile(saved)).toEqual(await readFile(join(root, "backups", backup!.name)));
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("read-only: the page offers no create and no restore, and the server refuses both", async () => {
+      const readOnly = await startDashboard({ driver, storage, readOnly: true });
+      const page = await openDashboard(browser, readOnly);
+      try {
+        const names = (await listBackups(storage)).map((b) => b.name);
+        expect(await page.isVisible("#read-only-badge")).toBe(true);
+        expect(await page.isVisible("#create")).toBe(false);
+        const row = page.locator(`tr[data-name="${names[0]}"]`);
+        expect(await row.locator("button", { hasText: "Validate" }).isVisible()).toBe(true);
+        expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(false);
+        expect(await postFromPage(page, "/api/backups", { reason: "x" }, readOnly.token)).toBe(403);
+        expect(
+          await postFromPage(
+            page,
+            `/api/backups/${names[0]}/restore`,
+            { confirm: database, mode: "replace" },
+            readOnly.token,
+          ),
+        ).toBe(403);
+        expect((await listBackups(storage)).map((b) => b.name)).toEqual(names);
+      } finally {
+        await page.close();
+        await readOnly.close();
+      }
+    });
+  },
+);
+
+describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (server) => {
+  let root: string;
+
+  beforeAll(async () => {
+    await prepareCli();
+    root = await mkdtemp(join(tmpdir(), "neo4j-backup-ui-cli-"));
+  });
+
+  afterAll(async () => {
+    await disposeCli();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {
+    const { command, args } = cliCommand();
+    // a read-only dashboard wants an existing folder, as `status` does
+    await mkdir(join(root, "backups"));
+    const child = spawn(
+      command,
+      [...args, "ui", "--dir", join(root, "backups"), "--read-only", "--port", "0"],
+      {
+        cwd: ROOT,
+        env: serverEnv(server),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          stdout += d;
+          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/.exec(stdout);
+          if (found) resolve(found[1]!);
+        });
+        void exited.then((code) => reject(new Error(`ui exited with ${code}: ${stdout}\n${stderr}`)));
+      });
+      const { origin, searchParams } = new URL(url);
+      const token = searchParams.get("token")!;
+      expect((await fetch(`${origin}/api/status`)).status).toBe(401);
+      const status = await fetch(`${origin}/api/status`, { headers: { [TOKEN_HEADER]: token } });
+      expect(status.status).toBe(200);
+      const body = await status.text();
+      expect(JSON.parse(body)).toMatchObject({ readOnly: true, current: { nodes: expect.any(Number) } });
+      expect(body).not.toContain(server.password);
+      expect(stdout.split(token).length - 1).toBe(1);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(stdout).toContain("Dashboard stopped.");
+      expect(`${stdout}${stderr}`).not.toContain(server.password);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
