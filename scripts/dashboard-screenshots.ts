@@ -72,9 +72,8 @@ async function views(
     await page.fill("#restore-confirm", database);
     await page.screenshot({ path: join(OUT, "dashboard-restore-confirm.png") });
     await page.click("#restore-submit");
-    await page.waitForFunction(
-      '/^(Nodes|Relationships):/.test(document.getElementById("job-phase")?.textContent ?? "")',
-    );
+    // a locator, not a predicate string: the page's content security policy forbids eval
+    await page.locator("#job-phase", { hasText: /^(Nodes|Relationships):/ }).waitFor();
     await page.screenshot({ path: join(OUT, "dashboard-restore-progress.png") });
     await page.waitForSelector('#job[data-state="succeeded"]', { timeout: 300_000 });
     await page.waitForSelector('#status-body[aria-busy="false"]');

@@ -26,11 +26,10 @@ import { runScenario } from "./support/results.js";
 
 /** Waits until the page shows the restore writing (nodes or relationships); returns the phase text. */
 async function whileWriting(page: Page): Promise<string> {
-  await page.waitForFunction(
-    '/^(Nodes|Relationships):/.test(document.getElementById("job-phase")?.textContent ?? "")',
-    null,
-    { timeout: 120_000, polling: 10 },
-  );
+  // a locator, not a predicate string: the page's content security policy forbids eval
+  await page
+    .locator("#job-phase", { hasText: /^(Nodes|Relationships):/ })
+    .waitFor({ timeout: 120_000 });
   return (await page.textContent("#job-phase")) ?? "";
 }
 

@@ -157,7 +157,7 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(await row.locator("td").nth(6).textContent()).toBe(HOSTILE_REASON);
         expect(await page.locator("#backup-rows img").count()).toBe(0);
         expect(await page.evaluate("window.__injected")).toBeUndefined();
-        await page.waitForFunction('document.getElementById("health")?.textContent === "OK"');
+        await page.locator("#health", { hasText: /^OK$/ }).waitFor();
         expect(await page.textContent("#recommendation")).toBe("No backup needed");
         expect(bodies.join("\n")).not.toContain(server.password);
       } finally {
