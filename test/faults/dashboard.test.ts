@@ -27,9 +27,7 @@ import { runScenario } from "./support/results.js";
 /** Waits until the page shows the restore writing (nodes or relationships); returns the phase text. */
 async function whileWriting(page: Page): Promise<string> {
   // a locator, not a predicate string: the page's content security policy forbids eval
-  await page
-    .locator("#job-phase", { hasText: /^(Nodes|Relationships):/ })
-    .waitFor({ timeout: 120_000 });
+  await page.locator("#job-phase", { hasText: /^(Nodes|Relationships):/ }).waitFor({ timeout: 120_000 });
   return (await page.textContent("#job-phase")) ?? "";
 }
 
