@@ -14,6 +14,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // no server, but some tests derive age's scrypt keys (about a second each) or start
+          // processes: a busy machine must not turn them into timeouts
+          testTimeout: 60_000,
         },
       },
       {

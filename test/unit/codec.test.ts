@@ -302,7 +302,7 @@ describe("copyBackup of an encrypted backup", () => {
     const result = await copyBackup({ from, to, name });
     expect(result.entry.valid).toBeNull();
     expect(sha(await readAll(to, name))).toBe(sha(await readAll(from, name)));
-  });
+  }, 60_000);
 
   it("with the passphrase: the copy is validated in full", async () => {
     const to = new MemoryStorage();
@@ -313,7 +313,7 @@ describe("copyBackup of an encrypted backup", () => {
       decryption: { passphrase: PASSPHRASE },
     });
     expect(result.entry.valid).toBe(true);
-  });
+  }, 60_000);
 
   it("without a key, a copy whose bytes differ is removed and refused", async () => {
     const to = new FlippingStorage();
@@ -322,7 +322,7 @@ describe("copyBackup of an encrypted backup", () => {
       message: expect.stringContaining("its bytes differ from the original's"),
     });
     expect(await to.list()).toEqual([]);
-  });
+  }, 60_000);
 });
 
 async function readAll(storage: BackupStorage, n: string): Promise<Buffer> {
