@@ -7,7 +7,6 @@
  */
 
 import { NodeIdMap } from "./id-map.js";
-import { canonicalJson } from "./records.js";
 import type { EncodedValue } from "./values.js";
 
 /** Sums are kept modulo 2^52, so every intermediate value stays an exact double. */
@@ -44,14 +43,22 @@ export function hash52(text: string): number {
   return (b >>> 0) * 2 ** 20 + (a >>> 12);
 }
 
-/** The hash of a node: its labels (sorted) and its properties (encoded with encodeProperties). */
+/**
+ * The hash of a node: its labels (sorted) and its properties. `properties` must come from
+ * encodeProperties, whose output is already canonical (keys inserted in sorted order, wrapper
+ * bodies in a fixed order), so it is serialised as it is.
+ */
 export function nodeHash(sortedLabels: readonly string[], properties: Record<string, EncodedValue>): number {
-  return hash52(`["n",${JSON.stringify(sortedLabels)},${canonicalJson(properties)}]`);
+  return hash52(`["n",${JSON.stringify(sortedLabels)},${JSON.stringify(properties)}]`);
 }
 
+/** Stands for an end node that is unknown (not among the nodes). */
+const UNKNOWN_END = 2 ** 52 - 1;
+
 /**
- * The hash of a relationship: its type, the hashes of its two end nodes (undefined when an end node
- * is unknown) and its properties.
+ * The hash of a relationship: its type and properties (from encodeProperties) hashed as text, then
+ * mixed with the hashes of its two end nodes (undefined when an end node is unknown) as numbers —
+ * turning 52-bit numbers into text for every relationship was a measurable part of the fingerprint.
  */
 export function relationshipHash(
   type: string,
@@ -59,7 +66,41 @@ export function relationshipHash(
   end: number | undefined,
   properties: Record<string, EncodedValue>,
 ): number {
-  return hash52(`["r",${JSON.stringify(type)},${start ?? null},${end ?? null},${canonicalJson(properties)}]`);
+  const inner = hash52(`["r",${JSON.stringify(type)},${JSON.stringify(properties)}]`);
+  return mix52(inner, start ?? UNKNOWN_END, end ?? UNKNOWN_END);
+}
+
+const TWO_32 = 2 ** 32;
+
+/** Mixes one 32-bit word into a lane (multiply–rotate–multiply, as in MurmurHash3). */
+function round(lane: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  const h = lane ^ k;
+  return (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+}
+
+/** An avalanche step: every input bit affects every output bit. */
+function finish(h: number): number {
+  let x = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
+/**
+ * A 52-bit hash of three 52-bit hashes, in order (a relationship from a to b differs from one from
+ * b to a): their six 32-bit halves go through two lanes with different seeds.
+ */
+export function mix52(a: number, b: number, c: number): number {
+  let x = round(round(0x9747b28c, a % TWO_32 | 0), Math.floor(a / TWO_32) | 0);
+  let y = round(round(0x2545f491, Math.floor(a / TWO_32) | 0), a % TWO_32 | 0);
+  x = round(round(x, b % TWO_32 | 0), Math.floor(b / TWO_32) | 0);
+  y = round(round(y, Math.floor(b / TWO_32) | 0), b % TWO_32 | 0);
+  x = round(round(x, c % TWO_32 | 0), Math.floor(c / TWO_32) | 0);
+  y = round(round(y, Math.floor(c / TWO_32) | 0), c % TWO_32 | 0);
+  x = finish(x ^ 24);
+  y = finish(y ^ Math.imul(x, 0x27d4eb2f));
+  return (y >>> 0) * 2 ** 20 + (x >>> 12);
 }
 
 /** The summary a fingerprint produces. */
@@ -90,7 +131,7 @@ export class FingerprintBuilder {
 
   /** Adds a node; `properties` encoded with encodeProperties. */
   addNode(id: number | string, labels: readonly string[], properties: Record<string, EncodedValue>): void {
-    const sortedLabels = [...labels].sort();
+    const sortedLabels = labels.length < 2 ? labels : [...labels].sort();
     const h = nodeHash(sortedLabels, properties);
     this.nodeHashes.set(id, h);
     this.total = add(this.total, h);

@@ -100,20 +100,31 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, "0");
 }
 
+/** "00" … "99": the two-digit fields of every temporal value, without building them each time. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad(i, 2));
+
+function pad2(value: number): string {
+  return TWO_DIGITS[value] ?? pad(value, 2);
+}
+
+function pad9(value: number): string {
+  return Number.isInteger(value) && value >= 0 && value < 1e9 ? String(1e9 + value).slice(1) : pad(value, 9);
+}
+
 // ---------------------------------------------------------------- temporal text forms
 
 function formatYear(year: number): string {
-  if (year >= 0 && year <= 9999) return pad(year, 4);
+  if (Number.isInteger(year) && year >= 0 && year <= 9999) return String(10000 + year).slice(1);
   return (year < 0 ? "-" : "+") + pad(Math.abs(year), 4);
 }
 
 function formatDate(year: number, month: number, day: number): string {
-  return `${formatYear(year)}-${pad(month, 2)}-${pad(day, 2)}`;
+  return `${formatYear(year)}-${pad2(month)}-${pad2(day)}`;
 }
 
 function formatLocalTime(hour: number, minute: number, second: number, nano: number): string {
-  const base = `${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
-  return nano === 0 ? base : `${base}.${pad(nano, 9)}`;
+  const base = `${pad2(hour)}:${pad2(minute)}:${pad2(second)}`;
+  return nano === 0 ? base : `${base}.${pad9(nano)}`;
 }
 
 function formatOffset(offsetSeconds: number): string {
@@ -123,7 +134,7 @@ function formatOffset(offsetSeconds: number): string {
   const hh = Math.floor(abs / 3600);
   const mm = Math.floor((abs % 3600) / 60);
   const ss = abs % 60;
-  return `${sign}${pad(hh, 2)}:${pad(mm, 2)}${ss === 0 ? "" : `:${pad(ss, 2)}`}`;
+  return `${sign}${pad2(hh)}:${pad2(mm)}${ss === 0 ? "" : `:${pad2(ss)}`}`;
 }
 
 const DATE_RE = /^([+-]\d{4,9}|\d{4})-(\d{2})-(\d{2})$/;
@@ -357,7 +368,7 @@ export function encodeValue(value: unknown, path = "value"): EncodedValue {
   if (value === null) throw new ValueCodecError("null is not a property value", path);
   if (Array.isArray(value)) {
     const out: EncodedValue[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = encodeValue(value[i], `${path}[${i}]`);
+    for (let i = 0; i < value.length; i++) out[i] = encodeAt(value[i], path, i);
     return out;
   }
   if (isInt(value)) {
@@ -417,6 +428,20 @@ export function encodeValue(value: unknown, path = "value"): EncodedValue {
     );
   }
   throw new ValueCodecError(`cannot encode a value of type ${name}`, path);
+}
+
+/**
+ * Encodes the element `at` of a list or map at `path`. The element's own path is only built when it
+ * cannot be encoded (encoding again with it then throws the same error, saying where): most values
+ * encode, and building a path for each was a large part of encoding a record.
+ */
+function encodeAt(value: unknown, path: string, at: string | number): EncodedValue {
+  try {
+    return encodeValue(value, path);
+  } catch (error) {
+    if (!(error instanceof ValueCodecError)) throw error;
+    return encodeValue(value, typeof at === "number" ? `${path}[${at}]` : `${path}.${at}`);
+  }
 }
 
 function encodeInteger(value: bigint, path: string): EncodedValue {
@@ -585,7 +610,7 @@ export function encodeProperties(
   const keys = Object.keys(props).sort();
   // no prototype: a property may be called "__proto__"
   const out: Record<string, EncodedValue> = Object.create(null);
-  for (const key of keys) out[key] = encodeValue(props[key], `${path}.${key}`);
+  for (const key of keys) out[key] = encodeAt(props[key], path, key);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { FingerprintBuilder, hash52 } from "../../src/format/fingerprint.js";
+import { FingerprintBuilder, hash52, mix52, relationshipHash } from "../../src/format/fingerprint.js";
 import { ContentChecksum, canonicalJson, canonicalValue } from "../../src/format/records.js";
 import { encodeProperties } from "../../src/format/values.js";
 
@@ -38,6 +38,56 @@ describe("hash52", () => {
     const average = flipped / trials;
     expect(average).toBeGreaterThan(22);
     expect(average).toBeLessThan(30);
+  });
+});
+
+describe("mix52", () => {
+  it("is a 52-bit integer that depends on the order of its inputs and on each of their bits", () => {
+    const a = hash52("start");
+    const b = hash52("end");
+    const c = hash52("inner");
+    const h = mix52(c, a, b);
+    expect(Number.isSafeInteger(h)).toBe(true);
+    expect(h).toBeGreaterThanOrEqual(0);
+    expect(h).toBeLessThan(2 ** 52);
+    expect(mix52(c, a, b)).toBe(h);
+    expect(mix52(c, b, a)).not.toBe(h);
+    expect(mix52(a, c, b)).not.toBe(h);
+    // one bit of one input, high or low half: about half of the 52 output bits change
+    let flipped = 0;
+    let trials = 0;
+    for (const bit of [0, 1, 5, 20, 31, 32, 33, 40, 51]) {
+      for (const which of [0, 1, 2]) {
+        const inputs = [c, a, b];
+        inputs[which] = Number(BigInt(inputs[which]!) ^ (1n << BigInt(bit)));
+        const x = BigInt(h) ^ BigInt(mix52(inputs[0]!, inputs[1]!, inputs[2]!));
+        flipped += x.toString(2).split("1").length - 1;
+        trials++;
+      }
+    }
+    expect(flipped / trials).toBeGreaterThan(22);
+    expect(flipped / trials).toBeLessThan(30);
+  });
+
+  it("tells apart a relationship and its reverse, and an unknown end node", () => {
+    const props = encodeProperties({ weight: 1.5 });
+    const [s, e] = [hash52("a"), hash52("b")];
+    const forward = relationshipHash("KNOWS", s, e, props);
+    expect(relationshipHash("KNOWS", e, s, props)).not.toBe(forward);
+    expect(relationshipHash("KNOWS", s, undefined, props)).not.toBe(forward);
+    expect(relationshipHash("LIKES", s, e, props)).not.toBe(forward);
+    expect(relationshipHash("KNOWS", s, e, encodeProperties({ weight: 2.5 }))).not.toBe(forward);
+  });
+
+  it("has no collisions among 300,000 relationships between neighbouring nodes", () => {
+    const seen = new Set<number>();
+    const inner = hash52(`["r","USES",{}]`);
+    for (let i = 0; i < 100_000; i++) {
+      seen.add(mix52(inner, i, i + 1));
+      seen.add(mix52(inner, i + 1, i));
+      seen.add(mix52(inner, i, i));
+    }
+    expect(seen.size).toBe(300_000);
   });
 });
 

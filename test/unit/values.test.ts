@@ -174,6 +174,26 @@ describe("refusals, with the path", () => {
     expect(() => encodeValue({ a: 1 }, "x")).toThrow(/cannot encode/);
     expect(() => encodeValue(null, "x")).toThrow(/null/);
   });
+
+  it("names the property and the list element that cannot be encoded", () => {
+    const fail = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return error as ValueCodecError;
+      }
+      throw new Error("no error");
+    };
+    const inList = fail(() => encodeProperties({ a: 1, tags: ["x", "y", Symbol("z") as never] }, "n.properties"));
+    expect(inList).toBeInstanceOf(ValueCodecError);
+    expect(inList.path).toBe("n.properties.tags[2]");
+    expect(inList.message).toBe("cannot encode a symbol (at n.properties.tags[2])");
+    const plain = fail(() => encodeProperties({ ok: "yes", bad: { nested: true } }));
+    expect(plain.path).toBe("properties.bad");
+    expect(plain.message).toMatch(/^cannot encode a value of type Object \(at properties\.bad\)$/);
+    const big = fail(() => encodeValue([1n, 2n ** 63n], "v"));
+    expect(big.message).toBe("integer out of int64 range (at v[1])");
+  });
 });
 
 describe("property-based round trips", () => {
