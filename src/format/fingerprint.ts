@@ -92,12 +92,12 @@ function finish(h: number): number {
  * b to a): their six 32-bit halves go through two lanes with different seeds.
  */
 export function mix52(a: number, b: number, c: number): number {
-  let x = round(round(0x9747b28c, a % TWO_32 | 0), Math.floor(a / TWO_32) | 0);
-  let y = round(round(0x2545f491, Math.floor(a / TWO_32) | 0), a % TWO_32 | 0);
-  x = round(round(x, b % TWO_32 | 0), Math.floor(b / TWO_32) | 0);
-  y = round(round(y, Math.floor(b / TWO_32) | 0), b % TWO_32 | 0);
-  x = round(round(x, c % TWO_32 | 0), Math.floor(c / TWO_32) | 0);
-  y = round(round(y, Math.floor(c / TWO_32) | 0), c % TWO_32 | 0);
+  let x = round(round(0x9747b28c, (a % TWO_32) | 0), Math.floor(a / TWO_32) | 0);
+  let y = round(round(0x2545f491, Math.floor(a / TWO_32) | 0), (a % TWO_32) | 0);
+  x = round(round(x, (b % TWO_32) | 0), Math.floor(b / TWO_32) | 0);
+  y = round(round(y, Math.floor(b / TWO_32) | 0), (b % TWO_32) | 0);
+  x = round(round(x, (c % TWO_32) | 0), Math.floor(c / TWO_32) | 0);
+  y = round(round(y, Math.floor(c / TWO_32) | 0), (c % TWO_32) | 0);
   x = finish(x ^ 24);
   y = finish(y ^ Math.imul(x, 0x27d4eb2f));
   return (y >>> 0) * 2 ** 20 + (x >>> 12);

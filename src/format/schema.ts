@@ -4,10 +4,15 @@
  */
 import { z } from "zod";
 
-const decimalInteger = z.string().regex(/^-?\d+$/, "a decimal integer");
-const floatText = z
-  .string()
-  .regex(/^(?:NaN|-?Infinity|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/, "a float in text form");
+/** The text of a `$int` wrapper. */
+export const DECIMAL_INTEGER_TEXT = /^-?\d+$/;
+/** The text of a `$float` wrapper (and of a point's or vector's coordinate given as text). */
+export const FLOAT_TEXT = /^(?:NaN|-?Infinity|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/;
+/** The text of a `$bytes` wrapper. */
+export const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const decimalInteger = z.string().regex(DECIMAL_INTEGER_TEXT, "a decimal integer");
+const floatText = z.string().regex(FLOAT_TEXT, "a float in text form");
 const coordinate = z.union([z.number(), floatText]);
 
 /** Typed wrappers: one key each; see docs/format.md for every form. */
@@ -16,7 +21,7 @@ export const typedWrapperSchema = z.union([
   z
     .strictObject({ $float: floatText })
     .describe("Float that plain JSON cannot carry: integral, -0, NaN, ±Infinity"),
-  z.strictObject({ $bytes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/) }).describe("byte array, base64"),
+  z.strictObject({ $bytes: z.string().regex(BASE64_TEXT) }).describe("byte array, base64"),
   z.strictObject({ $date: z.string() }).describe("Date: YYYY-MM-DD"),
   z.strictObject({ $time: z.string() }).describe("Time: HH:MM:SS[.nnnnnnnnn]±HH:MM[:SS] or Z"),
   z.strictObject({ $localtime: z.string() }).describe("LocalTime: HH:MM:SS[.nnnnnnnnn]"),

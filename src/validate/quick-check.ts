@@ -3,7 +3,7 @@
  * validation can skip the (much slower) schema run for the common case. Anything it does not
  * recognise at once goes to zod, which stays the definition of the format and words every problem.
  */
-import { propertyValueSchema } from "../format/schema.js";
+import { BASE64_TEXT, DECIMAL_INTEGER_TEXT, FLOAT_TEXT, propertyValueSchema } from "../format/schema.js";
 
 const isRecordId = (value: unknown): boolean =>
   typeof value === "number"
@@ -15,8 +15,31 @@ const isScalar = (value: unknown): boolean =>
   typeof value === "boolean" ||
   (typeof value === "number" && Number.isFinite(value));
 
+/** The wrappers whose body the schema accepts as any string, and those checked by a pattern. */
+const TEXT_WRAPPERS = new Set(["$date", "$time", "$localtime", "$datetime", "$localdatetime", "$duration"]);
+const PATTERN_WRAPPERS = new Map([
+  ["$int", DECIMAL_INTEGER_TEXT],
+  ["$float", FLOAT_TEXT],
+  ["$bytes", BASE64_TEXT],
+]);
+
+/** A one-key wrapper with a text body that the schema accepts (points and vectors go to the schema). */
+function isTextWrapper(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  let key: string | undefined;
+  for (const k in value as Record<string, unknown>) {
+    if (key !== undefined) return false;
+    key = k;
+  }
+  if (key === undefined) return false;
+  const body = (value as Record<string, unknown>)[key];
+  if (typeof body !== "string") return false;
+  if (TEXT_WRAPPERS.has(key)) return true;
+  return PATTERN_WRAPPERS.get(key)?.test(body) ?? false;
+}
+
 function isPropertyValue(value: unknown): boolean {
-  if (isScalar(value)) return true;
+  if (isScalar(value) || isTextWrapper(value)) return true;
   if (Array.isArray(value)) {
     let plain = true;
     for (const item of value) {

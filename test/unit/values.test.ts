@@ -184,7 +184,9 @@ describe("refusals, with the path", () => {
       }
       throw new Error("no error");
     };
-    const inList = fail(() => encodeProperties({ a: 1, tags: ["x", "y", Symbol("z") as never] }, "n.properties"));
+    const inList = fail(() =>
+      encodeProperties({ a: 1, tags: ["x", "y", Symbol("z") as never] }, "n.properties"),
+    );
     expect(inList).toBeInstanceOf(ValueCodecError);
     expect(inList.path).toBe("n.properties.tags[2]");
     expect(inList.message).toBe("cannot encode a symbol (at n.properties.tags[2])");
