@@ -70,10 +70,15 @@ async function main(): Promise<void> {
       base: { type: "string" },
       size: { type: "string", default: "100k" },
       runs: { type: "string", default: "3" },
+      help: { type: "boolean", default: false },
     },
   });
-  if (!values.base)
-    throw new Error("usage: npm run bench:compare -- --base <git ref> [--size 100k] [--runs 3]");
+  const usage = "usage: npm run bench:compare -- --base <git ref> [--size 100k] [--runs 3]";
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (!values.base) throw new Error(usage);
   const size = parseSize(values.size);
   const runs = Number(values.runs);
   const base = baseTree(values.base);
