@@ -96,7 +96,7 @@ class DataWriter {
 
   constructor(private readonly options: WriteDataOptions) {
     this.queue = new BatchQueue(Math.max(1, options.concurrency ?? 2));
-    this.batchSize = options.batchSize ?? 5000;
+    this.batchSize = options.batchSize ?? 2000;
   }
 
   private get progress() {
@@ -148,7 +148,7 @@ class DataWriter {
     bucket.properties.push(this.decode(event));
     this.buffered++;
     if (bucket.keys.length >= this.batchSize) await this.flushNodes(key);
-    else if (this.buffered >= this.batchSize * 4) await this.flushLargest();
+    else if (this.buffered >= this.batchSize * 2) await this.flushLargest();
   }
 
   private async addRelationship(event: RecordEvent): Promise<void> {
@@ -174,7 +174,7 @@ class DataWriter {
     rows.push(row);
     this.buffered++;
     if (rows.length >= this.batchSize) await this.flushRelationships(type);
-    else if (this.buffered >= this.batchSize * 4) await this.flushLargest();
+    else if (this.buffered >= this.batchSize * 2) await this.flushLargest();
   }
 
   /**
