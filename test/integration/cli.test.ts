@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,20 +24,12 @@ import {
   serverEnv,
 } from "../support/cli-run.js";
 import { hasTmux, TerminalSession } from "../support/cli-tmux.js";
+import { closedPort } from "../support/ports.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 /** A password that appears nowhere else, to search every output for. */
 const WRONG_PASSWORD = "Zebra-Quartz-7781-wrong";
 const ESCAPE = /\x1b/;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Holds the folder's lock from another process until killed. */
 async function holdLock(directory: string): Promise<ChildProcess> {

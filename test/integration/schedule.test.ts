@@ -5,7 +5,6 @@
  * outcome.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j, { type Driver } from "neo4j-driver";
@@ -20,6 +19,7 @@ import {
   scheduleBackups,
   validateBackup,
 } from "../../src/index.js";
+import { closedPort } from "../support/ports.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 /** Resolves with the first run `pick` accepts. */
@@ -30,14 +30,6 @@ function waitForRun(pick: (run: ScheduledRun) => boolean, timeoutMs = 60_000) {
     setTimeout(() => reject(new Error("no such run in time")), timeoutMs).unref();
   });
   return { done, offer: (run: ScheduledRun) => pick(run) && accept(run) };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe.each(testServers())("scheduleBackups on Neo4j $version ($label)", (server) => {

@@ -5,7 +5,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
@@ -21,6 +20,7 @@ import {
   renderExposition,
 } from "../../src/index.js";
 import { FIXTURES_DIR } from "../support/fixtures.js";
+import { closedPort } from "../support/ports.js";
 
 /** The parser needs python3 with venv; CI (NEO4J_BACKUP_REQUIRE_TOOLS=1) must have it. */
 function parserAvailable(): boolean {
@@ -32,15 +32,6 @@ function parserAvailable(): boolean {
 }
 
 const withParser = parserAvailable() ? it : it.skip;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const byName = (families: ParsedFamily[]) => new Map(families.map((f) => [f.name, f]));
 const sampleValue = (families: ParsedFamily[], name: string, labels: Record<string, string> = {}) =>

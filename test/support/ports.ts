@@ -1,0 +1,11 @@
+/** Network helpers of the tests. */
+import { createServer } from "node:net";
+
+/** A loopback port nothing listens on (taken from the system, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
