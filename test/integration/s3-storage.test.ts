@@ -258,6 +258,9 @@ function startHolder(prefix: string): Promise<ChildProcess> {
   });
 }
 
+/** The lease of the lock tests. */
+const LEASE_MS = 1500;
+
 describe("S3Storage: the lock object", () => {
   it("holds across processes; a holder killed with SIGKILL on this host is taken over at once", async () => {
     const s = storage();
@@ -276,10 +279,17 @@ describe("S3Storage: the lock object", () => {
   });
 
   it("a lock of another host is taken over after one lease without renewal, never while it is renewed", async () => {
-    const s = storage({ lockLeaseMs: 600 });
+    // leases of seconds, not milliseconds: a renewal delayed by a busy machine must not look like a dead holder
+    const s = storage({ lockLeaseMs: LEASE_MS });
     const client = adminClient();
     cleanups.push(async () => client.destroy());
-    const record = { pid: 1, host: "elsewhere", token: "t", acquired: "2025-01-01T00:00:00Z", leaseMs: 600 };
+    const record = {
+      pid: 1,
+      host: "elsewhere",
+      token: "t",
+      acquired: "2025-01-01T00:00:00Z",
+      leaseMs: LEASE_MS,
+    };
     await client.send(
       new PutObjectCommand({
         Bucket: s.bucket,
@@ -290,16 +300,16 @@ describe("S3Storage: the lock object", () => {
     const started = Date.now();
     const waits: string[] = [];
     const lock = await s.lock({ timeoutMs: 10_000, onWait: (h) => waits.push(h) });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_MS - 50);
     expect(waits).toEqual(["process 1 on elsewhere (since 2025-01-01T00:00:00Z)"]);
-    // now held and renewed every 100 ms: another storage on the prefix never takes it over
-    const other = newS3Storage({ prefix: s.prefix, lockLeaseMs: 600, lockPollMs: 100 });
-    await expect(other.lock({ timeoutMs: 2000 })).rejects.toMatchObject({ code: "LOCKED" });
+    // now held and renewed every sixth of the lease: another storage on the prefix never takes it over
+    const other = newS3Storage({ prefix: s.prefix, lockLeaseMs: LEASE_MS, lockPollMs: 100 });
+    await expect(other.lock({ timeoutMs: 2 * LEASE_MS })).rejects.toMatchObject({ code: "LOCKED" });
     await lock.release();
   });
 
   it("a holder whose lock was taken over writes nothing more (LOCKED)", async () => {
-    const s = storage({ lockLeaseMs: 300 });
+    const s = storage({ lockLeaseMs: LEASE_MS });
     const lock = await s.lock();
     const client = adminClient();
     cleanups.push(async () => client.destroy());
@@ -317,7 +327,8 @@ describe("S3Storage: the lock object", () => {
         Body: JSON.stringify(thief),
       }),
     );
-    await new Promise((r) => setTimeout(r, 400));
+    // a renewal (every sixth of the lease) finds the thief's lock; wait for several of them
+    await new Promise((r) => setTimeout(r, LEASE_MS));
     await expect(s.write(NAME, bytes(10))).rejects.toMatchObject({
       code: "LOCKED",
       message: expect.stringContaining("process 2 on elsewhere"),

@@ -16,7 +16,8 @@ import { FileSystemStorage, LOCK_FILE_NAME } from "../../src/storage/filesystem.
 import { hostTag } from "../../src/storage/temp-files.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/storage/filesystem.ts", import.meta.url));
-const LEASE_MS = 600;
+// long enough that a heartbeat delayed by a busy machine is not taken for a dead holder
+const LEASE_MS = 1500;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -113,7 +113,7 @@ const openFds = () => readdirSync("/proc/self/fd").length;
 function closed(stream: ReadStream): Promise<void> {
   if (stream.closed) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the file was left open")), 2000);
+    const timer = setTimeout(() => reject(new Error("the file was left open")), 10_000);
     stream.once("close", () => {
       clearTimeout(timer);
       resolve();
