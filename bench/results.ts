@@ -291,7 +291,7 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
   const goals = [
     ratioGoal("backup ≤ 1.15× raw drain", "backup", "drain", atMost(1.15)),
     ratioGoal("backup ≤ 1.0× apoc.export.json.all", "backup", "apoc-export", atMost(1.0)),
-    ratioGoal("restore ≤ 1.5× plain UNWIND CREATE", "restore", "plain", atMost(1.5)),
+    ratioGoal("restore ≤ 1.3× plain UNWIND CREATE", "restore", "plain", atMost(1.3)),
     ratioGoal("restore ≥ 3× faster than apoc.import.json", "apoc-import", "restore", atLeast(3), speedup),
     ratioGoal(
       "restore ≥ 3× faster than the Python package",
