@@ -10,6 +10,8 @@ export interface Run {
   mode: string;
   /** Wall time of the measured work in milliseconds (process start-up excluded). */
   ms: number;
+  /** CPU time (user + system) of the measuring process over `ms`, when it reports it. */
+  cpuMs?: number;
   /** Peak resident set size of the measuring process in MB (MiB). */
   peakRssMb: number;
   /** Size of what a backup wrote, in bytes. */
@@ -157,4 +159,22 @@ export function gitCommit(root: string): string | undefined {
     encoding: "utf8",
   });
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+changes" : ""}`;
+}
+
+/**
+ * The library code a measured commit ran: the git tree id of its src/ and the last commit before it
+ * that changed src/. Undefined for a commit with "+changes" (the tree measured is not in git) or
+ * outside a git checkout. Two runs of different commits measured the same library when their trees
+ * are equal.
+ */
+export function gitSourceTree(
+  root: string,
+  commit: string | undefined,
+): { tree: string; lastChange: string } | undefined {
+  if (!commit || commit.endsWith("+changes")) return undefined;
+  const run = (...args: string[]) => spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  const tree = run("rev-parse", "--short", `${commit}:src`);
+  const last = run("log", "-1", "--format=%h", commit, "--", "src");
+  if (tree.status !== 0 || last.status !== 0) return undefined;
+  return { tree: tree.stdout.trim(), lastChange: last.stdout.trim() };
 }

@@ -189,6 +189,17 @@ function runLines(result: BenchResult, measured: string[], missing: string[], mi
   ];
 }
 
+/** Which library code was measured: the commit, or for combined runs the src/ tree they share. */
+function libraryCode(result: BenchResult): string {
+  const m = result.machine;
+  const since = m.srcLastChange ? `, last changed in commit ${m.srcLastChange}` : "";
+  if (!result.parts)
+    return m.commit ? ` (commit ${m.commit}${m.srcTree ? `; src/ tree ${m.srcTree}${since}` : ""})` : "";
+  const commits = [...new Set(result.parts.map((p) => p.commit).filter(Boolean))];
+  if (commits.length <= 1) return commits[0] ? ` (commit ${commits[0]})` : "";
+  return ` (commits ${commits.join(", ")}, every one with the same src/: tree ${m.srcTree}${since})`;
+}
+
 /** The load average lines of the machine section. */
 function loadLines(result: BenchResult): string[] {
   const m = result.machine;
@@ -234,7 +245,7 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "### Machine",
     "",
     `- ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB memory, ${m.os}; client and server on the same machine.`,
-    `- Node.js ${m.node}, neo4j-driver ${m.nodeDriver}, this library ${m.library}${m.commit && !result.parts ? ` (commit ${m.commit})` : ""}.`,
+    `- Node.js ${m.node}, neo4j-driver ${m.nodeDriver}, this library ${m.library}${libraryCode(result)}.`,
     `- Neo4j ${m.neo4j} on Java ${m.java}, heap ${m.heap}, page cache ${m.pageCache}; APOC core ${m.apoc}.`,
     m.python
       ? `- Python ${m.python}, neo4j-backup ${m.pythonPackage} from PyPI with the neo4j Python driver ${m.pythonDriver}.`

@@ -81,6 +81,10 @@ export interface Machine {
   loadAverageEnd: number[];
   /** The measured commit of this repository (with "+changes" when the tree differed from it). */
   commit?: string;
+  /** The git tree id of src/ at `commit` (see `gitSourceTree`). */
+  srcTree?: string;
+  /** The last commit up to `commit` that changed src/. */
+  srcLastChange?: string;
 }
 
 /** One complete harness run. */
@@ -129,9 +133,10 @@ const SAME_SETUP: (keyof Machine)[] = [
   "apoc",
   "heap",
   "pageCache",
-  "python",
-  "pythonPackage",
 ];
+
+/** Machine fields of the Python peer: they must agree where both runs measured it. */
+const PYTHON_SETUP: (keyof Machine)[] = ["python", "pythonPackage", "pythonDriver"];
 
 /**
  * Combines saved runs of the same setup into one result, one size per run (a size measured in more
@@ -145,14 +150,19 @@ export function combineResults(results: readonly BenchResult[]): BenchResult {
   if (!first) throw new Error("no results to combine");
   if (results.length === 1) return first;
   for (const other of results.slice(1)) {
-    for (const key of SAME_SETUP) {
-      if (JSON.stringify(first.machine[key]) !== JSON.stringify(other.machine[key]))
+    for (const key of [...SAME_SETUP, ...PYTHON_SETUP]) {
+      const skipped = PYTHON_SETUP.includes(key) && (!first.machine.python || !other.machine.python);
+      if (!skipped && JSON.stringify(first.machine[key]) !== JSON.stringify(other.machine[key]))
         throw new Error(
           `runs of ${first.started} and ${other.started} differ in ${key} (${String(first.machine[key])} vs ${String(other.machine[key])}); they cannot be shown as one result`,
         );
     }
-    if (other.machine.commit !== first.machine.commit && other.machine.commit && first.machine.commit)
-      throw new Error(`runs of ${first.started} and ${other.started} measured different commits`);
+    const a = first.machine;
+    const b = other.machine;
+    if (a.commit !== b.commit && (!a.srcTree || a.srcTree !== b.srcTree))
+      throw new Error(
+        `runs of ${first.started} and ${other.started} measured different commits (${a.commit ?? "unknown"}, ${b.commit ?? "unknown"}) whose src/ is not known to be the same`,
+      );
     if (other.runs !== first.runs || other.peerTimeoutSeconds !== first.peerTimeoutSeconds)
       throw new Error(`runs of ${first.started} and ${other.started} differ in --runs or --peer-timeout`);
   }
@@ -172,8 +182,11 @@ export function combineResults(results: readonly BenchResult[]): BenchResult {
     }))
     .filter((p) => p.sizes.length > 0);
   const notes = results.map((r) => r.note).filter((n): n is string => !!n);
+  const withPython = results.find((r) => r.machine.python)?.machine;
+  const python = withPython ? Object.fromEntries(PYTHON_SETUP.map((k) => [k, withPython[k]])) : {};
   return {
     ...first,
+    machine: { ...first.machine, ...python },
     started: parts.map((p) => p.started).sort()[0] ?? first.started,
     wallMs: parts.reduce((sum, p) => sum + p.wallMs, 0),
     sizes: sizes.map((s) => s.size),

@@ -35,6 +35,7 @@ import { renderChart } from "./chart.js";
 import {
   type ApocImportOptions,
   gitCommit,
+  gitSourceTree,
   isTimeout,
   median,
   parseSize,
@@ -446,10 +447,25 @@ function javaDescription(java: { version: string; javaHome: string }): string {
   return vendor ? `${java.version} (${vendor})` : java.version;
 }
 
+/** The machine fields naming the src/ tree, when it is known. */
+function sourceFields(source: ReturnType<typeof gitSourceTree>): Pick<Machine, "srcTree" | "srcLastChange"> {
+  return source ? { srcTree: source.tree, srcLastChange: source.lastChange } : {};
+}
+
+/** Fills in the src/ tree of a saved run that recorded only its commit. */
+function withSourceTree(result: BenchResult): BenchResult {
+  if (result.machine.srcTree) return result;
+  const source = gitSourceTree(ROOT, result.machine.commit);
+  Object.assign(result.machine, sourceFields(source));
+  return result;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.from) {
-    const saved = options.from.map((file) => JSON.parse(readFileSync(file, "utf8")) as BenchResult);
+    const saved = options.from.map((file) =>
+      withSourceTree(JSON.parse(readFileSync(file, "utf8")) as BenchResult),
+    );
     const combined = combineResults(saved);
     if (options.note) combined.note = options.note;
     render(combined, options.report);
@@ -496,6 +512,7 @@ async function main(): Promise<void> {
         .version,
       library: LIBRARY_VERSION,
       commit: gitCommit(ROOT),
+      ...sourceFields(gitSourceTree(ROOT, gitCommit(ROOT))),
       java: javaDescription(server.java),
       neo4j: `${server.version} ${server.edition}`,
       apoc: server.apocVersion ?? "none",

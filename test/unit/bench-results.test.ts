@@ -51,6 +51,32 @@ describe("combineResults", () => {
     );
   });
 
+  it("combines different commits only when they measured the same src/ tree", () => {
+    const at = (commit: string, srcTree?: string) => ({ machine: { ...machine, commit, srcTree } });
+    const a = result("2026-01-01T00:00:00Z", [10_000], at("aaaaaaa", "t1"));
+    expect(
+      combineResults([a, result("2026-01-02T00:00:00Z", [1_000_000], at("bbbbbbb", "t1"))]).parts,
+    ).toHaveLength(2);
+    expect(() =>
+      combineResults([a, result("2026-01-02T00:00:00Z", [1_000_000], at("bbbbbbb", "t2"))]),
+    ).toThrow(/different commits/);
+    const unknown = result("2026-01-01T00:00:00Z", [10_000], at("aaaaaaa"));
+    expect(() =>
+      combineResults([unknown, result("2026-01-02T00:00:00Z", [1_000_000], at("bbbbbbb"))]),
+    ).toThrow(/not known to be the same/);
+  });
+
+  it("combines a run without the Python peer with one that measured it, keeping its versions", () => {
+    const python = { python: "3.11.7", pythonPackage: "1.0.0", pythonDriver: "6.4.1" };
+    const a = result("2026-01-01T00:00:00Z", [1_000_000]);
+    const b = result("2026-01-02T00:00:00Z", [10_000], { machine: { ...machine, ...python } });
+    expect(combineResults([a, b]).machine).toMatchObject(python);
+    const other = result("2026-01-03T00:00:00Z", [100_000], {
+      machine: { ...machine, ...python, pythonPackage: "1.1.0" },
+    });
+    expect(() => combineResults([b, other])).toThrow(/differ in pythonPackage/);
+  });
+
   it("returns a single run unchanged", () => {
     const a = result("2026-01-01T00:00:00Z", [10_000]);
     expect(combineResults([a])).toBe(a);
