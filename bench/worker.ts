@@ -1,7 +1,8 @@
 /**
  * One measured run in a fresh process, so that its peak RSS is its own:
  * `tsx bench/worker.ts <mode> <uri> <user> <password> <dir> [<name>] [<options JSON>]` prints one
- * JSON line (mode, ms, peakRssMb and what the mode counted).
+ * JSON line (mode, ms, cpuMs — its own CPU time over the same span —, peakRssMb and what the mode
+ * counted).
  *
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
  * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database; both take their
@@ -220,6 +221,7 @@ async function main(): Promise<void> {
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user!, password!));
   try {
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     let extra: Record<string, unknown> = {};
     if (mode === "drain") extra = await drain(driver);
     else if (mode === "backup") {
@@ -266,8 +268,10 @@ async function main(): Promise<void> {
       extra = { nodes: r.nodeCount, relationships: r.relationshipCount };
     } else throw new Error(`unknown mode ${mode}`);
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuAtStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(`${JSON.stringify({ mode, ms, peakRssMb, ...extra })}\n`);
+    process.stdout.write(`${JSON.stringify({ mode, ms, cpuMs, peakRssMb, ...extra })}\n`);
   } finally {
     await driver.close();
   }
