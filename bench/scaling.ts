@@ -3,9 +3,9 @@
  * server, and what happens when they stop sharing a machine or a network hop comes between them.
  *
  * Loads the sample graph (BENCH_SIZES, default 100k domain nodes) into a local Neo4j 5.26, backs it
- * up once, then measures the raw drain, createBackup, the plain writer and restoreBackup RUNS times
- * each (BENCH_RUNS, default 3), every run a fresh process, in each setup of BENCH_SETUPS (default
- * `shared,split,split+2ms`):
+ * up once, then measures the raw drain, createBackup into an empty folder and into a folder holding
+ * an earlier backup, the plain writer and restoreBackup RUNS times each (BENCH_RUNS, default 3),
+ * every run a fresh process, in each setup of BENCH_SETUPS (default `shared,split,split+2ms`):
  *
  * - `shared`: client and server may use both cores, as in `npm run bench`;
  * - `split`: the client is pinned to core 1 and every thread of the server's JVM to core 0
@@ -112,7 +112,26 @@ function measure(setup: Setup, serverPid: number, proxyPid: number | undefined, 
   return { ...r, clientCpuMs: r.cpuMs, serverCpuMs, proxyCpuMs };
 }
 
-const MODES = ["drain", "backup", "plain", "restore"] as const;
+/**
+ * What is measured, in this order in every run: the drain; a first backup (into an empty folder);
+ * a backup into a folder that holds one earlier backup (the default retention keeps one: the new
+ * file is read back and validated before the older one is removed); the plain writer; the restore.
+ */
+const MODES = ["drain", "first backup", "backup", "plain", "restore"] as const;
+
+/** The worker's arguments for `mode`: backups go to folders of their own, never to `dir`. */
+function workerArgs(
+  mode: (typeof MODES)[number],
+  conn: string[],
+  dir: string,
+  name: string,
+  run: number,
+): string[] {
+  if (mode === "first backup") return ["backup", ...conn, join(dir, `first-${run}`)];
+  // measured backups stay apart from `dir`: their retention would remove the restores' file
+  if (mode === "backup") return ["backup", ...conn, join(dir, "steady")];
+  return [mode, ...conn, dir, name];
+}
 
 async function main(): Promise<void> {
   const size = Number(process.env.BENCH_SIZES ?? 100_000);
@@ -129,6 +148,7 @@ async function main(): Promise<void> {
     const loaded = await loadSampleGraph(driver, { nodes: size, seed: 1, special: false });
     console.log(`loaded ${loaded.nodes} nodes, ${loaded.relationships} relationships`);
     const name = runWorkerOnce(["backup", ...conn, dir]).name!;
+    runWorkerOnce(["backup", ...conn, join(dir, "steady")]); // the earlier backup of every measured one
     for (const setup of setups) {
       pinServer(server.pid, setup.split ? "0" : "0-1");
       proxy = setup.rttMs > 0 ? await startProxy(server.uri, setup.rttMs) : undefined;
@@ -138,13 +158,9 @@ async function main(): Promise<void> {
         for (let i = 0; i < runs; i++) {
           for (const mode of MODES) {
             if (mode === "plain" || mode === "restore") await clearDatabase(driver);
-            const s = measure(setup, server.pid, proxy?.process.pid, [
-              mode,
-              uri,
-              ...conn.slice(1),
-              dir,
-              name,
-            ]);
+            const args = workerArgs(mode, [uri, ...conn.slice(1)], dir, name, i);
+            const s = measure(setup, server.pid, proxy?.process.pid, args);
+            if (mode === "first backup") rmSync(args[4]!, { recursive: true, force: true });
             samples.get(mode)!.push(s);
             console.log(
               `${setup.name} ${mode} run ${i + 1}: ${(s.ms / 1000).toFixed(2)} s, client CPU ${(s.clientCpuMs / 1000).toFixed(2)} s, server CPU ${(s.serverCpuMs / 1000).toFixed(2)} s`,
