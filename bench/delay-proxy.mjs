@@ -4,9 +4,9 @@
  *
  *   node bench/delay-proxy.mjs <target host> <target port> <one-way delay ms>
  *
- * Listens on a free port of 127.0.0.1 and prints "ready <port>". Order is kept: every chunk is forwarded its
- * delay after it arrived, and chunks of one direction arrive in order. A direction whose
- * destination is slow to drain pauses its source, so memory stays bounded.
+ * Listens on a free port of 127.0.0.1 and prints "ready <port>". Order is kept: every chunk is
+ * forwarded its delay after it arrived, and chunks of one direction arrive in order. A direction
+ * whose destination is slow to drain pauses its source, so memory stays bounded.
  */
 import net from "node:net";
 

@@ -502,6 +502,7 @@ async function main(): Promise<void> {
     log(`Neo4j ${server.version} (pid ${server.pid}), APOC ${server.apocVersion}`);
     driver = neo4j.driver(server.uri, neo4j.auth.basic(server.username, server.password));
     const cpus = os.cpus();
+    const commit = gitCommit(ROOT);
     result.machine = {
       cpus: cpus.length,
       cpuModel: cpus[0]?.model.trim() ?? "unknown",
@@ -511,8 +512,8 @@ async function main(): Promise<void> {
       nodeDriver: JSON.parse(readFileSync(join(ROOT, "node_modules", "neo4j-driver", "package.json"), "utf8"))
         .version,
       library: LIBRARY_VERSION,
-      commit: gitCommit(ROOT),
-      ...sourceFields(gitSourceTree(ROOT, gitCommit(ROOT))),
+      commit,
+      ...sourceFields(gitSourceTree(ROOT, commit)),
       java: javaDescription(server.java),
       neo4j: `${server.version} ${server.edition}`,
       apoc: server.apocVersion ?? "none",

@@ -15,8 +15,11 @@
  *   after it arrived, in both directions.
  *
  * For each it prints the wall time, the client's CPU time (the measuring process, user + system),
- * the server's (the JVM's, from /proc/<pid>/stat) and the proxy's, as medians. Client CPU close to the wall time
- * means the client's one thread is the limit: a faster or bigger server would not shorten the run.
+ * the server's (the JVM's, from /proc/<pid>/stat) and the proxy's, as medians. Client CPU close to
+ * the wall time means the client's one thread is the limit: a faster or bigger server would not
+ * shorten the run.
+ * The server's and the proxy's CPU time are read before and after the whole worker process, whose
+ * start-up the wall time leaves out: on small graphs their share can exceed 100 %.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -125,9 +128,9 @@ function workerArgs(
   conn: string[],
   dir: string,
   name: string,
-  run: number,
+  round: number,
 ): string[] {
-  if (mode === "first backup") return ["backup", ...conn, join(dir, `first-${run}`)];
+  if (mode === "first backup") return ["backup", ...conn, join(dir, `first-${round}`)];
   // measured backups stay apart from `dir`: their retention would remove the restores' file
   if (mode === "backup") return ["backup", ...conn, join(dir, "steady")];
   return [mode, ...conn, dir, name];
