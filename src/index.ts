@@ -11,6 +11,7 @@ export { backupLayers, openBackupBytes } from "./codec/open.js";
 export { BackupError, type BackupErrorCode } from "./errors.js";
 export type { ApocPropertyTypes, ApocValueType } from "./format/apoc.js";
 export type { Fingerprint } from "./format/fingerprint.js";
+export type { DatabaseIdentity } from "./format/identity.js";
 export type { BackupLayers, Compression } from "./format/naming.js";
 export type { FileReadOptions, Location, ReadLayout } from "./format/reader.js";
 export type {
@@ -20,7 +21,7 @@ export type {
   IndexDefinition,
 } from "./format/schema.js";
 export type { ValueSample } from "./format/value-kinds.js";
-export { countGraph, resolveDatabase } from "./graph/server.js";
+export { countGraph, readDatabaseIdentity, resolveDatabase } from "./graph/server.js";
 export {
   type BackupFailure,
   type BackupIndex,
@@ -33,6 +34,7 @@ export {
   type IndexOptions,
   listBackups,
   type PendingRestore,
+  PRE_RECOVERY_BACKUP_PREFIX,
   PRE_UPGRADE_BACKUP_PREFIX,
   type RestoreIndexEntry,
   readIndex,
@@ -45,8 +47,12 @@ export {
   DEFAULT_AUTO_BACKUP_THRESHOLDS,
   decideAutoBackup,
 } from "./lifecycle/change-decision.js";
-export { type BackupHealth, DEFAULT_MAX_BACKUP_AGE_DAYS } from "./lifecycle/health.js";
-export { latestBackupName } from "./lifecycle/latest.js";
+export {
+  type BackupHealth,
+  DEFAULT_MAX_BACKUP_AGE_DAYS,
+  describeUnfinishedRestore,
+} from "./lifecycle/health.js";
+export { type LatestBackupOptions, latestBackupName } from "./lifecycle/latest.js";
 export { DEFAULT_KEEP } from "./lifecycle/retention.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {

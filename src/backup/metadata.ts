@@ -44,6 +44,15 @@ export function describeBackup(facts: MetadataFacts): BackupMetadata {
     backup_type: "full",
     source: options.source ?? "neo4j-backup",
     database: facts.database,
+    ...(facts.server.identity
+      ? {
+          database_identity: {
+            id: facts.server.identity.id,
+            created: facts.server.identity.created,
+            address: facts.server.identity.address,
+          },
+        }
+      : {}),
     server: { version: facts.server.version, edition: facts.server.edition },
     started_at: started.toISOString(),
     finished_at: outcome.finished,

@@ -10,6 +10,7 @@ import { registerInfo } from "./commands/info.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMetrics } from "./commands/metrics.js";
+import { registerRecover } from "./commands/recover.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerSchedule } from "./commands/schedule.js";
 import { registerStatus } from "./commands/status.js";
@@ -67,6 +68,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
   program.addHelpText("after", HELP_AFTER);
   registerCreate(program);
   registerRestore(program);
+  registerRecover(program);
   registerList(program);
   registerInfo(program);
   registerVerify(program);

@@ -16,6 +16,7 @@ import {
   LIBRARY_VERSION,
   type Logger,
   listBackups,
+  readDatabaseIdentity,
   readIndex,
   restoreBackup,
   validateBackup,
@@ -217,8 +218,14 @@ export async function sendDownload(ctx: DashboardContext, name: string, response
  */
 export async function readHealth(ctx: DashboardContext) {
   const { storage, maxAgeDays, decryption } = ctx.options;
+  // this database's backups by its identity; by name when the database cannot be reached
+  const identity = await readDatabaseIdentity(ctx.options.driver, ctx.database).then(
+    (read) => read.identity,
+    () => null,
+  );
   const health = await checkBackupHealth({
     storage,
+    identity,
     database: ctx.database,
     maxAgeDays,
     decryption,
@@ -236,6 +243,7 @@ export async function readHealth(ctx: DashboardContext) {
       ageDays: health.ageDays,
       maxAgeDays: health.maxAgeDays,
       pendingRestore: health.pendingRestore !== null,
+      pendingRestores: health.pendingRestores.length,
     },
   };
 }

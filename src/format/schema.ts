@@ -110,6 +110,17 @@ export const metadataSchema = z.object({
   backup_type: z.literal("full"),
   source: z.string(),
   database: z.string().min(1),
+  /**
+   * Which database on which server this is (absent in files written before it was recorded): the id
+   * and creation date of `db.info()`, and the server's address as the driver saw it.
+   */
+  database_identity: z
+    .object({
+      id: z.string().min(1),
+      created: z.string().nullable(),
+      address: z.string(),
+    })
+    .optional(),
   server: z.object({
     version: z.string(),
     edition: z.string(),

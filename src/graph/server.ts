@@ -4,6 +4,7 @@
  */
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import { BackupError } from "../errors.js";
+import type { DatabaseIdentity } from "../format/identity.js";
 import { toSafeNumber } from "../format/values.js";
 
 /** Node and relationship counts, from the count store (fast at any size). */
@@ -15,19 +16,65 @@ export interface ServerInfo {
   version: string;
   edition: string;
   database: string;
+  /**
+   * Which database on which server this is; null when the server did not say (`db.info()`
+   * refused): then nothing automatic treats it as the database of any backup or restore record.
+   */
+  identity: DatabaseIdentity | null;
 }
 
-/** Reads the server version/edition through `dbms.components()` and the session's database name. */
+/**
+ * Reads the server version/edition through `dbms.components()`, the session's database name and
+ * the database's identity (`db.info()`'s id and creation date, the address the driver reached).
+ */
 export async function readSessionServerInfo(session: Session): Promise<ServerInfo> {
   const result = await session.run(
     "CALL dbms.components() YIELD name, versions, edition WHERE name = 'Neo4j Kernel' RETURN versions[0] AS version, edition",
   );
   const record = result.records[0];
+  const database = result.summary.database.name ?? "neo4j";
   return {
     version: record ? String(record.get("version")) : "unknown",
     edition: record ? String(record.get("edition")) : "unknown",
-    database: result.summary.database.name ?? "neo4j",
+    database,
+    identity: await readIdentity(session, database),
   };
+}
+
+/** `db.info()` of the session's database; null when the procedure is not allowed or not there. */
+async function readIdentity(session: Session, database: string): Promise<DatabaseIdentity | null> {
+  let result: Awaited<ReturnType<Session["run"]>>;
+  try {
+    result = await session.run("CALL db.info() YIELD id, creationDate RETURN id, creationDate");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // a procedure this user may not call (or an older server without it): no identity, nothing else
+    if (typeof code === "string" && code.startsWith("Neo.ClientError.")) return null;
+    throw error;
+  }
+  const record = result.records[0];
+  const id = record?.get("id");
+  if (typeof id !== "string" || id === "") return null;
+  const created = record!.get("creationDate");
+  return {
+    id,
+    created: typeof created === "string" ? created : created == null ? null : String(created),
+    name: database,
+    address: result.summary.server.address ?? "unknown",
+  };
+}
+
+/**
+ * The name of `database` (the home database when not given) and which database on which server it
+ * is: `db.info()`'s id and creation date and the address the driver reached (`identity` is null
+ * when the server does not say). Two servers' databases of the same name have different ids.
+ */
+export async function readDatabaseIdentity(
+  driver: Driver,
+  database?: string,
+): Promise<{ database: string; identity: DatabaseIdentity | null }> {
+  const info = await readServerInfo(driver, database);
+  return { database: info.database, identity: info.identity };
 }
 
 /** A value that changes whenever a write is committed, plus the counts at that moment. */

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { DecryptionOptions } from "../codec/age.js";
 import { backupLayers } from "../codec/open.js";
 import { BackupError } from "../errors.js";
+import { type DatabaseIdentity, identityFromMetadata, type MetadataIdentity } from "../format/identity.js";
 import { type Compression, layersOfName, parseBackupFileName } from "../format/naming.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage, StoredBackup } from "../storage/contract.js";
@@ -29,9 +30,21 @@ export const DISTRIBUTION_BACKUP_STEM = "initial_backup";
 export const SAFETY_BACKUP_PREFIX = "safety_backup";
 /** Prefix of the backups taken before an upgrade. */
 export const PRE_UPGRADE_BACKUP_PREFIX = "pre_upgrade_backup";
+/**
+ * Prefix of the backups recovery takes of what a database holds before it puts the previous
+ * contents back (of kind `safety`; never removed by retention).
+ */
+export const PRE_RECOVERY_BACKUP_PREFIX = "pre_recovery_backup";
 
 /** What a backup is for, derived from its name. */
 export type BackupKind = "backup" | "safety" | "pre-upgrade" | "distribution";
+
+const identitySchema = z.object({
+  id: z.string(),
+  created: z.string().nullable(),
+  name: z.string(),
+  address: z.string(),
+});
 
 const entrySchema = z.object({
   name: z.string(),
@@ -58,6 +71,11 @@ const entrySchema = z.object({
   compression: z.enum(["none", "gzip", "zstd"]).optional(),
   /** Absent in indexes written before encryption: then read from the name. */
   encrypted: z.boolean().optional(),
+  /**
+   * Which database on which server the backup holds; null when the file does not say (written
+   * before identities were recorded, or encrypted and not opened). Absent in older indexes.
+   */
+  identity: identitySchema.nullable().optional(),
 });
 
 const restoreSchema = z.object({
@@ -70,15 +88,26 @@ const restoreSchema = z.object({
   durationMs: z.number().nonnegative(),
   initial: z.boolean(),
   safetyBackup: z.string().nullable(),
+  /** The database restored into; absent in records written before identities were recorded. */
+  target: identitySchema.nullable().optional(),
 });
 
 const pendingSchema = z.object({
   name: z.string(),
   database: z.string().nullable(),
+  /** Replace mode: the backup of the previous contents; null in empty mode (or without one). */
   safetyBackup: z.string().nullable(),
   started: z.string(),
   pid: z.number().int(),
   host: z.string(),
+  /** `empty` or `replace`; absent in records written before it was recorded. */
+  mode: z.enum(["empty", "replace"]).optional(),
+  /**
+   * The database being written: only a driver connected to this database recovers the restore.
+   * Absent in records written before identities were recorded: those are never recovered
+   * automatically (see recoverIfInterrupted).
+   */
+  target: identitySchema.optional(),
 });
 
 const failureSchema = z.object({
@@ -99,7 +128,10 @@ const indexSchema = z.object({
   updated: z.string(),
   backups: z.array(entrySchema),
   restores: z.array(restoreSchema),
+  /** The single record of indexes written before several databases could each have one. */
   pendingRestore: pendingSchema.nullable().optional(),
+  /** Restores that started and did not finish, at most one per target database. */
+  pendingRestores: z.array(pendingSchema).optional(),
   /** Absent in indexes written before failures were recorded (and where none ever was). */
   failures: z.array(failureSchema).optional(),
 });
@@ -108,18 +140,30 @@ const indexSchema = z.object({
  * One backup as the index describes it. `compression` and `encrypted` say how the file is stored
  * (never which key); `valid` is null for an encrypted file described without a key that opens it.
  */
-export type BackupIndexEntry = Omit<z.infer<typeof entrySchema>, "compression" | "encrypted"> & {
+export type BackupIndexEntry = Omit<z.infer<typeof entrySchema>, "compression" | "encrypted" | "identity"> & {
   compression: Compression;
   encrypted: boolean;
+  /** Which database on which server the backup holds; null when not known (see the index format). */
+  identity: DatabaseIdentity | null;
 };
 /** One restore recorded in the index. */
 export type RestoreIndexEntry = z.infer<typeof restoreSchema>;
-/** A replace restore that started and has not finished (kept until it finishes or is rolled back). */
+/**
+ * A restore that started and has not finished (kept until it finishes or is undone). `target` is
+ * absent in records written before identities were recorded.
+ */
 export type PendingRestore = z.infer<typeof pendingSchema>;
 /** A backup that failed, recorded when the operation was asked to (`recordFailure`). */
 export type BackupFailure = z.infer<typeof failureSchema>;
 /** The whole index document. */
-export type BackupIndex = Omit<z.infer<typeof indexSchema>, "backups"> & { backups: BackupIndexEntry[] };
+export type BackupIndex = Omit<
+  z.infer<typeof indexSchema>,
+  "backups" | "pendingRestore" | "pendingRestores"
+> & {
+  backups: BackupIndexEntry[];
+  /** Restores that started and did not finish (an older index's single record included). */
+  pendingRestores: PendingRestore[];
+};
 
 /** How many restores the index remembers. */
 const RESTORE_HISTORY = 100;
@@ -145,7 +189,7 @@ function emptyIndex(): BackupIndex {
     updated: new Date().toISOString(),
     backups: [],
     restores: [],
-    pendingRestore: null,
+    pendingRestores: [],
   };
 }
 
@@ -169,8 +213,16 @@ function parseIndex(text: string | undefined): BackupIndex | undefined {
     const parsed = indexSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return undefined;
     // entries of indexes written before compression and encryption: the name says
-    const backups = parsed.data.backups.map((e) => ({ ...e, ...backupLayers(e.name), ...layersIn(e) }));
-    return { ...parsed.data, backups };
+    const backups = parsed.data.backups.map((e) => ({
+      ...e,
+      ...backupLayers(e.name),
+      ...layersIn(e),
+      identity: e.identity ?? null,
+    }));
+    const { pendingRestore, pendingRestores, ...rest } = parsed.data;
+    // an older index's single record joins the list (it names no target: never recovered automatically)
+    const pending = [...(pendingRestores ?? []), ...(pendingRestore ? [pendingRestore] : [])];
+    return { ...rest, backups, pendingRestores: pending };
   } catch {
     return undefined;
   }
@@ -202,6 +254,7 @@ function describeUnopened(file: StoredBackup): BackupIndexEntry {
     valid: null,
     modified: file.modified.toISOString(),
     ...backupLayers(file.name),
+    identity: null,
   };
 }
 
@@ -252,6 +305,7 @@ export async function describeFile(
     valid: report.valid,
     modified: file.modified.toISOString(),
     ...backupLayers(file.name),
+    identity: identityFromMetadata(text(m.database), m.database_identity as MetadataIdentity | undefined),
   };
 }
 
@@ -379,7 +433,7 @@ export async function recordRestore(
     storage,
     (index) => {
       index.restores.push(entry);
-      index.pendingRestore = null;
+      index.pendingRestores = withoutPending(index.pendingRestores, entry.target ?? null);
     },
     options,
   );
@@ -397,16 +451,42 @@ export async function recordFailure(storage: BackupStorage, failure: BackupFailu
   );
 }
 
-/** Sets or clears the pending-restore marker. Call with the lock held. */
+/**
+ * The records without the one of `target` (a database's identity); `null` removes the records
+ * that name no target (an older index's).
+ */
+function withoutPending(records: PendingRestore[], target: DatabaseIdentity | null): PendingRestore[] {
+  return records.filter((p) => (target === null ? p.target !== undefined : p.target?.id !== target.id));
+}
+
+/** Records a restore into `pending.target` as started (replacing an older record of that target). Call with the lock held. */
 export async function markPendingRestore(
   storage: BackupStorage,
-  pending: PendingRestore | null,
+  pending: PendingRestore,
   options?: IndexOptions,
 ) {
   return updateIndex(
     storage,
     (index) => {
-      index.pendingRestore = pending;
+      index.pendingRestores = [...withoutPending(index.pendingRestores, pending.target ?? null), pending];
+    },
+    options,
+  );
+}
+
+/**
+ * Removes the pending record of `target` (null: the records that name no target, from an older
+ * index). Call with the lock held.
+ */
+export async function clearPendingRestore(
+  storage: BackupStorage,
+  target: DatabaseIdentity | null,
+  options?: IndexOptions,
+) {
+  return updateIndex(
+    storage,
+    (index) => {
+      index.pendingRestores = withoutPending(index.pendingRestores, target);
     },
     options,
   );

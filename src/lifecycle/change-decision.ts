@@ -4,7 +4,9 @@
  * and the decision. Pure: the caller reads the counts and the index.
  */
 import { BackupError } from "../errors.js";
-import type { BackupIndex } from "./backup-index.js";
+import { sameDatabase } from "../format/identity.js";
+import type { BackupIndex, RestoreIndexEntry } from "./backup-index.js";
+import { type HealthScope, inScope } from "./health.js";
 
 /** When a change is significant. Any one threshold reached is enough. */
 export interface AutoBackupThresholds {
@@ -72,10 +74,19 @@ export function resolveThresholds(partial: Partial<AutoBackupThresholds> = {}): 
   return t;
 }
 
-/** The newest backup of `database` or restore into it, whichever is later. */
-export function findBaseline(index: BackupIndex, database: string): Baseline | null {
-  const backup = index.backups.find((e) => e.database === database && e.valid);
-  const restore = [...index.restores].reverse().find((r) => r.database === database);
+/** Whether a recorded restore wrote the database of the scope (by identity when it is known). */
+function restoreInScope(restore: RestoreIndexEntry, scope: HealthScope): boolean {
+  if (scope.identity) return sameDatabase(restore.target ?? null, scope.identity);
+  return scope.database === undefined || restore.database === scope.database;
+}
+
+/**
+ * The newest backup of the database or restore into it, whichever is later. With an identity,
+ * only what is recorded as that database's counts (not another server's database of the same name).
+ */
+export function findBaseline(index: BackupIndex, scope: HealthScope): Baseline | null {
+  const backup = index.backups.find((e) => inScope(e, scope) && e.valid);
+  const restore = [...index.restores].reverse().find((r) => restoreInScope(r, scope));
   const fromBackup: Baseline | null = backup
     ? {
         source: "backup",

@@ -2,6 +2,7 @@
  * Health of a storage's backups: a valid backup young enough, and no unfinished restore. Pure: judged
  * from the index (the deep check, which reads the newest file, is the operation's).
  */
+import { type DatabaseIdentity, describeIdentityWithId, sameDatabase } from "../format/identity.js";
 import type { BackupIndex, BackupIndexEntry, PendingRestore } from "./backup-index.js";
 
 /** How old the newest backup may be before the health check complains, when not configured. */
@@ -15,14 +16,24 @@ export interface BackupHealth {
   healthy: boolean;
   /** What is wrong, one sentence each; empty when healthy. */
   problems: string[];
+  /**
+   * What concerns other databases sharing the storage (an unfinished restore into one of them),
+   * one sentence each: said, but not a problem of this database's backups.
+   */
+  notices: string[];
   /** The newest backup (of the database, when one was named). */
   lastBackup: BackupIndexEntry | null;
   /** Its age in days (fractional). */
   ageDays: number | null;
   /** The limit applied. */
   maxAgeDays: number;
-  /** A restore that started and did not finish, if any. */
+  /**
+   * A restore into this database that started and did not finish (without a database named: any
+   * in the storage); also a record that names no target, which may be this database's.
+   */
   pendingRestore: PendingRestore | null;
+  /** Every unfinished restore recorded in the storage, whichever database it writes. */
+  pendingRestores: PendingRestore[];
   /**
    * True when this check validated the newest backup in full (`deep`); false when it judged from
    * the index, whose verdict on a file is renewed when the file's size or modification time changes.
@@ -30,19 +41,61 @@ export interface BackupHealth {
   validated: boolean;
 }
 
+/**
+ * Which database a health check is about: by identity (what a driver reads), or by name only (what
+ * a caller without a driver knows — ambiguous when several servers share the storage). Neither:
+ * the whole storage.
+ */
+export interface HealthScope {
+  identity?: DatabaseIdentity | null;
+  database?: string;
+}
+
+/** Whether a backup entry belongs to the scope. */
+export function inScope(entry: BackupIndexEntry, scope: HealthScope): boolean {
+  if (scope.identity) return sameDatabase(entry.identity, scope.identity);
+  return scope.database === undefined || entry.database === scope.database;
+}
+
+/** Whether an unfinished restore writes (or, naming no target, may write) the database of the scope. */
+function pendingInScope(pending: PendingRestore, scope: HealthScope): boolean {
+  if (!pending.target) {
+    const name = scope.identity?.name ?? scope.database;
+    return name === undefined || pending.database === null || pending.database === name;
+  }
+  if (scope.identity) return sameDatabase(pending.target, scope.identity);
+  return scope.database === undefined || pending.target.name === scope.database;
+}
+
+/** An unfinished restore in words: into which database, since when, and how to finish it. */
+export function describeUnfinishedRestore(pending: PendingRestore): string {
+  const into = pending.target
+    ? `into ${describeIdentityWithId(pending.target)}`
+    : `into database ${pending.database ?? "(default)"} on a server the record does not name`;
+  const finish = pending.target
+    ? "finish it with `neo4j-backup recover` (recoverInterruptedRestore) connected to that database"
+    : `if you know which database it was, run \`neo4j-backup recover --claim\` connected to it (what it holds is saved first), or restore ${pending.safetyBackup ?? pending.name} there by hand`;
+  return `a restore of ${pending.name} ${into}, started at ${pending.started}, did not finish; ${finish}`;
+}
+
 /** Judges an index without reading the storage again. Pure. */
 export function judgeHealth(
   index: BackupIndex,
-  database: string | undefined,
+  scope: HealthScope,
   maxAgeDays: number,
   now: Date,
 ): BackupHealth {
-  const backups = index.backups.filter((e) => database === undefined || e.database === database);
+  const backups = index.backups.filter((e) => inScope(e, scope));
   const lastBackup = backups[0] ?? null;
   const problems: string[] = [];
   let ageDays: number | null = null;
   if (!lastBackup) {
-    problems.push(database ? `no backup of database ${database}` : "no backups");
+    const which = scope.identity
+      ? describeIdentityWithId(scope.identity)
+      : scope.database
+        ? `database ${scope.database}`
+        : undefined;
+    problems.push(which ? `no backup of ${which}` : "no backups");
   } else {
     ageDays = (now.getTime() - Date.parse(lastBackup.created)) / DAY_MS;
     if (ageDays > maxAgeDays) {
@@ -58,19 +111,20 @@ export function judgeHealth(
       );
     }
   }
-  const pendingRestore = index.pendingRestore ?? null;
-  if (pendingRestore) {
-    problems.push(
-      `a restore of ${pendingRestore.name} started at ${pendingRestore.started} did not finish; run restoreBackup again or restore ${pendingRestore.safetyBackup ?? "a backup"}`,
-    );
-  }
+  const pendingRestores = index.pendingRestores;
+  const here = pendingRestores.filter((p) => pendingInScope(p, scope));
+  const notices: string[] = [];
+  for (const pending of pendingRestores)
+    (here.includes(pending) ? problems : notices).push(describeUnfinishedRestore(pending));
   return {
     healthy: problems.length === 0,
     problems,
+    notices,
     lastBackup,
     ageDays,
     maxAgeDays,
-    pendingRestore,
+    pendingRestore: here[0] ?? null,
+    pendingRestores,
     validated: false,
   };
 }

@@ -1,13 +1,17 @@
 /**
- * Retention: after a new backup is complete and valid, older backups with the same prefix beyond
- * the newest `keep` are removed. The bundled distribution backup is never removed, and neither is
- * any backup newer than the one just made.
+ * Retention: after a new backup is complete and valid, older backups of the same database with the
+ * same prefix beyond the newest `keep` are removed. Another database's backups are never removed,
+ * and neither are backups whose database is not known (written before identities were recorded,
+ * or encrypted and not opened), the bundled distribution backup, or any backup newer than the one
+ * just made.
  */
 
 import { BackupError } from "../errors.js";
+import { sameDatabase } from "../format/identity.js";
 import { parseBackupFileName } from "../format/naming.js";
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
+import type { BackupIndexEntry } from "./backup-index.js";
 
 /** How many backups of a prefix are kept when nothing else is configured. */
 export const DEFAULT_KEEP = 1;
@@ -23,18 +27,21 @@ export function assertKeep(keep: number): void {
 }
 
 /**
- * The backups that retention would remove after `newest` was published: same prefix, older than
- * `newest`, beyond the newest `keep` (which include `newest`). Oldest last.
+ * The backups that retention would remove after `newest` was published, from the index's entries:
+ * of the same database as `newest` (by identity), same prefix, older than `newest`, beyond the
+ * newest `keep` (which include `newest`). Oldest last. Pure.
  */
-export async function retentionCandidates(
-  storage: BackupStorage,
+export function retentionCandidates(
+  entries: readonly Pick<BackupIndexEntry, "name" | "identity">[],
   newest: string,
   keep: number,
-): Promise<string[]> {
+): string[] {
   assertKeep(keep);
   const head = parseBackupFileName(newest);
-  if (!head || keep === Number.POSITIVE_INFINITY) return [];
-  const older = (await storage.list())
+  const identity = entries.find((e) => e.name === newest)?.identity;
+  if (!head || !identity || keep === Number.POSITIVE_INFINITY) return [];
+  const older = entries
+    .filter((e) => sameDatabase(e.identity, identity))
     .map((f) => ({ name: f.name, parsed: parseBackupFileName(f.name) }))
     .filter(
       (f) =>

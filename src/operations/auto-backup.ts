@@ -6,7 +6,7 @@ import type { Driver } from "neo4j-driver";
 import type { BackupResult } from "../backup/run-backup.js";
 import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
-import { countGraph, resolveDatabase } from "../graph/server.js";
+import { countGraph, readServerInfo } from "../graph/server.js";
 import { readIndex } from "../lifecycle/backup-index.js";
 import {
   type AutoBackupDecision,
@@ -36,7 +36,8 @@ export interface ShouldAutoBackupOptions {
 
 /**
  * Should the database be backed up now? Compares the current node and relationship counts with the
- * last backup (or restore) of the same database: added and deleted elements both count.
+ * last backup (or restore) of the same database — by its identity, so another server's database of
+ * the same name in the same storage does not count: added and deleted elements both count.
  * With no previous backup the answer is yes.
  */
 export async function shouldAutoBackup(options: ShouldAutoBackupOptions): Promise<AutoBackupDecision> {
@@ -45,13 +46,13 @@ export async function shouldAutoBackup(options: ShouldAutoBackupOptions): Promis
   }
   const thresholds = resolveThresholds(options.thresholds);
   try {
-    const database = await resolveDatabase(options.driver, options.database);
+    const { database, identity } = await readServerInfo(options.driver, options.database);
     const current = await countGraph(options.driver, database);
     const index = await readIndex(options.storage, {
       logger: options.logger,
       decryption: options.decryption,
     });
-    return decideAutoBackup(database, current, findBaseline(index, database), thresholds);
+    return decideAutoBackup(database, current, findBaseline(index, { identity, database }), thresholds);
   } catch (error) {
     throw classifyDriverError(error, "auto-backup check");
   }

@@ -14,6 +14,7 @@ import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
 import { layersOf, resolveEncoding } from "../codec/encoded-writer.js";
 import { backupLayers } from "../codec/open.js";
 import { BackupError } from "../errors.js";
+import { identityFromMetadata } from "../format/identity.js";
 import { backupExtension } from "../format/naming.js";
 import { assertLosslessDriver } from "../graph/server.js";
 import { type BackupIndexEntry, backupKind, recordBackup, updateIndex } from "../lifecycle/backup-index.js";
@@ -27,8 +28,9 @@ import { validateBackup } from "../validate/validate-backup.js";
 /** Options of {@link createBackup}. */
 export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptions {
   /**
-   * How many backups with this prefix to keep, the new one included; default 1. Older ones are removed
-   * only after the new backup was published and validated. `Infinity` keeps all.
+   * How many backups of this database with this prefix to keep, the new one included; default 1.
+   * Older ones are removed only after the new backup was published and validated; another
+   * database's backups (and those of unknown origin) are never removed. `Infinity` keeps all.
    */
   keep?: number;
   /** Backups retention must not remove (for example the file a restore is reading). */
@@ -80,18 +82,23 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
   const logger = options.logger ?? silentLogger;
   const { storage } = options;
   const result = await runBackup(options);
+  let entries: BackupIndexEntry[] | undefined;
   try {
-    await recordBackup(storage, entryFromResult(result), { logger, decryption: options.decryption });
+    entries = (
+      await recordBackup(storage, entryFromResult(result), { logger, decryption: options.decryption })
+    ).backups;
   } catch (error) {
     // the backup itself is published and complete; the index is rebuilt from the files when next read
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
   }
-  if (options.name === undefined) {
+  // retention goes by the index (which database each backup holds): without it, nothing is removed
+  if (options.name === undefined && entries) {
     result.removed = await validateThenApplyRetention({
       storage,
       newest: result.name,
-      keep: options.keep ?? DEFAULT_KEEP,
-      protect: new Set(options.protect ?? []),
+      candidates: retentionCandidates(entries, result.name, options.keep ?? DEFAULT_KEEP).filter(
+        (n) => !(options.protect ?? []).includes(n),
+      ),
       keys: readKeysFor(result, options.decryption),
       signal: options.signal,
       logger,
@@ -120,6 +127,7 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
     valid: true,
     compression: result.compression,
     encrypted: result.encrypted,
+    identity: identityFromMetadata(m.database, m.database_identity),
   };
 }
 
@@ -130,17 +138,14 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
 async function validateThenApplyRetention(args: {
   storage: BackupStorage;
   newest: string;
-  keep: number;
-  protect: ReadonlySet<string>;
+  /** The older backups retention would remove. */
+  candidates: string[];
   /** Reads the new backup back: its own file key when it is encrypted. */
   keys: ReadKeys;
   signal: AbortSignal | undefined;
   logger: Logger;
 }): Promise<string[]> {
-  const { storage, newest, logger } = args;
-  const candidates = (await retentionCandidates(storage, newest, args.keep)).filter(
-    (n) => !args.protect.has(n),
-  );
+  const { storage, newest, logger, candidates } = args;
   if (candidates.length === 0) return [];
   const report = await validateBackup({
     storage,

@@ -1,6 +1,7 @@
 /**
  * The one way operations take the storage lock: wait for it, then — when this call took it and a
- * driver is at hand — recover an interrupted restore before doing anything else.
+ * driver is at hand — recover an interrupted restore into that driver's database before doing
+ * anything else. Unfinished restores into other databases are reported (logged) and left alone.
  */
 import type { Driver } from "neo4j-driver";
 import type { DecryptionOptions } from "../codec/age.js";
@@ -14,6 +15,8 @@ export interface UnderLockOptions extends LockingOptions {
   storage: BackupStorage;
   /** When given, an interrupted restore into this driver's database is recovered first. */
   driver?: Driver;
+  /** The database the driver works on (default its home database): only a restore into it is recovered. */
+  database?: string;
   /** Keys to read the backup an interrupted restore is recovered from, when it is encrypted. */
   decryption?: DecryptionOptions;
   logger?: Logger;
@@ -37,7 +40,13 @@ export function underLock<T>(
     logger,
     onAcquire: driver
       ? async () => {
-          recovered = await recoverIfInterrupted(driver, storage, logger, options.decryption);
+          recovered = await recoverIfInterrupted({
+            driver,
+            database: options.database,
+            storage,
+            logger,
+            decryption: options.decryption,
+          });
         }
       : undefined,
   });

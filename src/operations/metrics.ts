@@ -5,9 +5,11 @@
 import type { Driver } from "neo4j-driver";
 import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError } from "../errors.js";
+import type { DatabaseIdentity } from "../format/identity.js";
+import { readServerInfo } from "../graph/server.js";
 import { type BackupFailure, type BackupIndex, readIndex } from "../lifecycle/backup-index.js";
 import type { AutoBackupDecision, AutoBackupThresholds } from "../lifecycle/change-decision.js";
-import type { BackupHealth } from "../lifecycle/health.js";
+import { type BackupHealth, type HealthScope, inScope } from "../lifecycle/health.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { shouldAutoBackup } from "./auto-backup.js";
@@ -51,11 +53,13 @@ export async function collectMetrics(options: CollectMetricsOptions): Promise<st
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "collectMetrics needs `storage`");
   const logger = options.logger ?? silentLogger;
   const { storage, decryption } = options;
+  const identity = options.driver ? await readIdentity(options, logger) : null;
   const decision = options.driver ? await readDecision(options, logger) : undefined;
   const database = decision?.database ?? options.database;
+  const scope: HealthScope = { identity, ...(database !== undefined ? { database } : {}) };
   const health = await checkBackupHealth({
     storage,
-    ...(database !== undefined ? { database } : {}),
+    ...scope,
     ...(options.maxAgeDays !== undefined ? { maxAgeDays: options.maxAgeDays } : {}),
     ...(options.now ? { now: options.now } : {}),
     decryption,
@@ -64,10 +68,26 @@ export async function collectMetrics(options: CollectMetricsOptions): Promise<st
   const index = await readIndex(storage, { logger, decryption });
   const labels = database !== undefined ? { database } : undefined;
   return renderExposition([
-    ...backupFamilies(health, index, database, labels),
+    ...backupFamilies(health, index, scope, labels),
     ...(options.driver ? databaseFamilies(decision, labels) : []),
     ...(options.schedule ? scheduleFamilies(options.schedule) : []),
   ]);
+}
+
+/**
+ * The identity of the database, or null when it cannot be read (then its backups are told by name,
+ * as without a driver).
+ */
+async function readIdentity(
+  options: CollectMetricsOptions,
+  logger: Logger,
+): Promise<DatabaseIdentity | null> {
+  try {
+    return (await readServerInfo(options.driver!, options.database)).identity;
+  } catch (error) {
+    logger.warn({ err: (error as Error)?.message }, "metrics: the database's identity could not be read");
+    return null;
+  }
 }
 
 /** The auto-backup decision, or null when the database cannot be read. */
@@ -114,12 +134,12 @@ function lastFailure(index: BackupIndex, database: string | undefined): BackupFa
 function backupFamilies(
   health: BackupHealth,
   index: BackupIndex,
-  database: string | undefined,
+  scope: HealthScope,
   labels: Record<string, string> | undefined,
 ): MetricFamily[] {
   const last = health.lastBackup;
-  const failure = lastFailure(index, database);
-  const kept = index.backups.filter((e) => database === undefined || e.database === database).length;
+  const failure = lastFailure(index, scope.database);
+  const kept = index.backups.filter((e) => inScope(e, scope)).length;
   const p = "neo4j_backup_";
   return [
     gauge(
@@ -147,7 +167,7 @@ function backupFamilies(
       last?.durationMs != null ? last.durationMs / 1000 : null,
       labels,
     ),
-    gauge(`${p}backups_kept`, "Backups in the storage.", kept, labels),
+    gauge(`${p}backups_kept`, "Backups of this database in the storage.", kept, labels),
     gauge(
       `${p}last_failure_timestamp_seconds`,
       "When the last recorded backup failure happened (Unix time); 0 when none is recorded.",
@@ -169,9 +189,14 @@ function backupFamilies(
     ),
     gauge(
       `${p}pending_restore`,
-      "1 while a restore that started has not finished, else 0.",
+      "1 while a restore into this database that started has not finished, else 0.",
       flag(health.pendingRestore !== null),
       labels,
+    ),
+    gauge(
+      `${p}storage_pending_restores`,
+      "Unfinished restores recorded in the storage, into any database that shares it.",
+      health.pendingRestores.length,
     ),
   ];
 }

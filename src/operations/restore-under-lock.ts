@@ -15,6 +15,7 @@ import { type FileReadOptions, fileReadOptions } from "../format/reader.js";
 import { readServerInfo, type ServerInfo } from "../graph/server.js";
 import {
   backupKind,
+  clearPendingRestore,
   type IndexOptions,
   markPendingRestore,
   recordRestore,
@@ -36,7 +37,10 @@ import { backupUnderLock } from "./backup-under-lock.js";
 export interface RestoreBackupOptions extends LockingOptions, FileReadOptions {
   driver: Driver;
   storage: BackupStorage;
-  /** The backup to restore; default the newest in the storage. */
+  /**
+   * The backup to restore; default the newest backup of the target database in the storage (see
+   * latestBackupName: another database's backups are restored only when named).
+   */
   name?: string;
   /** Target database; default the home database. */
   database?: string;
@@ -142,6 +146,25 @@ export async function replaceWithBackup(args: {
   return restoreUnderLock({ ...args, mode: "empty", safetyBackup: false });
 }
 
+/**
+ * How a safety backup of a restore of `name` is encoded: `override` when given, else as `name` is —
+ * the same compression, and when `name` is encrypted, encrypted to the recipients of the identities
+ * given (or with the passphrase given), so that the same keys read it back.
+ */
+export async function safetyEncodingFor(
+  name: string,
+  decryption: DecryptionOptions | undefined,
+  override?: EncodingOptions,
+): Promise<EncodingOptions> {
+  if (override) return override;
+  const layers = backupLayers(name);
+  if (!layers.encrypted) return { compression: layers.compression };
+  const { identities = [], passphrase } = decryption ?? {};
+  const recipients = await recipientsOf(identities);
+  const encryption = recipients.length > 0 ? { recipients } : { passphrase };
+  return { compression: layers.compression, encryption };
+}
+
 /** The state of one restore, step by step. */
 class RestoreRun {
   private readonly logger: Logger;
@@ -165,8 +188,13 @@ class RestoreRun {
     const { driver, storage, database, signal } = this.options;
     const { progress } = this.reporter;
     try {
-      const name = this.options.name ?? (await latestBackupName(storage));
       this.target = await readServerInfo(driver, database);
+      const name =
+        this.options.name ??
+        (await latestBackupName(storage, {
+          identity: this.target.identity,
+          decryption: this.options.decryption,
+        }));
       this.reporter.report("validating");
       const prepared = await prepareRestore({
         driver,
@@ -205,7 +233,7 @@ class RestoreRun {
     const { driver, storage, database, signal } = this.options;
     this.reporter.report("safety-backup");
     const safety = await backupUnderLock({
-      ...(await this.safetyEncoding(name)),
+      ...(await safetyEncodingFor(name, this.options.decryption, this.options.safetyBackupEncoding)),
       driver,
       storage,
       database,
@@ -220,17 +248,6 @@ class RestoreRun {
     this.logger.info({ safetyBackup: safety.name }, "safety backup taken");
   }
 
-  /** The safety backup's layers: as asked, or those of the backup being restored (see the option). */
-  private async safetyEncoding(name: string): Promise<EncodingOptions> {
-    if (this.options.safetyBackupEncoding) return this.options.safetyBackupEncoding;
-    const layers = backupLayers(name);
-    if (!layers.encrypted) return { compression: layers.compression };
-    const { identities = [], passphrase } = this.options.decryption ?? {};
-    const recipients = await recipientsOf(identities);
-    const encryption = recipients.length > 0 ? { recipients } : { passphrase };
-    return { compression: layers.compression, encryption };
-  }
-
   /** Records the restore in the index before the first write, so that recovery finds it. */
   async markPending(name: string): Promise<void> {
     await markPendingRestore(
@@ -242,6 +259,8 @@ class RestoreRun {
         started: new Date().toISOString(),
         pid: process.pid,
         host: hostname(),
+        mode: this.mode,
+        ...(this.target!.identity ? { target: this.target!.identity } : {}),
       },
       this.index,
     );
@@ -280,6 +299,7 @@ class RestoreRun {
         durationMs: Math.round(performance.now() - this.started),
         initial: backupKind(name) === "distribution",
         safetyBackup: this.safetyBackup ?? null,
+        target: this.target!.identity,
       },
       this.index,
     ).catch((error) =>
@@ -312,7 +332,7 @@ class RestoreRun {
         name: safetyBackup,
         decryption: this.options.decryption,
       });
-      await markPendingRestore(storage, null, this.index).catch(() => {});
+      await clearPendingRestore(storage, this.target!.identity, this.index).catch(() => {});
     } catch (rollbackError) {
       return new BackupError(
         "ROLLBACK_FAILED",
@@ -332,7 +352,7 @@ class RestoreRun {
   private async takeBackEmptyRestore(prepared: PreparedRestore): Promise<void> {
     const { driver, storage, database } = this.options;
     await undoEmptyRestore(driver, database, prepared.statements, this.changes)
-      .then(() => markPendingRestore(storage, null, this.index))
+      .then(() => clearPendingRestore(storage, this.target!.identity, this.index))
       .catch((error) => {
         this.logger.error(
           { err: (error as Error).message },

@@ -5,7 +5,8 @@
 import type { Driver } from "neo4j-driver";
 import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError, classifyDriverError } from "../errors.js";
-import { countGraph, resolveDatabase } from "../graph/server.js";
+import type { DatabaseIdentity } from "../format/identity.js";
+import { countGraph, readServerInfo } from "../graph/server.js";
 import { type BackupIndexEntry, readIndex } from "../lifecycle/backup-index.js";
 import {
   type AutoBackupDecision,
@@ -18,13 +19,16 @@ import { type BackupHealth, DEFAULT_MAX_BACKUP_AGE_DAYS, judgeHealth } from "../
 import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { validateBackup } from "../validate/validate-backup.js";
-import { underLock } from "./lock.js";
-import type { RecoveryResult } from "./recover.js";
 
 /** Options of {@link checkBackupHealth}. */
 export interface BackupHealthOptions {
   storage: BackupStorage;
-  /** Only backups of this database count; default: all. */
+  /**
+   * Only backups of the database with this identity count (as {@link BackupStatus.identity} gives
+   * it): what tells apart databases of the same name on servers that share the storage.
+   */
+  identity?: DatabaseIdentity | null;
+  /** Without `identity`: only backups of a database of this name count; default: all. */
   database?: string;
   /** Default 7. */
   maxAgeDays?: number;
@@ -52,7 +56,8 @@ export async function checkBackupHealth(options: BackupHealthOptions): Promise<B
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_MAX_BACKUP_AGE_DAYS;
   if (!(maxAgeDays > 0)) throw new BackupError("INVALID_OPTIONS", "maxAgeDays must be a positive number");
   const index = await readIndex(options.storage, { logger: options.logger, decryption: options.decryption });
-  const health = judgeHealth(index, options.database, maxAgeDays, (options.now ?? (() => new Date()))());
+  const scope = { identity: options.identity, database: options.database };
+  const health = judgeHealth(index, scope, maxAgeDays, (options.now ?? (() => new Date()))());
   return options.deep ? deepenHealth(health, options.storage, options.decryption, options.signal) : health;
 }
 
@@ -100,6 +105,11 @@ export interface BackupStatusOptions {
 /** What {@link backupStatus} reports (the `neo4j-backup status` command prints it). */
 export interface BackupStatus {
   database: string;
+  /**
+   * Which database on which server this is (`db.info()`'s id and creation date, the address);
+   * null when the server does not say. Backups, restores and health are this database's.
+   */
+  identity: DatabaseIdentity | null;
   /** Counts now. */
   current: { nodes: number; relationships: number };
   /** The newest backup of this database. */
@@ -111,11 +121,13 @@ export interface BackupStatus {
   health: BackupHealth;
   /** Where the backups are. */
   location: string;
-  /** Present when an interrupted restore was found and recovered before the numbers were taken. */
-  recovered?: RecoveryResult;
 }
 
-/** Current counts, last backup, changes since, a recommendation, the thresholds and the health. */
+/**
+ * Current counts, last backup, changes since, a recommendation, the thresholds and the health — of
+ * this database only, when several share the storage. Reads; writes nothing: an unfinished restore
+ * (into this database or another) is reported in the health, not recovered.
+ */
 export async function backupStatus(options: BackupStatusOptions): Promise<BackupStatus> {
   if (!options?.driver || !options.storage) {
     throw new BackupError("INVALID_OPTIONS", "backupStatus needs `driver` and `storage`");
@@ -125,46 +137,27 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
   const now = (options.now ?? (() => new Date()))();
   const { driver, storage, logger } = options;
   let database: string;
+  let identity: DatabaseIdentity | null;
   let current: { nodes: number; relationships: number };
   try {
-    database = await resolveDatabase(driver, options.database);
+    ({ database, identity } = await readServerInfo(driver, options.database));
     current = await countGraph(driver, database);
   } catch (error) {
     throw classifyDriverError(error, "status");
   }
-  const recovered = await recoverUnlessBusy(options);
-  if (recovered) current = await countGraph(driver, database);
   const index = await readIndex(storage, { logger, decryption: options.decryption });
-  const judged = judgeHealth(index, database, maxAgeDays, now);
+  const scope = { identity, database };
+  const judged = judgeHealth(index, scope, maxAgeDays, now);
   const health = options.deep ? await deepenHealth(judged, storage, options.decryption, undefined) : judged;
   const lastBackup = health.lastBackup;
   return {
     database,
+    identity,
     current,
     lastBackup,
     lastBackupAgeMs: lastBackup ? now.getTime() - Date.parse(lastBackup.created) : null,
-    recommendation: decideAutoBackup(database, current, findBaseline(index, database), thresholds),
+    recommendation: decideAutoBackup(database, current, findBaseline(index, scope), thresholds),
     health,
     location: storage.describe(),
-    ...(recovered ? { recovered } : {}),
   };
-}
-
-/**
- * An interrupted restore is recovered first — unless another operation holds the lock right now.
- * Takes the lock only when the index records one.
- */
-async function recoverUnlessBusy(options: BackupStatusOptions): Promise<RecoveryResult | undefined> {
-  const { driver, storage, logger } = options;
-  if (!(await readIndex(storage, { logger })).pendingRestore) return undefined;
-  try {
-    // underLock recovers when it takes the lock; the work only hands the outcome on
-    return await underLock(
-      { driver, storage, logger, decryption: options.decryption, lockTimeoutMs: 0 },
-      async (recovered) => recovered,
-    );
-  } catch (error) {
-    if (!(error instanceof BackupError && error.code === "LOCKED")) throw error;
-    return undefined;
-  }
 }

@@ -186,7 +186,7 @@ describe.each(testServers())(
               lockTimeoutMs: 30_000,
             });
             expect([printA, printB], point.label).toContain((await fingerprintDatabase(driver)).total);
-            expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+            expect((await readIndex(storage)).pendingRestores, point.label).toEqual([]);
           });
         }
         return undefined;

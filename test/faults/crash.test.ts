@@ -117,7 +117,7 @@ const RESTORE_POINTS: KillPoint[] = [
   { label: "writing the safety backup", write: { prefix: "safety_backup", afterBytes: 32 * 1024 } },
   {
     label: "restore marked, nothing cleared yet",
-    writeIndex: { containing: '"pendingRestore": {', when: "after" },
+    writeIndex: { containing: '"pendingRestores": [\n    {', when: "after" },
   },
   { label: "clearing the database", progress: { phase: "clearing" } },
   { label: "early nodes", progress: { phase: "nodes", nodes: 400 } },
@@ -302,7 +302,7 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
               await schemaNames(driver),
             );
           }
-          expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+          expect((await readIndex(storage)).pendingRestores, point.label).toEqual([]);
           ended[state === "previous" ? "previous" : "complete"]++;
         });
       }
@@ -330,7 +330,7 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
           expect(recovered?.outcome, point.label).toBe("completed");
           expect((await fingerprintDatabase(driver)).total, point.label).toBe(b.print.total);
           expect(await schemaSignature(driver), `${point.label}: schema`).toEqual(b.signature);
-          expect((await readIndex(storage)).pendingRestore ?? null, point.label).toBeNull();
+          expect((await readIndex(storage)).pendingRestores, point.label).toEqual([]);
         });
       }
       return undefined;

@@ -218,7 +218,7 @@ describe(`backups in S3 under faults (Neo4j ${server.version})`, () => {
           expect(failed.code).toBe("ROLLBACK_FAILED");
           expect(failed.message).toMatch(/safety_backup_\d{8}_\d{6}\.json/);
           await s3.restart();
-          expect((await readIndex(storage)).pendingRestore).toMatchObject({ name: previous.name });
+          expect((await readIndex(storage)).pendingRestores).toMatchObject([{ name: previous.name }]);
           const recovered = await recoverInterruptedRestore({ driver, storage });
           expect(recovered?.outcome).toBe("previous-contents");
           expect((await fingerprintDatabase(driver)).total).toBe(printA);

@@ -154,7 +154,7 @@ describe.each(testServers())("connection lost on Neo4j $version ($label)", (serv
             await recoverInterruptedRestore({ driver, storage });
             const now = (await fingerprintDatabase(driver)).total;
             expect([printA, printB], trial.label).toContain(now);
-            expect((await readIndex(storage)).pendingRestore ?? null).toBeNull();
+            expect((await readIndex(storage)).pendingRestores).toEqual([]);
             ends.push(
               `${trial.label}: ${outcome instanceof Error ? (outcome as BackupError).code : "restored"} → ${now === printA ? "previous" : "complete"}`,
             );
@@ -237,7 +237,7 @@ describe("server stopped (a server of its own)", () => {
           expect(failed.code).toBe("ROLLBACK_FAILED");
           expect(failed.message).toMatch(/safety_backup_\d{8}_\d{6}\.json/);
           expect(failed.message).not.toContain(PASSWORD);
-          expect((await readIndex(other)).pendingRestore).toMatchObject({ name: source.name });
+          expect((await readIndex(other)).pendingRestores).toMatchObject([{ name: source.name }]);
           await restart();
           const recovered = await recoverInterruptedRestore({ driver, storage: other });
           expect(recovered?.outcome).toBe("previous-contents");

@@ -223,7 +223,7 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(result).toMatch(/Safety backup of the previous contents: safety_backup_/);
         expect((await fingerprintDatabase(driver, database)).total).toBe(expected);
         expect((await verifyBackup({ driver, storage, name: backup!.name, database })).equal).toBe(true);
-        expect((await readIndex(storage)).pendingRestore ?? null).toBeNull();
+        expect((await readIndex(storage)).pendingRestores).toEqual([]);
         expect(bodies.join("\n")).not.toContain(server.password);
       } finally {
         await page.close();

@@ -306,7 +306,7 @@ describe.each(testServers())("backup lifecycle on Neo4j $version ($label)", (ser
     expect(await fingerprintDatabase(driver)).toEqual(bundle);
     const index = await readIndex(storage);
     expect(index.restores.map((r) => [r.name, r.initial])).toEqual([[DISTRIBUTION_BACKUP_NAME, true]]);
-    expect(index.pendingRestore ?? null).toBeNull();
+    expect(index.pendingRestores).toEqual([]);
   });
 
   it("backs up before an upgrade and rolls back to it after a failed migration", async () => {

@@ -19,6 +19,7 @@ describe("the program", () => {
     expect(program.commands.map((c) => c.name())).toEqual([
       "create",
       "restore",
+      "recover",
       "list",
       "info",
       "verify",

@@ -64,7 +64,9 @@ describe("names with layers", () => {
     ]) {
       await storage.write(name, chunks("{}"));
     }
-    expect(await retentionCandidates(storage, "b_20250103_000000.json.zst.age", 2)).toEqual([
+    const identity = { id: "A".repeat(64), created: null, name: "neo4j", address: "a:7687" };
+    const entries = (await storage.list()).map((f) => ({ name: f.name, identity }));
+    expect(retentionCandidates(entries, "b_20250103_000000.json.zst.age", 2)).toEqual([
       "b_20250101_000000.json",
     ]);
     expect(await latestBackupName(storage)).toBe("c_20250104_000000.json.zst");

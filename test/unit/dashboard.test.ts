@@ -406,6 +406,7 @@ describe("the dashboard's server, without a database", () => {
       ageDays: null,
       maxAgeDays: 7,
       pendingRestore: false,
+      pendingRestores: 0,
     });
     expect(JSON.stringify(body)).not.toContain("neo4j_backup");
   });

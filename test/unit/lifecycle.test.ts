@@ -157,10 +157,17 @@ describe("backup index", () => {
       }),
     );
     const index = await readIndex(storage);
-    expect(findBaseline(index, "neo4j")).toMatchObject({ source: "restore", nodes: 7, relationships: 9 });
-    expect(findBaseline(index, "other")).toBeNull();
+    expect(findBaseline(index, { database: "neo4j" })).toMatchObject({
+      source: "restore",
+      nodes: 7,
+      relationships: 9,
+    });
+    expect(findBaseline(index, { database: "other" })).toBeNull();
     index.restores = [];
-    expect(findBaseline(index, "neo4j")).toMatchObject({ source: "backup", name: "b_20250101_000000.json" });
+    expect(findBaseline(index, { database: "neo4j" })).toMatchObject({
+      source: "backup",
+      name: "b_20250101_000000.json",
+    });
   });
 });
 
@@ -193,8 +200,13 @@ describe("recording a backup", () => {
 });
 
 describe("retention", () => {
-  it("keeps the newest N of the new backup's prefix, never the distribution backup or other prefixes", async () => {
-    const storage = await storageWith([
+  const A = { id: "A".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "a:7687" };
+  const B = { id: "B".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "b:7687" };
+  const of = (identity: typeof A | null, ...names: string[]) => names.map((name) => ({ name, identity }));
+
+  it("keeps the newest N of the new backup's prefix, never the distribution backup or other prefixes", () => {
+    const entries = of(
+      A,
       "b_20250101_000000.json",
       "b_20250102_000000.json",
       "b_20250102_000000_2.json",
@@ -202,22 +214,45 @@ describe("retention", () => {
       "b_20250104_000000.json",
       "safety_backup_20250101_000000.json",
       "initial_backup.json",
-    ]);
-    expect(await retentionCandidates(storage, "b_20250103_000000.json", 1)).toEqual([
+    );
+    expect(retentionCandidates(entries, "b_20250103_000000.json", 1)).toEqual([
       "b_20250102_000000_2.json",
       "b_20250102_000000.json",
       "b_20250101_000000.json",
     ]);
-    expect(await retentionCandidates(storage, "b_20250103_000000.json", 3)).toEqual([
-      "b_20250101_000000.json",
-    ]);
-    expect(await retentionCandidates(storage, "b_20250103_000000.json", Number.POSITIVE_INFINITY)).toEqual(
-      [],
+    expect(retentionCandidates(entries, "b_20250103_000000.json", 3)).toEqual(["b_20250101_000000.json"]);
+    expect(retentionCandidates(entries, "b_20250103_000000.json", Number.POSITIVE_INFINITY)).toEqual([]);
+    expect(retentionCandidates(entries, "initial_backup.json", 1)).toEqual([]);
+    expect(() => retentionCandidates(entries, "b_20250103_000000.json", 0)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTIONS" }),
     );
-    expect(await retentionCandidates(storage, "initial_backup.json", 1)).toEqual([]);
-    await expect(retentionCandidates(storage, "b_20250103_000000.json", 0)).rejects.toMatchObject({
-      code: "INVALID_OPTIONS",
-    });
+  });
+
+  it("removes only backups of the new backup's database: never another server's database of the same name", () => {
+    const entries = [
+      ...of(A, "b_20250101_000000.json", "b_20250103_000000.json"),
+      ...of(B, "b_20250102_000000.json", "b_20250104_000000.json"),
+    ];
+    expect(retentionCandidates(entries, "b_20250103_000000.json", 1)).toEqual(["b_20250101_000000.json"]);
+    expect(retentionCandidates(entries, "b_20250104_000000.json", 1)).toEqual(["b_20250102_000000.json"]);
+  });
+
+  it("never removes backups whose database is unknown, nor any when the new backup's is unknown", () => {
+    const entries = [...of(null, "b_20250101_000000.json"), ...of(A, "b_20250102_000000.json")];
+    expect(retentionCandidates(entries, "b_20250102_000000.json", 1)).toEqual([]);
+    const unknownNewest = [...of(A, "b_20250101_000000.json"), ...of(null, "b_20250102_000000.json")];
+    expect(retentionCandidates(unknownNewest, "b_20250102_000000.json", 1)).toEqual([]);
+  });
+
+  it("tells databases apart by id and creation date, not by name or address", () => {
+    const moved = { ...A, address: "elsewhere:7687", name: "renamed" };
+    const recreated = { ...A, created: "2026-01-01T00:00:00Z" };
+    const entries = [
+      ...of(A, "b_20250101_000000.json"),
+      ...of(recreated, "b_20250102_000000.json"),
+      ...of(moved, "b_20250103_000000.json"),
+    ];
+    expect(retentionCandidates(entries, "b_20250103_000000.json", 1)).toEqual(["b_20250101_000000.json"]);
   });
 
   it("names kinds from file names", () => {
@@ -233,27 +268,67 @@ describe("health", () => {
     const storage = await storageWith(["b_20250101_000000.json"]);
     const index = await readIndex(storage);
     const created = Date.parse(index.backups[0]!.created);
-    expect(judgeHealth(index, "neo4j", 7, new Date(created + 6 * 86_400_000))).toMatchObject({
+    expect(judgeHealth(index, { database: "neo4j" }, 7, new Date(created + 6 * 86_400_000))).toMatchObject({
       healthy: true,
       problems: [],
     });
-    const old = judgeHealth(index, "neo4j", 7, new Date(created + 8 * 86_400_000));
+    const old = judgeHealth(index, { database: "neo4j" }, 7, new Date(created + 8 * 86_400_000));
     expect(old.healthy).toBe(false);
     expect(old.problems[0]).toMatch(/8 days old \(limit 7 days\)/);
-    expect(judgeHealth(index, "other", 7, new Date(created)).problems).toEqual([
+    expect(judgeHealth(index, { database: "other" }, 7, new Date(created)).problems).toEqual([
       "no backup of database other",
     ]);
     index.backups[0]!.valid = false;
-    index.pendingRestore = {
-      name: "x_20250101_000000.json",
-      database: "neo4j",
-      safetyBackup: "safety_backup_20250101_000000.json",
-      started: "2025-01-01T00:00:00.000Z",
-      pid: 1,
-      host: "h",
-    };
-    const bad = judgeHealth(index, undefined, 7, new Date(created));
+    index.pendingRestores = [
+      {
+        name: "x_20250101_000000.json",
+        database: "neo4j",
+        safetyBackup: "safety_backup_20250101_000000.json",
+        started: "2025-01-01T00:00:00.000Z",
+        pid: 1,
+        host: "h",
+      },
+    ];
+    const bad = judgeHealth(index, {}, 7, new Date(created));
     expect(bad.problems).toHaveLength(2);
     expect(bad.problems.join(" ")).toMatch(/does not pass validation.*did not finish/);
+  });
+
+  it("judges one database of a shared storage: its own backups, its own unfinished restore; another's is a notice", async () => {
+    const A = { id: "A".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "a:7687" };
+    const B = { id: "B".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "b:7687" };
+    const storage = await storageWith(["b_20250101_000000.json", "b_20250102_000000.json"]);
+    const index = await readIndex(storage);
+    const [newer, older] = index.backups;
+    newer!.identity = B;
+    older!.identity = A;
+    const now = new Date(Date.parse(newer!.created));
+    const pendingIntoB = {
+      name: newer!.name,
+      database: "neo4j",
+      safetyBackup: "safety_backup_20250103_000000.json",
+      started: "2025-01-03T00:00:00.000Z",
+      pid: 1,
+      host: "h",
+      mode: "replace" as const,
+      target: B,
+    };
+    index.pendingRestores = [pendingIntoB];
+    const a = judgeHealth(index, { identity: A }, 7, now);
+    expect(a.lastBackup?.name).toBe(older!.name);
+    expect(a).toMatchObject({ healthy: true, problems: [], pendingRestore: null });
+    expect(a.notices).toHaveLength(1);
+    expect(a.notices[0]).toMatch(
+      /into database neo4j at b:7687 \(id BBBBBBBBBBBB…\).*did not finish; finish it with `neo4j-backup recover`/,
+    );
+    const b = judgeHealth(index, { identity: B }, 7, now);
+    expect(b.lastBackup?.name).toBe(newer!.name);
+    expect(b).toMatchObject({ healthy: false, pendingRestore: pendingIntoB, notices: [] });
+    expect(b.problems[0]).toMatch(/into database neo4j at b:7687/);
+    const unknown = { ...pendingIntoB, target: undefined };
+    index.pendingRestores = [unknown];
+    // a record without its target may be any database of that name: a problem for each, not a notice
+    expect(judgeHealth(index, { identity: A }, 7, now).problems[0]).toMatch(/recover --claim/);
+    expect(judgeHealth(index, { identity: { ...A, name: "other" } }, 7, now).notices).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
  * the target, what it holds now, and what comes in.
  */
 import { type Command, Option } from "commander";
-import type { BackupIndexEntry, BackupStorage, DecryptionOptions } from "../../index.js";
+import type { BackupIndexEntry, BackupStorage, DatabaseIdentity, DecryptionOptions } from "../../index.js";
 import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -67,6 +67,8 @@ interface RestorePlan {
   incoming: BackupIndexEntry;
   /** Keys of an encrypted backup (they also open the safety backup on a rollback). */
   decryption: DecryptionOptions;
+  /** Where the backup comes from, when it is not the target's own backup. */
+  origin?: string;
 }
 
 async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -102,11 +104,14 @@ async function planRestore(cli: CliContext, opts: Record<string, unknown>): Prom
     typeof opts.file === "string"
       ? await openBackup(cli, opts.file)
       : { storage: await openStorage(cli, true), name: undefined };
-  const name = named ?? (await lib.latestBackupName(storage));
-  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
+  const given = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
-  // the home database when none is named
-  const database = await lib.resolveDatabase(connection.driver, connection.database);
+  // the home database when none is named, and which database on which server it is
+  const { database, identity } = await lib.readDatabaseIdentity(connection.driver, connection.database);
+  // the latest backup of this database (not another server's database of the same name)
+  const name = named ?? (await lib.latestBackupName(storage, { identity, decryption: given }));
+  const decryption = await keysFor(cli, storage, name, given);
+  const incoming = await lib.getBackupInfo(storage, name, { decryption });
   return {
     lib,
     storage,
@@ -116,9 +121,20 @@ async function planRestore(cli: CliContext, opts: Record<string, unknown>): Prom
     database,
     current: await lib.countGraph(connection.driver, database),
     target: describeTarget(connection.host, database),
-    incoming: await lib.getBackupInfo(storage, name, { decryption }),
+    incoming,
+    origin: originOf(incoming.identity, identity),
     decryption,
   };
+}
+
+/**
+ * Where a backup comes from, when that is not the target itself: another database (prod into
+ * staging), or a file that does not say (written before identities were recorded).
+ */
+function originOf(backup: DatabaseIdentity | null, target: DatabaseIdentity | null): string | undefined {
+  if (!backup) return "not recorded in the file (written by an older version)";
+  if (target && backup.id === target.id) return undefined;
+  return `database ${backup.name} on server ${backup.address} (id ${backup.id.slice(0, 12)}…) — another database than the target`;
 }
 
 function restoreOptions(
@@ -220,6 +236,7 @@ async function askToProceed(cli: CliContext, about: RestorePlan): Promise<void> 
           : "empty",
       ],
       ["With", `${counts(incoming.nodeCount, incoming.relationshipCount)} from ${name}`],
+      ...(about.origin ? ([["Backup of", paint.yellow(about.origin)]] as [string, string][]) : []),
       ["Backup taken", created],
       ...(incoming.reason ? ([["Reason", incoming.reason]] as [string, string][]) : []),
     ]),

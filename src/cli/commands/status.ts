@@ -74,18 +74,16 @@ export function describeStatus(cli: CliContext, s: BackupStatus, target: string)
   const now = Date.now();
   const lines: string[] = [
     paint.bold(`${emoji ? "📊 " : ""}Database Backup Status`),
-    `Database: ${target}`,
+    `Database: ${target}${s.identity ? ` (id ${s.identity.id})` : ""}`,
     `Backups:  ${s.location}`,
     "",
   ];
-  if (s.recovered) {
-    const r = s.recovered;
-    const outcome =
-      r.outcome === "previous-contents"
-        ? `the previous contents were put back from ${r.restoredFrom}`
-        : `the restore was completed from ${r.restoredFrom}`;
+  if (s.health.pendingRestore) {
     lines.push(
-      paint.yellow(`${sym.warn}An interrupted restore of ${r.interrupted.name} was recovered: ${outcome}.`),
+      paint.yellow(
+        `${sym.warn}Unfinished restore: ${s.health.pendingRestore.name} was being restored here and did not finish.`,
+      ),
+      `  Finish it: neo4j-backup recover (puts back ${s.health.pendingRestore.safetyBackup ? `the previous contents from ${s.health.pendingRestore.safetyBackup}` : `a complete restore of ${s.health.pendingRestore.name}`}; what the database holds now is saved first)`,
       "",
     );
   }
@@ -145,6 +143,10 @@ export function describeStatus(cli: CliContext, s: BackupStatus, target: string)
       `${paint.bold("Health:")} ${paint.red(`${emoji ? "❌ " : ""}${n} problem${n === 1 ? "" : "s"}`)}`,
     );
     for (const problem of s.health.problems) lines.push(`${b} ${problem}`);
+  }
+  if (s.health.notices.length) {
+    lines.push("", paint.bold("Other databases in this storage:"));
+    for (const notice of s.health.notices) lines.push(`${b} ${paint.yellow(notice)}`);
   }
   return lines;
 }

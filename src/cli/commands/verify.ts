@@ -34,9 +34,14 @@ async function verify(
   const { storage, name: named } = file
     ? await openBackup(cli, file)
     : { storage: await openStorage(cli, true), name: undefined };
-  const name = named ?? (await lib.latestBackupName(storage));
-  const decryption = await keysFor(cli, storage, name, await decryptionFrom(cli, opts));
+  const given = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
+  const identity = named
+    ? null
+    : (await lib.readDatabaseIdentity(connection.driver, connection.database)).identity;
+  // the latest backup of this database (not another server's database of the same name)
+  const name = named ?? (await lib.latestBackupName(storage, { identity, decryption: given }));
+  const decryption = await keysFor(cli, storage, name, given);
   const target = describeTarget(connection.host, connection.database);
   const progress = cli.progress();
   progress.start(`Comparing ${target} with ${name}`);

@@ -142,11 +142,16 @@ function renderStatus(s) {
     s.nextScheduledRun &&
       block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
   );
-  if (s.recovered) {
+  // unfinished restores: into this database (a health problem) and into others sharing the storage
+  for (const notice of [...health.notices].reverse()) {
+    body.prepend(h("p", { class: "warn", text: `Another database: ${notice}` }));
+  }
+  if (health.pendingRestore) {
     body.prepend(
       h("p", {
         class: "warn",
-        text: `An interrupted restore of ${s.recovered.interrupted.name} was recovered (${s.recovered.outcome}).`,
+        id: "unfinished-restore",
+        text: `Unfinished restore into this database: ${health.pendingRestore.name} did not finish. Run \`neo4j-backup recover\` against this database to finish it.`,
       }),
     );
   }
