@@ -60,6 +60,8 @@ export const LINES = /** @type {const} */ (["5.26", "latest"]);
  * @property {string} [heap] JVM heap (initial = max), e.g. "512m", "1g". Default env NEO4J_HEAP or 512m.
  * @property {string} [pageCache] Page cache size, e.g. "256m". Default env NEO4J_PAGECACHE or 256m.
  * @property {number} [startTimeoutMs] How long to wait for Bolt (default 120000).
+ * @property {number} [boltPort] The Bolt port (default: a free one, picked at start). With a port
+ *   of its own, a server that replaces another keeps its address.
  * @property {number} [stopTimeoutMs] How long `stop()` waits after SIGTERM before SIGKILL (default 30000).
  * @property {Record<string, string | number | boolean>} [config] Extra neo4j.conf settings (win over defaults).
  * @property {string[]} [jvmArgs] Extra JVM flags, added after the defaults.
@@ -1196,7 +1198,7 @@ export async function startNeo4j(options = {}) {
     if (!tempHome) fs.mkdirSync(home, { recursive: true });
     const needsPassword = !isInitialized(home);
     for (let attempt = 1; ; attempt++) {
-      const boltPort = await freePort();
+      const boltPort = options.boltPort ?? (await freePort());
       const conf = neo4jConf({ version, boltPort, heap, pageCache, apoc, config: options.config });
       layoutHome(home, jars, conf, apoc);
       if (needsPassword && attempt === 1) {

@@ -177,7 +177,7 @@ export function backupKind(name: string): BackupKind {
   if (layersOfName(name)?.stem === DISTRIBUTION_BACKUP_STEM) return "distribution";
   const prefix = parseBackupFileName(name)?.prefix;
   if (prefix === DISTRIBUTION_SIDE_PREFIX) return "distribution";
-  if (prefix === SAFETY_BACKUP_PREFIX) return "safety";
+  if (prefix === SAFETY_BACKUP_PREFIX || prefix === PRE_RECOVERY_BACKUP_PREFIX) return "safety";
   if (prefix === PRE_UPGRADE_BACKUP_PREFIX) return "pre-upgrade";
   return "backup";
 }

@@ -258,6 +258,7 @@ describe("retention", () => {
   it("names kinds from file names", () => {
     expect(backupKind("initial_backup.json")).toBe("distribution");
     expect(backupKind("safety_backup_20250101_000000.json")).toBe("safety");
+    expect(backupKind("pre_recovery_backup_20250101_000000.json")).toBe("safety");
     expect(backupKind("pre_upgrade_backup_20250101_000000.json")).toBe("pre-upgrade");
     expect(backupKind("ign_scripts_db_backup_20250101_000000.json")).toBe("backup");
   });

@@ -7,6 +7,8 @@
  *   node --import tsx crash-worker.ts restore|restore-empty <point-json> <directory> <backup-name>
  *
  * CRASH_CODEC (JSON, optional) adds compression, encryption and decryption options to both.
+ * CRASH_S3 (JSON S3StorageOptions, optional) works on that bucket prefix instead of the folder
+ * (then `<directory>` is ignored; S3 has no in-place writer, so backups go through the spool).
  */
 import neo4j from "neo4j-driver";
 import {
@@ -14,6 +16,7 @@ import {
   createDistributionBackup,
   FileSystemStorage,
   restoreBackup,
+  S3Storage,
 } from "../../../src/index.js";
 import { KillingStorage, type KillPoint } from "./killing-storage.js";
 
@@ -24,7 +27,12 @@ const die = () => {
   process.stdout.write(`killed:${point.label}\n`);
   process.kill(process.pid, "SIGKILL");
 };
-const storage = new KillingStorage(new FileSystemStorage({ directory: directory! }), point, die);
+const base = process.env.CRASH_S3
+  ? new S3Storage(JSON.parse(process.env.CRASH_S3))
+  : new FileSystemStorage({ directory: directory! });
+const storage = new KillingStorage(base, point, die);
+// the wrapper offers an in-place writer only where the storage has one
+if (process.env.CRASH_S3) (storage as unknown as Record<string, unknown>).openWriter = undefined;
 const driver = neo4j.driver(
   process.env.NEO4J_URI!,
   neo4j.auth.basic(process.env.NEO4J_USERNAME!, process.env.NEO4J_PASSWORD!),

@@ -44,7 +44,7 @@ export const SCENARIOS = {
     title:
       "kill -9 during a replace restore (validation, safety backup, marker, clearing, nodes, relationships, schema, verification)",
     checked:
-      "after the next call (recoverInterruptedRestore, backupStatus or createBackup): data and schema (constraints and RANGE, TEXT, POINT, FULLTEXT and VECTOR indexes) both the previous contents or both the complete restore, indexes online; no pending restore left",
+      "after the next call (recoverInterruptedRestore or createBackup; or backupStatus, which reports the unfinished restore without writing, then recoverInterruptedRestore): data and schema (constraints and RANGE, TEXT, POINT, FULLTEXT and VECTOR indexes) exactly the previous contents at every kill point, indexes online; no pending restore left",
     servers: "each",
   },
   "crash.empty-restore": {
@@ -53,6 +53,22 @@ export const SCENARIOS = {
     checked:
       "the next call completes the restore: data and schema (constraints and five index kinds) = the backup's; no pending restore left",
     servers: "each",
+  },
+  "shared.folder": {
+    area: "crash",
+    title:
+      "two servers sharing one folder: a restore of A's backup into B killed at every phase (replace: validation, safety backup, marker, clearing, nodes, relationships, schema, verification, before the end is recorded; empty mode: nodes, relationships, schema, verification), then a command against A (create, status, restore, auto-backup, a dashboard request, a scheduled run), then one against B (recoverInterruptedRestore or createBackup)",
+    checked:
+      "after the command against A: A's data and schema unchanged, A's backups unchanged (a new backup of A replaces only A's previous one), B untouched and its pending record unchanged; after the command against B: exactly B's previous contents, data and schema (replace) or exactly the complete restore (empty mode); no pending restore left; A still unchanged",
+    servers: "one",
+  },
+  "shared.s3": {
+    area: "crash",
+    title:
+      "two servers sharing one S3 bucket prefix (the servers' roles swapped): the same kills of a restore into B at every phase, then a command against A, then one against B",
+    checked:
+      "as for the shared folder: A's data, schema and backups unchanged and B's record kept after A's command; B exactly its previous contents (replace) or the complete restore (empty); no pending restore left",
+    servers: "one",
   },
   "crash.distribution": {
     area: "crash",
@@ -88,7 +104,7 @@ export const SCENARIOS = {
     area: "network",
     title: "connection cut during a replace restore (for good, or for 300 ms)",
     checked:
-      "a BackupError without secrets; after the next call the fingerprint is the previous contents or the complete restore",
+      "a BackupError without secrets; after the next call the fingerprint is exactly the previous contents when the restore failed, and exactly the complete restore when it returned",
     servers: "each",
   },
   "disk.full": {
@@ -188,7 +204,7 @@ export const SCENARIOS = {
     title:
       "kill -9 during a zstd+age replace restore (validation, encrypted safety backup, nodes, relationships, verification)",
     checked:
-      "after recoverInterruptedRestore with the identity: previous contents or the complete restore; no pending restore left",
+      "after recoverInterruptedRestore with the identity: exactly the previous contents at every kill point; no pending restore left",
     servers: "each",
   },
   "codecs.damage": {
