@@ -3,11 +3,9 @@
  * replace restore, bit flips in ciphertext and in compressed data, wrong keys — caught before any
  * write — and the passphrase and identities in no file, index, log or error.
  */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Driver } from "neo4j-driver";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,41 +24,16 @@ import {
   validateBackup,
   verifyBackup,
 } from "../../src/index.js";
-import { driverFor, type TestServer, testServers } from "../support/servers.js";
+import { runCrashWorker } from "../support/crash.js";
+import { driverFor, testServers } from "../support/servers.js";
 import type { KillPoint } from "./support/killing-storage.js";
 import { runScenario } from "./support/results.js";
-
-const WORKER = fileURLToPath(new URL("./support/crash-worker.ts", import.meta.url));
 
 /** A fresh identity pair from age-encryption (the same keys age-keygen makes). */
 async function keyPair(): Promise<{ identity: string; recipient: string }> {
   const age = await import("age-encryption");
   const identity = await age.generateIdentity();
   return { identity, recipient: await age.identityToRecipient(identity) };
-}
-
-function runWorker(
-  server: TestServer,
-  args: string[],
-  codec: object,
-): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
-      env: {
-        ...process.env,
-        NEO4J_URI: server.uri,
-        NEO4J_USERNAME: server.username,
-        NEO4J_PASSWORD: server.password,
-        CRASH_CODEC: JSON.stringify(codec),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code, signal, out }));
-  });
 }
 
 describe.each(testServers())(
@@ -117,7 +90,9 @@ describe.each(testServers())(
           await scenario.trial(point.label, async () => {
             const directory = join(root, `backup-${i}`);
             await cp(template, directory, { recursive: true });
-            const run = await runWorker(server, ["backup", JSON.stringify(point), directory], codec);
+            const run = await runCrashWorker(server, "backup", point, { directory }, [], {
+              CRASH_CODEC: JSON.stringify(codec),
+            });
             expect(run.out, point.label).toContain(`killed:${point.label}`);
             const storage = new FileSystemStorage({ directory });
             const files = (await storage.list()).map((f) => f.name).sort();
@@ -172,11 +147,9 @@ describe.each(testServers())(
             if ((await fingerprintDatabase(driver)).total !== printA) await loadA();
             const directory = join(root, `restore-${i}`);
             await cp(template, directory, { recursive: true });
-            const run = await runWorker(
-              server,
-              ["restore", JSON.stringify(point), directory, source.name],
-              codec,
-            );
+            const run = await runCrashWorker(server, "restore", point, { directory }, [source.name], {
+              CRASH_CODEC: JSON.stringify(codec),
+            });
             expect(run.out, point.label).toContain(`killed:${point.label}`);
             const storage = new FileSystemStorage({ directory });
             await recoverInterruptedRestore({

@@ -5,11 +5,9 @@
  * and — once the next call into the library has run — the database holds its previous contents or
  * the complete restore, data and schema alike: never a mix.
  */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
@@ -25,6 +23,7 @@ import {
   recoverInterruptedRestore,
   validateBackup,
 } from "../../src/index.js";
+import { runCrashWorker } from "../support/crash.js";
 import { driverFor, type TestServer, testServers } from "../support/servers.js";
 import type { KillPoint } from "./support/killing-storage.js";
 import { runScenario } from "./support/results.js";
@@ -37,33 +36,10 @@ import {
   schemaSignature,
 } from "./support/schema.js";
 
-const WORKER = fileURLToPath(new URL("./support/crash-worker.ts", import.meta.url));
-
-function runWorker(
-  server: TestServer,
-  args: string[],
-): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
-      env: {
-        ...process.env,
-        NEO4J_URI: server.uri,
-        NEO4J_USERNAME: server.username,
-        NEO4J_PASSWORD: server.password,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code, signal, out }));
-  });
-}
-
 /** Runs the worker and checks that it died where it was meant to. */
 async function killAt(server: TestServer, mode: string, point: KillPoint, ...args: string[]): Promise<void> {
-  const run = await runWorker(server, [mode, JSON.stringify(point), ...args]);
+  const [directory, ...rest] = args;
+  const run = await runCrashWorker(server, mode, point, { directory }, rest);
   expect(run.out, point.label).toContain(`killed:${point.label}`);
   expect(run.signal, point.label).toBe("SIGKILL");
 }
@@ -277,7 +253,7 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
             await loadA();
           const directory = join(root, `restore-${i}`);
           await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
-          const run = await runWorker(server, ["restore", JSON.stringify(point), directory, b.sourceName]);
+          const run = await runCrashWorker(server, "restore", point, { directory }, [b.sourceName]);
           expect(run.out, point.label).toContain(`killed:${point.label}`);
           const storage = new FileSystemStorage({ directory });
           const entry = entryPoints[i % entryPoints.length]!;
@@ -329,12 +305,7 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
           await clearDatabase(driver);
           const directory = join(root, `empty-${i}`);
           await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
-          const run = await runWorker(server, [
-            "restore-empty",
-            JSON.stringify(point),
-            directory,
-            b.sourceName,
-          ]);
+          const run = await runCrashWorker(server, "restore-empty", point, { directory }, [b.sourceName]);
           expect(run.out, point.label).toContain(`killed:${point.label}`);
           const storage = new FileSystemStorage({ directory });
           const recovered = await recoverInterruptedRestore({ driver, storage });

@@ -220,7 +220,6 @@ describe("server stopped (a server of its own)", () => {
           const other = new FileSystemStorage({ directory: join(root, "other") });
           await clearDatabase(driver);
           await loadSampleGraph(driver, { seed: 62, nodes: 2000, special: false });
-          const printB = (await fingerprintDatabase(driver)).total;
           const source = await createBackup({ driver, storage: other, reason: "source", prefix: "source" });
           await clearDatabase(driver);
           await loadSampleGraph(driver, { seed: 63, nodes: 1500, special: false });
@@ -245,7 +244,6 @@ describe("server stopped (a server of its own)", () => {
           await restart();
           const recovered = await recoverInterruptedRestore({ driver, storage: other });
           expect(recovered?.outcome).toBe("previous-contents");
-          expect([printA, printB]).toContain((await fingerprintDatabase(driver)).total);
           expect((await fingerprintDatabase(driver)).total).toBe(printA);
         });
       } finally {
