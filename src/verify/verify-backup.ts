@@ -14,6 +14,7 @@ import {
   type ReadOptions,
   readBackupEvents,
 } from "../format/reader.js";
+import { canonicalValue } from "../format/records.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { type EncodedValue, encodeProperties } from "../format/values.js";
 import { readWholeGraph } from "../graph/read-graph.js";
@@ -125,18 +126,64 @@ function constraintKind(c: ConstraintDefinition): string {
   return "unique";
 }
 
-function schemaSignatures(schema: Schema): Map<string, string> {
+/** The names of schema objects mapped to the keys of their `indexConfig`. */
+type ConfigKeys = Map<string, string[]>;
+
+function configKeys(schema: Schema): ConfigKeys {
+  const out: ConfigKeys = new Map();
+  for (const i of schema.indexes)
+    out.set(`index ${JSON.stringify(i.name)}`, Object.keys(indexConfig(i.options)));
+  for (const c of schema.constraints)
+    out.set(`constraint ${JSON.stringify(c.name)}`, Object.keys(indexConfig(c.options)));
+  return out;
+}
+
+function indexConfig(options: unknown): Record<string, unknown> {
+  const config = (options as { indexConfig?: unknown } | null | undefined)?.indexConfig;
+  return config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {};
+}
+
+/**
+ * The index configuration of a schema object, limited to `keys` (those of the backup's definition,
+ * so that settings a newer server adds with their defaults do not count as differences); canonical.
+ */
+function configSignature(options: unknown, keys: readonly string[] | undefined): unknown {
+  const config = indexConfig(options);
+  const out: Record<string, unknown> = {};
+  for (const key of keys ?? Object.keys(config)) out[key] = config[key] ?? null;
+  return canonicalValue(out);
+}
+
+/**
+ * What is compared of every index and constraint, by name: kind, entity type, labels or types,
+ * properties, and the index configuration (`keys`: the backup's configuration keys per name).
+ */
+function schemaSignatures(schema: Schema, keys?: ConfigKeys): Map<string, string> {
   const out = new Map<string, string>();
   for (const i of schema.indexes) {
+    const key = `index ${JSON.stringify(i.name)}`;
     out.set(
-      `index ${JSON.stringify(i.name)}`,
-      JSON.stringify([i.type, i.entity_type, i.labels_or_types, i.properties]),
+      key,
+      JSON.stringify([
+        i.type,
+        i.entity_type,
+        i.labels_or_types,
+        i.properties,
+        configSignature(i.options, keys?.get(key)),
+      ]),
     );
   }
   for (const c of schema.constraints) {
+    const key = `constraint ${JSON.stringify(c.name)}`;
     out.set(
-      `constraint ${JSON.stringify(c.name)}`,
-      JSON.stringify([constraintKind(c), c.entity_type, c.labels_or_types, c.properties]),
+      key,
+      JSON.stringify([
+        constraintKind(c),
+        c.entity_type,
+        c.labels_or_types,
+        c.properties,
+        configSignature(c.options, keys?.get(key)),
+      ]),
     );
   }
   return out;
@@ -173,7 +220,7 @@ export function compareFingerprints(
   compareRecords("relationships of type", backup.typeCounts, database.typeCounts, out);
   if (backupSchema && databaseSchema) {
     const a = schemaSignatures(backupSchema);
-    const b = schemaSignatures(databaseSchema);
+    const b = schemaSignatures(databaseSchema, configKeys(backupSchema));
     for (const [key, sig] of a) {
       if (!b.has(key)) out.push(`${key} is missing from the database`);
       else if (b.get(key) !== sig) out.push(`${key} differs: backup ${sig}, database ${b.get(key)}`);
