@@ -81,12 +81,15 @@ export async function fingerprintBackup(
   const builder = new FingerprintBuilder();
   let version: 1 | 2 = 2;
   let schema: Schema | null = null;
+  /** Whether a relationship came before any node (then the nodes that follow cannot be used). */
+  let relationshipsFirst = false;
   for await (const event of readBackupEvents(await openBackupBytes(storage, name, decryption), read)) {
     if (event.kind === "metadata") {
       const m = event.value as Record<string, unknown>;
       version = m.format_version === undefined ? 1 : 2;
       schema = version === 2 ? ((m.schema as Schema | undefined) ?? null) : null;
     } else if (event.kind === "node") {
+      if (relationshipsFirst) throw relationshipsFirstError(name);
       const r = event.value as {
         _id: number | string;
         _labels: string[];
@@ -98,6 +101,7 @@ export async function fingerprintBackup(
         normalise(version, r as Record<string, unknown>, event.location.path),
       );
     } else if (event.kind === "relationship") {
+      if (builder.nodeCount === 0) relationshipsFirst = true;
       const r = event.value as { _type: string; _start_id: number | string; _end_id: number | string };
       builder.addRelationship(
         r._type,
@@ -108,6 +112,14 @@ export async function fingerprintBackup(
     }
   }
   return { fingerprint: builder.result(), schema };
+}
+
+/** A file whose relationships come before its nodes cannot be fingerprinted as it streams. */
+function relationshipsFirstError(name: string): BackupError {
+  return new BackupError(
+    "FORMAT",
+    `backup ${name} lists relationships before nodes; a relationship's fingerprint needs its end nodes — rewrite the file with "nodes" before "relationships"`,
+  );
 }
 
 /** Re-encodes a record's properties so that files and databases compare on one canonical form. */
@@ -291,7 +303,8 @@ export async function withFirstDifference(
  * format-2 files), and the content fingerprint; when the content differs, the first differing
  * record and property.
  *
- * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (unreadable file),
+ * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (an unreadable file, or
+ *   one that lists its relationships before its nodes),
  *   `CORRUPT` (a damaged compressed or encrypted layer), `KEY_REQUIRED` or `DECRYPTION_FAILED`.
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {

@@ -10,7 +10,8 @@ import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Fingerprint } from "../../src/index.js";
-import { validateBackup } from "../../src/index.js";
+import { MemoryStorage, validateBackup } from "../../src/index.js";
+import { fingerprintBackup } from "../../src/verify/verify-backup.js";
 
 const VECTORS = fileURLToPath(new URL("../vectors/", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -74,5 +75,38 @@ describe("checksums and fingerprints agree with the independent vectors", () => 
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(readFileSync(EXPECTED, "utf8"));
+  });
+});
+
+describe("a file that lists its relationships before its nodes", () => {
+  /** types.json with its relationship array moved before its node array. */
+  const document = () => {
+    const { metadata, data } = JSON.parse(readFileSync(`${VECTORS}types.json`, "utf8"));
+    const { relationships, nodes, statistics } = data;
+    return JSON.stringify({ metadata, data: { relationships, nodes, statistics } });
+  };
+
+  it("is valid, but validateBackup gives no fingerprint (it would lack the relationships)", async () => {
+    async function* source() {
+      yield Buffer.from(document());
+    }
+    const report = await validateBackup({ source: source(), fingerprint: true });
+    expect(report).toMatchObject({ valid: true, relationshipsFirst: true, relationshipCount: 5 });
+    expect(report.fingerprint).toBeUndefined();
+  });
+
+  it("is refused by the verification's fingerprint with FORMAT, naming the order", async () => {
+    const storage = new MemoryStorage();
+    const name = "neo4j_backup_20250128_143022.json";
+    await storage.write(
+      name,
+      (async function* () {
+        yield document();
+      })(),
+    );
+    await expect(fingerprintBackup(storage, name)).rejects.toMatchObject({
+      code: "FORMAT",
+      message: expect.stringContaining("lists relationships before nodes"),
+    });
   });
 });
