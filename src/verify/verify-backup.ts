@@ -141,12 +141,29 @@ function constraintKind(c: ConstraintDefinition): string {
 /** The names of schema objects mapped to the keys of their `indexConfig`. */
 type ConfigKeys = Map<string, string[]>;
 
-function configKeys(schema: Schema): ConfigKeys {
+function configsByName(schema: Schema): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const i of schema.indexes) out.set(`index ${JSON.stringify(i.name)}`, indexConfig(i.options));
+  for (const c of schema.constraints) out.set(`constraint ${JSON.stringify(c.name)}`, indexConfig(c.options));
+  return out;
+}
+
+/**
+ * The configuration keys compared, per schema object: those both sides have. A newer server adds
+ * settings with their defaults, and renames some (5.26's `vector.quantization.enabled` is
+ * `vector.quantization.type` in calendar releases); a setting the database does not report is
+ * one it does not know, not a difference.
+ */
+function sharedConfigKeys(backup: Schema, database: Schema): ConfigKeys {
+  const live = configsByName(database);
   const out: ConfigKeys = new Map();
-  for (const i of schema.indexes)
-    out.set(`index ${JSON.stringify(i.name)}`, Object.keys(indexConfig(i.options)));
-  for (const c of schema.constraints)
-    out.set(`constraint ${JSON.stringify(c.name)}`, Object.keys(indexConfig(c.options)));
+  for (const [name, config] of configsByName(backup)) {
+    const other = live.get(name) ?? {};
+    out.set(
+      name,
+      Object.keys(config).filter((key) => Object.hasOwn(other, key)),
+    );
+  }
   return out;
 }
 
@@ -155,10 +172,7 @@ function indexConfig(options: unknown): Record<string, unknown> {
   return config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {};
 }
 
-/**
- * The index configuration of a schema object, limited to `keys` (those of the backup's definition,
- * so that settings a newer server adds with their defaults do not count as differences); canonical.
- */
+/** The index configuration of a schema object, limited to `keys` (see sharedConfigKeys); canonical. */
 function configSignature(options: unknown, keys: readonly string[] | undefined): unknown {
   const config = indexConfig(options);
   const out: Record<string, unknown> = {};
@@ -168,7 +182,7 @@ function configSignature(options: unknown, keys: readonly string[] | undefined):
 
 /**
  * What is compared of every index and constraint, by name: kind, entity type, labels or types,
- * properties, and the index configuration (`keys`: the backup's configuration keys per name).
+ * properties, and the index configuration (`keys`: the configuration keys compared, per name).
  */
 function schemaSignatures(schema: Schema, keys?: ConfigKeys): Map<string, string> {
   const out = new Map<string, string>();
@@ -231,8 +245,9 @@ export function compareFingerprints(
   compareRecords("nodes with label", backup.labelCounts, database.labelCounts, out);
   compareRecords("relationships of type", backup.typeCounts, database.typeCounts, out);
   if (backupSchema && databaseSchema) {
-    const a = schemaSignatures(backupSchema);
-    const b = schemaSignatures(databaseSchema, configKeys(backupSchema));
+    const keys = sharedConfigKeys(backupSchema, databaseSchema);
+    const a = schemaSignatures(backupSchema, keys);
+    const b = schemaSignatures(databaseSchema, keys);
     for (const [key, sig] of a) {
       if (!b.has(key)) out.push(`${key} is missing from the database`);
       else if (b.get(key) !== sig) out.push(`${key} differs: backup ${sig}, database ${b.get(key)}`);
