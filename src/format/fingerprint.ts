@@ -126,6 +126,10 @@ export class FingerprintBuilder {
   private readonly typeCounts = new Map<string, number>();
   private nodes = 0;
   private relationships = 0;
+  /** Nodes added so far. */
+  get nodeCount(): number {
+    return this.nodes;
+  }
   /** Relationships whose endpoint was never added as a node. */
   unknownEndpoints = 0;
 

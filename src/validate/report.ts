@@ -54,7 +54,10 @@ export interface ValidationReport {
    * `statistics.metadata_checksum` when the file has one; files written before it existed do not.
    */
   metadataChecksum: string | null;
-  /** The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup). */
+  /**
+   * The content fingerprint of the file, when asked for with `fingerprint: true` (see verifyBackup);
+   * absent when the relationships come before the nodes (a relationship's hash needs its end nodes').
+   */
   fingerprint?: Fingerprint;
   /** The first value of each kind a server might not hold exactly, when asked for with `sampleValues: true`. */
   valueSamples?: ValueSample[];

@@ -293,7 +293,9 @@ class FileValidator {
 
   /** The checks that need the whole file: late endpoints, sections, counts, checksum. */
   finish(): void {
-    if (this.fingerprint) this.report.fingerprint = this.fingerprint.result();
+    // a relationship's hash needs its end nodes' hashes: with the relationships first there is none
+    if (this.fingerprint && !this.report.relationshipsFirst)
+      this.report.fingerprint = this.fingerprint.result();
     if (this.sampler) this.report.valueSamples = this.sampler.samples;
     for (const pending of this.pendingEndpoints) {
       if (!this.nodeIds.has(pending.id)) danglingProblem(this.builder, pending.id, pending.location);

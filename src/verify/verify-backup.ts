@@ -14,6 +14,7 @@ import {
   type ReadOptions,
   readBackupEvents,
 } from "../format/reader.js";
+import { canonicalValue } from "../format/records.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { type EncodedValue, encodeProperties } from "../format/values.js";
 import { readWholeGraph } from "../graph/read-graph.js";
@@ -80,12 +81,15 @@ export async function fingerprintBackup(
   const builder = new FingerprintBuilder();
   let version: 1 | 2 = 2;
   let schema: Schema | null = null;
+  /** Whether a relationship came before any node (then the nodes that follow cannot be used). */
+  let relationshipsFirst = false;
   for await (const event of readBackupEvents(await openBackupBytes(storage, name, decryption), read)) {
     if (event.kind === "metadata") {
       const m = event.value as Record<string, unknown>;
       version = m.format_version === undefined ? 1 : 2;
       schema = version === 2 ? ((m.schema as Schema | undefined) ?? null) : null;
     } else if (event.kind === "node") {
+      if (relationshipsFirst) throw relationshipsFirstError(name);
       const r = event.value as {
         _id: number | string;
         _labels: string[];
@@ -97,6 +101,7 @@ export async function fingerprintBackup(
         normalise(version, r as Record<string, unknown>, event.location.path),
       );
     } else if (event.kind === "relationship") {
+      if (builder.nodeCount === 0) relationshipsFirst = true;
       const r = event.value as { _type: string; _start_id: number | string; _end_id: number | string };
       builder.addRelationship(
         r._type,
@@ -107,6 +112,14 @@ export async function fingerprintBackup(
     }
   }
   return { fingerprint: builder.result(), schema };
+}
+
+/** A file whose relationships come before its nodes cannot be fingerprinted as it streams. */
+function relationshipsFirstError(name: string): BackupError {
+  return new BackupError(
+    "FORMAT",
+    `backup ${name} lists relationships before nodes; a relationship's fingerprint needs its end nodes — rewrite the file with "nodes" before "relationships"`,
+  );
 }
 
 /** Re-encodes a record's properties so that files and databases compare on one canonical form. */
@@ -125,18 +138,78 @@ function constraintKind(c: ConstraintDefinition): string {
   return "unique";
 }
 
-function schemaSignatures(schema: Schema): Map<string, string> {
+/** The names of schema objects mapped to the keys of their `indexConfig`. */
+type ConfigKeys = Map<string, string[]>;
+
+function configsByName(schema: Schema): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const i of schema.indexes) out.set(`index ${JSON.stringify(i.name)}`, indexConfig(i.options));
+  for (const c of schema.constraints) out.set(`constraint ${JSON.stringify(c.name)}`, indexConfig(c.options));
+  return out;
+}
+
+/**
+ * The configuration keys compared, per schema object: those both sides have. A newer server adds
+ * settings with their defaults, and renames some (5.26's `vector.quantization.enabled` is
+ * `vector.quantization.type` in calendar releases); a setting the database does not report is
+ * one it does not know, not a difference.
+ */
+function sharedConfigKeys(backup: Schema, database: Schema): ConfigKeys {
+  const live = configsByName(database);
+  const out: ConfigKeys = new Map();
+  for (const [name, config] of configsByName(backup)) {
+    const other = live.get(name) ?? {};
+    out.set(
+      name,
+      Object.keys(config).filter((key) => Object.hasOwn(other, key)),
+    );
+  }
+  return out;
+}
+
+function indexConfig(options: unknown): Record<string, unknown> {
+  const config = (options as { indexConfig?: unknown } | null | undefined)?.indexConfig;
+  return config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {};
+}
+
+/** The index configuration of a schema object, limited to `keys` (see sharedConfigKeys); canonical. */
+function configSignature(options: unknown, keys: readonly string[] | undefined): unknown {
+  const config = indexConfig(options);
+  const out: Record<string, unknown> = {};
+  for (const key of keys ?? Object.keys(config)) out[key] = config[key] ?? null;
+  return canonicalValue(out);
+}
+
+/**
+ * What is compared of every index and constraint, by name: kind, entity type, labels or types,
+ * properties, and the index configuration (`keys`: the configuration keys compared, per name).
+ */
+function schemaSignatures(schema: Schema, keys?: ConfigKeys): Map<string, string> {
   const out = new Map<string, string>();
   for (const i of schema.indexes) {
+    const key = `index ${JSON.stringify(i.name)}`;
     out.set(
-      `index ${JSON.stringify(i.name)}`,
-      JSON.stringify([i.type, i.entity_type, i.labels_or_types, i.properties]),
+      key,
+      JSON.stringify([
+        i.type,
+        i.entity_type,
+        i.labels_or_types,
+        i.properties,
+        configSignature(i.options, keys?.get(key)),
+      ]),
     );
   }
   for (const c of schema.constraints) {
+    const key = `constraint ${JSON.stringify(c.name)}`;
     out.set(
-      `constraint ${JSON.stringify(c.name)}`,
-      JSON.stringify([constraintKind(c), c.entity_type, c.labels_or_types, c.properties]),
+      key,
+      JSON.stringify([
+        constraintKind(c),
+        c.entity_type,
+        c.labels_or_types,
+        c.properties,
+        configSignature(c.options, keys?.get(key)),
+      ]),
     );
   }
   return out;
@@ -172,8 +245,9 @@ export function compareFingerprints(
   compareRecords("nodes with label", backup.labelCounts, database.labelCounts, out);
   compareRecords("relationships of type", backup.typeCounts, database.typeCounts, out);
   if (backupSchema && databaseSchema) {
-    const a = schemaSignatures(backupSchema);
-    const b = schemaSignatures(databaseSchema);
+    const keys = sharedConfigKeys(backupSchema, databaseSchema);
+    const a = schemaSignatures(backupSchema, keys);
+    const b = schemaSignatures(databaseSchema, keys);
     for (const [key, sig] of a) {
       if (!b.has(key)) out.push(`${key} is missing from the database`);
       else if (b.get(key) !== sig) out.push(`${key} differs: backup ${sig}, database ${b.get(key)}`);
@@ -244,7 +318,8 @@ export async function withFirstDifference(
  * format-2 files), and the content fingerprint; when the content differs, the first differing
  * record and property.
  *
- * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (unreadable file),
+ * @throws BackupError with `NOT_FOUND`, `CONNECTION`, `AUTHENTICATION`, `FORMAT` (an unreadable file, or
+ *   one that lists its relationships before its nodes),
  *   `CORRUPT` (a damaged compressed or encrypted layer), `KEY_REQUIRED` or `DECRYPTION_FAILED`.
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyResult> {
