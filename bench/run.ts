@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--sizes 10k,100k,1M] [--runs 3] [--heap 2g] [--page-cache 2g]
  *     [--peer-timeout SECONDS] [--skip-python] [--report docs/performance.md] [--note TEXT]
- *     [--from .bench/results-a.json[,.bench/results-b.json…]]
+ *     [--from bench/results/results-a.json[,bench/results/results-b.json…]]
  *
  * For each size it loads the sample graph (scripts/sample-graph, seed 1, ~3 relationships per node,
  * no special content) into a local Neo4j 5.26 with APOC core, then measures, `--runs` times each and
@@ -16,7 +16,7 @@
  *   Python package's Importer.
  *
  * It writes the report block of docs/performance.md (between `<!-- bench:start -->` and
- * `<!-- bench:end -->`), the chart docs/performance.svg, and the raw results as JSON under .bench/.
+ * `<!-- bench:end -->`), the chart docs/performance.svg, and the raw results as JSON under bench/results/ (committed).
  * The Python package is installed with pip into .bench/venv on first use. Measurements of the peers
  * stop at a time limit (default: the larger of 300 s and 5× this library's median for the same
  * operation); a measurement that hit it is not repeated and reported as a lower bound. A full run
@@ -58,6 +58,8 @@ import {
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SCRATCH = join(ROOT, ".bench");
+/** Where the raw results of each run are written (committed with the report they produce). */
+const RESULTS = join(ROOT, "bench", "results");
 /** The sizes the goals are stated for, and the default. */
 const ALL_SIZES = [10_000, 100_000, 1_000_000];
 /**
@@ -69,7 +71,7 @@ const PEER_LIMIT_FACTOR = 5;
 
 const USAGE = `npm run bench -- [--sizes 10k,100k,1M] [--runs 3] [--heap 2g] [--page-cache 2g]
   [--peer-timeout SECONDS (0 = none)] [--skip-python] [--report docs/performance.md] [--note TEXT]
-  [--from .bench/results-….json[,…] (only render the report and chart of saved runs; several runs
+  [--from bench/results/results-….json[,…] (only render the report and chart of saved runs; several runs
    of the same setup are combined, each size from one run)]`;
 
 interface Options {
@@ -489,7 +491,9 @@ async function main(): Promise<void> {
     sizes: [],
     note: options.note,
   };
-  const resultsFile = join(SCRATCH, `results-${stamp}.json`);
+  // the raw results are kept in the repository beside the report, so it can be rendered again and audited
+  mkdirSync(RESULTS, { recursive: true });
+  const resultsFile = join(RESULTS, `results-${stamp}.json`);
   log(`starting Neo4j 5.26 with APOC (heap ${options.heap}, page cache ${options.pageCache})`);
   const server = await startNeo4j({
     line: "5.26",
