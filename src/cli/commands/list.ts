@@ -34,8 +34,12 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, true);
   const decryption = await decryptionFrom(cli, opts);
-  const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal, decryption });
-  cli.result({ directory: storage.describe(), backups });
+  const index = await lib.readIndex(storage, { logger: cli.logger(), signal: cli.signal, decryption });
+  const backups = index.backups;
+  cli.result({ directory: storage.describe(), backups, pendingRestores: index.pendingRestores });
+  const unfinished = index.pendingRestores.map((p) =>
+    cli.paint.yellow(`${cli.sym.warn}${lib.describeUnfinishedRestore(p)}`),
+  );
   if (backups.length === 0) {
     cli.print(`No backups in ${storage.describe()}.`);
     return EXIT.ok;
@@ -44,9 +48,21 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const age = (e: BackupIndexEntry) => formatAge(now - Date.parse(e.created));
   const header = `${backups.length} backup${backups.length === 1 ? "" : "s"} in ${storage.describe()}, newest first:`;
   if (!opts.detailed) {
-    const rows = backups.map((e) => [e.name, formatInstant(e.created), age(e), e.kind]);
-    const [head, ...body] = formatTable(["NAME", "CREATED", "AGE", "KIND"], rows);
-    cli.print(header, "", cli.paint.bold(head!), ...body);
+    // which database each backup holds, when the storage holds more than one
+    const databases = new Set(backups.map((e) => e.identity?.id ?? ""));
+    const shared = databases.size > 1;
+    const rows = backups.map((e) => [
+      e.name,
+      formatInstant(e.created),
+      age(e),
+      e.kind,
+      ...(shared ? [e.identity ? `${e.identity.name} at ${e.identity.address}` : "unknown"] : []),
+    ]);
+    const [head, ...body] = formatTable(
+      ["NAME", "CREATED", "AGE", "KIND", ...(shared ? ["DATABASE"] : [])],
+      rows,
+    );
+    cli.print(header, "", cli.paint.bold(head!), ...body, ...(unfinished.length ? ["", ...unfinished] : []));
     return EXIT.ok;
   }
   const blocks: string[] = [header];
@@ -64,7 +80,12 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
         ["Created", `${formatInstant(e.created)} (${age(e)})`],
         ["Kind", e.kind],
         ["Reason", e.reason || "-"],
-        ["Database", e.database ?? "-"],
+        [
+          "Database",
+          e.identity
+            ? `${e.identity.name} at ${e.identity.address} (id ${e.identity.id})`
+            : `${e.database ?? "-"} (server not recorded)`,
+        ],
         ["Nodes", formatCount(e.nodeCount)],
         ["Relationships", formatCount(e.relationshipCount)],
         ["Size", formatBytes(e.size)],
@@ -82,6 +103,6 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
       ]),
     );
   }
-  cli.print(...blocks);
+  cli.print(...blocks, ...(unfinished.length ? ["", ...unfinished] : []));
   return EXIT.ok;
 }
