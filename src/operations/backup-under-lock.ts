@@ -83,10 +83,18 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
   const { storage } = options;
   const result = await runBackup(options);
   let entries: BackupIndexEntry[] | undefined;
+  const protect = new Set(options.protect ?? []);
   try {
-    entries = (
-      await recordBackup(storage, entryFromResult(result), { logger, decryption: options.decryption })
-    ).backups;
+    const index = await recordBackup(storage, entryFromResult(result), {
+      logger,
+      decryption: options.decryption,
+    });
+    entries = index.backups;
+    // an unfinished restore (into any database of the storage) needs its backup and its safety backup
+    for (const pending of index.pendingRestores) {
+      protect.add(pending.name);
+      if (pending.safetyBackup) protect.add(pending.safetyBackup);
+    }
   } catch (error) {
     // the backup itself is published and complete; the index is rebuilt from the files when next read
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
@@ -97,7 +105,7 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
       storage,
       newest: result.name,
       candidates: retentionCandidates(entries, result.name, options.keep ?? DEFAULT_KEEP).filter(
-        (n) => !(options.protect ?? []).includes(n),
+        (n) => !protect.has(n),
       ),
       keys: readKeysFor(result, options.decryption),
       signal: options.signal,
