@@ -30,6 +30,7 @@ import {
   shouldAutoBackup,
   validateBackup,
 } from "../../src/index.js";
+import { disposeCli, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
 import { runCrashWorker } from "../support/crash.js";
 import { closedPort } from "../support/ports.js";
 import { newS3Storage, removePrefix } from "../support/s3.js";
@@ -56,6 +57,7 @@ describe.runIf(servers.length >= 2)(
     const prefixes: string[] = [];
 
     beforeAll(async () => {
+      await prepareCli();
       a = driverFor(serverA!);
       b = driverFor(serverB!);
       root = await mkdtemp(join(tmpdir(), "neo4j-backup-shared-"));
@@ -64,6 +66,7 @@ describe.runIf(servers.length >= 2)(
     });
 
     afterAll(async () => {
+      await disposeCli();
       await a?.close();
       await b?.close();
       await rm(root, { recursive: true, force: true });
@@ -204,21 +207,62 @@ describe.runIf(servers.length >= 2)(
       expect(statusB.health).toMatchObject({ healthy: false, pendingRestore: pending });
       expect((await fingerprintDatabase(b)).total).toBe(halfB);
 
+      // the same through the command: each says what concerns it, in plain words
+      const cli = (server: TestServer, args: string[]) =>
+        runCli(["--dir", directory, ...args], { env: serverEnv(server) });
+      const onA = await cli(serverA!, ["status"]);
+      expect(onA.code, onA.stderr).toBe(0);
+      expect(onA.stdout).toMatch(
+        /Other databases in this storage:\n.*into database neo4j at .*did not finish; finish it with `neo4j-backup recover`/,
+      );
+      const onB = await cli(serverB!, ["status"]);
+      expect(onB.code, onB.stderr).toBe(5);
+      expect(onB.stdout).toContain(
+        `Unfinished restore: ${fromA.name} was being restored here and did not finish.`,
+      );
+      const createA = await cli(serverA!, ["create", "--keep", "all"]);
+      expect(createA.code, createA.stderr).toBe(0);
+      expect(createA.stderr).toMatch(
+        /into database neo4j at .*did not finish; .*this operation leaves it alone/,
+      );
+      const dry = await cli(serverB!, [
+        "--json",
+        "restore",
+        "--file",
+        fromA.name,
+        "--mode",
+        "replace",
+        "--dry-run",
+      ]);
+      expect(JSON.parse(dry.stdout).origin).toMatch(
+        new RegExp(
+          `^database neo4j on server ${idA.address.replaceAll(".", "\\.")} .*another database than the target$`,
+        ),
+      );
+      expect((await fingerprintDatabase(a)).total).toBe(printA);
+      expect((await fingerprintDatabase(b)).total).toBe(halfB);
+
       // someone writes to B after the interruption; recovery saves it, then puts the previous contents back
       await b.executeQuery("CREATE (:WrittenAfterTheInterruption {note: 'keep me'})");
-      const recovered = await recoverInterruptedRestore({ driver: b, storage });
+      const recover = await cli(serverB!, ["--json", "recover"]);
+      expect(recover.code, recover.stderr).toBe(0);
+      const { recovered, remaining } = JSON.parse(recover.stdout);
       expect(recovered).toMatchObject({ outcome: "previous-contents", restoredFrom: pending!.safetyBackup });
+      expect(remaining).toEqual([]);
       expect((await fingerprintDatabase(b)).total).toBe(printB);
       expect((await fingerprintDatabase(a)).total).toBe(printA);
       expect((await readIndex(storage)).pendingRestores).toEqual([]);
-      // with the record gone, A's next backup removes A's older ones again
-      expect(
-        (await createBackup({ driver: a, storage, reason: "A nightly", keep: 1 })).removed.sort(),
-      ).toEqual([fromA.name, nextA.name].sort());
-      const saved = await validateBackup({ storage, name: recovered!.savedAs! });
+      // with the record gone, A's next backup removes A's older ones again (and none of B's)
+      const olderOfA = (await listBackups(storage))
+        .filter((e) => e.kind === "backup" && e.identity?.id === idA.id)
+        .map((e) => e.name);
+      expect(olderOfA).toEqual(expect.arrayContaining([fromA.name, nextA.name]));
+      const latestA = await createBackup({ driver: a, storage, reason: "A nightly", keep: 1 });
+      expect(latestA.removed.sort()).toEqual(olderOfA.sort());
+      const saved = await validateBackup({ storage, name: recovered.savedAs });
       expect(saved.valid).toBe(true);
       expect(saved.labelCounts).toMatchObject({ WrittenAfterTheInterruption: 1 });
-      expect((await listBackups(storage)).find((e) => e.name === recovered!.savedAs)).toMatchObject({
+      expect((await listBackups(storage)).find((e) => e.name === recovered.savedAs)).toMatchObject({
         kind: "safety",
         identity: idB,
       });

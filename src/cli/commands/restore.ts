@@ -79,7 +79,11 @@ async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<
   const progress = cli.progress();
   const result = await plan.lib.restoreBackup(restoreOptions(cli, plan, opts, progress));
   progress.end();
-  cli.result({ ...result, target: { host: plan.connection.host, database: plan.database } });
+  cli.result({
+    ...result,
+    target: { host: plan.connection.host, database: plan.database },
+    origin: plan.origin ?? null,
+  });
   const rows: [string, string][] = [
     ["Nodes", formatCount(result.nodeCount)],
     ["Relationships", formatCount(result.relationshipCount)],
@@ -163,7 +167,12 @@ async function dryRun(cli: CliContext, plan: RestorePlan, opts: Record<string, u
   const result = await plan.lib.restoreBackup({ ...restoreOptions(cli, plan, opts, progress), dryRun: true });
   progress.end();
   const { current } = plan;
-  cli.result({ ...result, target: { host: plan.connection.host, database: plan.database }, current });
+  cli.result({
+    ...result,
+    target: { host: plan.connection.host, database: plan.database },
+    current,
+    origin: plan.origin ?? null,
+  });
   cli.print(
     `${cli.paint.green(cli.sym.done)}Dry run: ${plan.name} is valid and ${plan.target} can take it; nothing was written.`,
     ...formatRows([
@@ -172,6 +181,7 @@ async function dryRun(cli: CliContext, plan: RestorePlan, opts: Record<string, u
         plan.mode === "replace" ? "Would replace" : "Target holds",
         counts(current.nodes, current.relationships),
       ],
+      ...(plan.origin ? ([["Backup of", cli.paint.yellow(plan.origin)]] as [string, string][]) : []),
     ]),
   );
   return EXIT.ok;
