@@ -81,6 +81,23 @@ describe.runIf(servers.length >= 2)(
       await loadSampleGraph(b, { seed: 102, nodes: 300, special: false });
     }
 
+    /**
+     * Loads both databases, backs A up into a new folder and kills a replace restore of that backup
+     * into B (production into staging) while it writes nodes.
+     */
+    async function killRestoreIntoB(folder: string) {
+      await loadBoth();
+      const directory = await mkdtemp(join(root, folder));
+      const storage = new FileSystemStorage({ directory });
+      const fromA = await createBackup({ driver: a, storage, reason: "A nightly" });
+      const printA = (await fingerprintDatabase(a)).total;
+      const printB = (await fingerprintDatabase(b)).total;
+      const point = { label: "B: mid-nodes", progress: { phase: "nodes", nodes: 400 } };
+      const run = await runCrashWorker(serverB!, "restore", point, { directory }, [fromA.name]);
+      expect(run.out).toContain("killed:B: mid-nodes");
+      return { directory, storage, fromA, printA, printB };
+    }
+
     async function storageOf(kind: "folder" | "bucket"): Promise<BackupStorage> {
       if (kind === "folder") return new FileSystemStorage({ directory: await mkdtemp(join(root, "f-")) });
       const storage = newS3Storage({ lockPollMs: 200 });
@@ -166,21 +183,7 @@ describe.runIf(servers.length >= 2)(
     });
 
     it("an interrupted restore into B: A's create, status, auto-backup and restore leave A and its backups alone; recovering B puts back its previous contents and saves what was written after", async () => {
-      await loadBoth();
-      const directory = await mkdtemp(join(root, "kill-"));
-      const storage = new FileSystemStorage({ directory });
-      const fromA = await createBackup({ driver: a, storage, reason: "A nightly" });
-      const printA = (await fingerprintDatabase(a)).total;
-      const printB = (await fingerprintDatabase(b)).total;
-      // restoring A's backup into B (prod into staging) is killed while it writes nodes
-      const run = await runCrashWorker(
-        serverB!,
-        "restore",
-        { label: "B: mid-nodes", progress: { phase: "nodes", nodes: 400 } },
-        { directory },
-        [fromA.name],
-      );
-      expect(run.out).toContain("killed:B: mid-nodes");
+      const { directory, storage, fromA, printA, printB } = await killRestoreIntoB("kill-");
       const [pending] = (await readIndex(storage)).pendingRestores;
       expect(pending).toMatchObject({ name: fromA.name, mode: "replace", target: idB });
       const halfB = (await fingerprintDatabase(b)).total;
@@ -269,19 +272,7 @@ describe.runIf(servers.length >= 2)(
     });
 
     it("a pending record written without its target (an older index) is never recovered automatically; claimed, it is recovered with what is there saved", async () => {
-      await loadBoth();
-      const directory = await mkdtemp(join(root, "old-"));
-      const storage = new FileSystemStorage({ directory });
-      const fromA = await createBackup({ driver: a, storage, reason: "A nightly" });
-      const printB = (await fingerprintDatabase(b)).total;
-      const run = await runCrashWorker(
-        serverB!,
-        "restore",
-        { label: "B: mid-nodes", progress: { phase: "nodes", nodes: 400 } },
-        { directory },
-        [fromA.name],
-      );
-      expect(run.out).toContain("killed:B: mid-nodes");
+      const { storage, printB } = await killRestoreIntoB("old-");
       // what an older version wrote: one record, no target, no mode
       const index = JSON.parse((await storage.readIndex())!);
       const { target: _target, mode: _mode, ...old } = index.pendingRestores[0];
