@@ -16,5 +16,7 @@ import {
  */
 export async function restoreBackup(options: RestoreBackupOptions): Promise<RestoreResult> {
   assertRestoreOptions(options);
-  return underLock(options, () => restoreUnderLock(options));
+  // a dry run writes nothing: not even the recovery of an unfinished restore into the target
+  const locking = options.dryRun ? { ...options, driver: undefined } : options;
+  return underLock(locking, () => restoreUnderLock(options));
 }
