@@ -154,8 +154,9 @@ function noMatch(name: string, header: Uint8Array, keys: ReadKeys): BackupError 
     ...((keys.identities?.length ?? 0) > 0 ? ["identities"] : []),
     ...(keys.passphrase !== undefined ? ["passphrase"] : []),
   ].join(" and ");
+  const what = tried || "keys";
   const message = passphrase
-    ? `${name} is encrypted with a passphrase and the ${tried || "keys"} given do not open it`
+    ? `${name} is encrypted with a passphrase and the ${what} given ${what === "passphrase" ? "does" : "do"} not open it`
     : `${name}: no identity given matches its recipients (${types.length} recipient${types.length === 1 ? "" : "s"}); it is encrypted to someone else`;
   return new BackupError("DECRYPTION_FAILED", message, { details: { name, passphrase } });
 }

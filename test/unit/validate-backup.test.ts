@@ -314,11 +314,27 @@ describe("the metadata checksum", () => {
     }
   });
 
-  it("is absent from files written before it existed: they still validate, their metadata unchecked", async () => {
+  it("is absent from files written before it existed: they validate with an UNPROTECTED warning, and strict validation refuses them", async () => {
     const old = buildDocument(undefined, undefined, undefined, { metadataChecksum: false });
     expect(old).not.toContain("metadata_checksum");
-    expect((await validate(old)).problems).toEqual([]);
-    expect((await validate(old.replace('"reason":"test"', '"reason":"tesu"'))).valid).toBe(true);
+    const unprotected = (severity: string) => ({
+      severity,
+      code: "UNPROTECTED",
+      message: expect.stringMatching(/^the file has no metadata_checksum .*a change to its metadata/),
+      location: { line: 1, path: "metadata" },
+    });
+    const edited = old.replace('"reason":"test"', '"reason":"tesu"');
+    for (const doc of [old, edited]) {
+      const report = await validate(doc);
+      expect(report.valid).toBe(true);
+      expect(report.problems).toEqual([unprotected("warning")]);
+      const strict = await validateBackup({ source: chunks(doc), strict: true });
+      expect(strict.valid).toBe(false);
+      expect(strict.problems).toEqual([unprotected("error")]);
+    }
+    // a file with the checksum has no such problem, strict or not
+    const report = await validateBackup({ source: chunks(buildDocument()), strict: true });
+    expect(report.problems).toEqual([]);
   });
 
   it("cannot be disabled by damaging its field name: statistics accept no other fields", async () => {

@@ -26,6 +26,10 @@ export function registerInfo(program: Command): void {
     .command("info")
     .description("validate a backup file and show its metadata")
     .argument("<file>", "backup file: a name in the backup folder, or a path");
+  command.option(
+    "--strict",
+    "refuse (exit 3) a file whose metadata no checksum protects (written before metadata_checksum existed)",
+  );
   addIdentityOption(command);
   addReadOptions(command);
   command.action((file: string, _options, cmd: Command) =>
@@ -97,6 +101,7 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
     name,
     ...read,
     decryption,
+    strict: opts.strict === true,
     signal: cli.signal,
     onProgress: showValidationProgress(progress, totals),
   });
