@@ -19,7 +19,10 @@ export interface ValidationProblem {
   code: string;
   /** What is wrong, in words. */
   message: string;
-  /** Where: line (when known) and path such as `data.nodes[12].properties.age`. */
+  /**
+   * Where: line (when known) and path such as `data.nodes[12].properties.age`; the path is empty
+   * for damage below the JSON (a broken compressed stream or a changed ciphertext, `CORRUPT`).
+   */
   location: Location;
 }
 

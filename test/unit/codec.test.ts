@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpoolWriter } from "../../src/backup/spool-writer.js";
+import type { DecryptionOptions } from "../../src/codec/age.js";
 import { EncodedWriter, type EncodingOptions, resolveEncoding } from "../../src/codec/encoded-writer.js";
 import { openBackupBytes } from "../../src/codec/open.js";
 import { ZstdFrameSplitter } from "../../src/codec/zstd-frames.js";
@@ -173,10 +174,11 @@ describe.skipIf(!tools)("codec layers and the standard tools", () => {
     for await (const c of await openBackupBytes(storage, withPassphrase, { passphrase: PASSPHRASE }))
       opened.push(Buffer.from(c));
     expect(sha(Buffer.concat(opened))).toBe(sha(doc));
-    for (const [name, decryption] of [
+    const keys: [string, DecryptionOptions][] = [
       [keyed, { identities: [identity] }],
       [withPassphrase, { passphrase: PASSPHRASE }],
-    ] as const) {
+    ];
+    for (const [name, decryption] of keys) {
       const report = await validateBackup({ storage, name, decryption });
       expect(report.problems, name).toEqual([]);
       expect(report.nodeCount, name).toBeGreaterThan(0);

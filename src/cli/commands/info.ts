@@ -11,6 +11,7 @@ import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addReadOptions, readOptions } from "../options.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
+import { noteUnfinishedUploads } from "../storage.js";
 import {
   formatBytes,
   formatCount,
@@ -106,7 +107,14 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
-  cli.result({ file: name, directory: storage.describe(), size: stat.size, ...report });
+  const unfinishedUploads = await noteUnfinishedUploads(cli, storage);
+  cli.result({
+    file: name,
+    directory: storage.describe(),
+    size: stat.size,
+    ...report,
+    ...(unfinishedUploads === undefined ? {} : { unfinishedUploads }),
+  });
   cli.print(...describeReport(cli, name, storage.describe(), stat.size, report, lib.backupLayers(name)));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }

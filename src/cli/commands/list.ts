@@ -7,6 +7,7 @@ import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addIdentityOption, decryptionFrom } from "../keys.js";
 import { openStorage, runAction } from "../run.js";
+import { noteUnfinishedUploads } from "../storage.js";
 import {
   formatAge,
   formatBytes,
@@ -35,7 +36,12 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const storage = await openStorage(cli, true);
   const decryption = await decryptionFrom(cli, opts);
   const backups = await lib.listBackups(storage, { logger: cli.logger(), signal: cli.signal, decryption });
-  cli.result({ directory: storage.describe(), backups });
+  const unfinishedUploads = await noteUnfinishedUploads(cli, storage);
+  cli.result({
+    directory: storage.describe(),
+    backups,
+    ...(unfinishedUploads === undefined ? {} : { unfinishedUploads }),
+  });
   if (backups.length === 0) {
     cli.print(`No backups in ${storage.describe()}.`);
     return EXIT.ok;
