@@ -45,6 +45,9 @@ export function resolveRegion(options: S3ConnectionOptions, env = process.env): 
   );
 }
 
+/** Requests whose successful answer carries the stored object's content type. */
+const OBJECT_COMMANDS = new Set(["GetObjectCommand", "HeadObjectCommand"]);
+
 /** The name of the error a response that is not S3's (an HTML page) is refused with. */
 export const NOT_S3_ERROR = "NotS3Endpoint";
 
@@ -55,11 +58,14 @@ export const NOT_S3_ERROR = "NotS3Endpoint";
  */
 function refuseHtml(client: S3Client): void {
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const out = await next(args);
       const response = out.response as { statusCode?: number; headers?: Record<string, string> };
+      const status = response?.statusCode ?? 0;
+      // an object's own content type comes back with it: only the service's answers are S3's
+      const objectAnswer = OBJECT_COMMANDS.has(context.commandName ?? "") && status >= 200 && status < 400;
       const type = response?.headers?.["content-type"] ?? "";
-      if (/^\s*text\/html/i.test(type)) {
+      if (!objectAnswer && /^\s*text\/html/i.test(type)) {
         throw Object.assign(new Error(`it answered with an HTML page (HTTP ${response.statusCode ?? "?"})`), {
           name: NOT_S3_ERROR,
           $metadata: { httpStatusCode: response.statusCode },
