@@ -25,6 +25,8 @@ export interface StorageChoice {
   s3Endpoint?: string;
   s3Region?: string;
   s3ForcePathStyle?: boolean;
+  /** `--s3-max-attempts`: attempts per S3 request, retries included. */
+  s3MaxAttempts?: number;
 }
 
 /** Options every command accepts. */

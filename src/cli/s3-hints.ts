@@ -10,7 +10,10 @@ const S3_HINTS: Record<string, string> = {
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is attached",
   NO_REGION: "pass --s3-region or set AWS_REGION",
   WRONG_REGION: "pass the bucket's region with --s3-region (or AWS_REGION)",
-  UNAVAILABLE: "check that the S3 service answers (--s3-endpoint), then run the command again",
+  UNAVAILABLE:
+    "check that the S3 service answers (--s3-endpoint), then run the command again; --s3-max-attempts retries longer",
+  NOT_S3:
+    "check --s3-endpoint: it must be the address of the S3 API (not of a web console or a proxy's page), and most S3-compatible services need --s3-force-path-style",
   SDK_MISSING: "install it next to neo4j-backup: npm install @aws-sdk/client-s3",
 };
 

@@ -103,6 +103,8 @@ export function formatProblem(problem: {
   location: { line?: number | null; path: string };
 }): string {
   const { line, path } = problem.location;
-  const where = `${line ? `line ${line}, ` : ""}${path}`;
+  const where = [line ? `line ${line}` : "", path].filter(Boolean).join(", ");
+  // damage below the JSON (a compressed or encrypted layer) has no place in it
+  if (where === "") return problem.message;
   return problem.message.includes(`(${where})`) ? problem.message : `${problem.message} (${where})`;
 }

@@ -16,6 +16,7 @@ import {
   stanzaTypes,
   unwrapFileKey,
 } from "./age.js";
+import { ArmorError, dearmor, isArmored } from "./armor.js";
 import { type Compressed, createDecompressor, GZIP_MAGIC, ZSTD_MAGIC } from "./compression.js";
 import { openPayload, PayloadIntegrityError } from "./stream-cipher.js";
 import { decompressZstdFrames, ZstdFrameError } from "./zstd-frames.js";
@@ -95,7 +96,10 @@ async function decrypt(
   raw: AsyncIterable<Uint8Array>,
   keys: ReadKeys,
 ): Promise<AsyncIterable<Uint8Array>> {
-  const { head, all } = await peek(raw, (h) => headerLength(h) >= 0, MAX_HEADER_BYTES);
+  // an armored file (`age -a`) is the same age file in base64 between PEM lines
+  const start = await peek(raw, (h) => h.length >= ARMOR_PEEK, ARMOR_PEEK);
+  const binary = isArmored(start.head) ? dearmored(name, start.all) : start.all;
+  const { head, all } = await peek(binary, (h) => headerLength(h) >= 0, MAX_HEADER_BYTES);
   if (!head.subarray(0, AGE_MAGIC.length).equals(AGE_MAGIC)) {
     throw corrupt(name, "its name ends in .age but it does not start as an age file does");
   }
@@ -121,6 +125,20 @@ async function decrypt(
       throw error;
     }
   })();
+}
+
+/** Bytes enough to see an armor's BEGIN line after some whitespace. */
+const ARMOR_PEEK = 256;
+
+/** The binary age file inside an armored one; damage to the armor is `CORRUPT`. */
+async function* dearmored(name: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* dearmor(source);
+  } catch (error) {
+    if (error instanceof ArmorError)
+      throw corrupt(name, `its ASCII armor is damaged: ${error.message}`, error);
+    throw error;
+  }
 }
 
 /** `source` without its first `count` bytes. */
@@ -154,8 +172,9 @@ function noMatch(name: string, header: Uint8Array, keys: ReadKeys): BackupError 
     ...((keys.identities?.length ?? 0) > 0 ? ["identities"] : []),
     ...(keys.passphrase !== undefined ? ["passphrase"] : []),
   ].join(" and ");
+  const what = tried || "keys";
   const message = passphrase
-    ? `${name} is encrypted with a passphrase and the ${tried || "keys"} given do not open it`
+    ? `${name} is encrypted with a passphrase and the ${what} given ${what === "passphrase" ? "does" : "do"} not open it`
     : `${name}: no identity given matches its recipients (${types.length} recipient${types.length === 1 ? "" : "s"}); it is encrypted to someone else`;
   return new BackupError("DECRYPTION_FAILED", message, { details: { name, passphrase } });
 }
@@ -166,12 +185,12 @@ async function checkPlainStart(
   bytes: AsyncIterable<Uint8Array>,
   decrypted: boolean,
 ): Promise<AsyncIterable<Uint8Array>> {
-  const { head, all } = await peek(bytes, (h) => h.length >= 22, 22);
+  const { head, all } = await peek(bytes, (h) => h.length >= ARMOR_PEEK, ARMOR_PEEK);
   const what = head.subarray(0, 2).equals(GZIP_MAGIC)
     ? ".gz"
     : head.subarray(0, 4).equals(ZSTD_MAGIC)
       ? ".zst"
-      : head.subarray(0, AGE_MAGIC.length).equals(AGE_MAGIC)
+      : head.subarray(0, AGE_MAGIC.length).equals(AGE_MAGIC) || isArmored(head)
         ? ".age"
         : undefined;
   if (what) {

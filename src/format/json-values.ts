@@ -29,12 +29,15 @@ const floatWrapper = (value: number): ReadNumber => ({
 /**
  * The value of a number token (JSON number text, or `NaN`, `Infinity`, `-Infinity`): a plain number
  * when that is exact in format 2 (a safe integer, or a finite non-integral float), else a marked
- * `$float` or `$int` wrapper.
+ * `$float` or `$int` wrapper. A number written with digits that no float can hold (`1e400`) keeps
+ * its text in the wrapper (`{"$float":"1e400"}`), which decoding refuses where it is found, rather
+ * than becoming Infinity.
  */
 export function exactNumber(text: string): number | ReadNumber {
   const value = Number(text);
   if (/[.eEaI]/.test(text)) {
     // a fraction, an exponent, NaN or Infinity: a float
+    if (!Number.isFinite(value) && /\d/.test(text)) return { $float: text, [READ_NUMBER]: true };
     return Number.isInteger(value) || !Number.isFinite(value) ? floatWrapper(value) : value;
   }
   if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;

@@ -23,9 +23,6 @@ export interface ValueSample {
   property: string;
 }
 
-/** Samples kept at most (zone ids are the only kind that can be numerous). */
-export const MAX_SAMPLES = 1000;
-
 const yearClass = (text: string): string => (/^\d{4}-/.test(text) ? "" : ":long-year");
 
 function coordinateClass(value: unknown): string {
@@ -77,7 +74,11 @@ export function valueKind(value: EncodedValue): string | undefined {
   return undefined;
 }
 
-/** Collects the first value of each kind in a file's records. */
+/**
+ * Collects the first value of each kind in a file's records — every kind, however many there are:
+ * a kind left out would be a value no target was asked about. (Kinds are few but for zone ids,
+ * which a file can hold by the hundred; each costs one small sample.)
+ */
 export class ValueSampler {
   private readonly byKind = new Map<string, ValueSample>();
 
@@ -107,7 +108,7 @@ export class ValueSampler {
     property: string,
     prefix: string,
   ): void {
-    if (kind === undefined || this.byKind.size >= MAX_SAMPLES) return;
+    if (kind === undefined) return;
     const key = prefix + kind;
     if (!this.byKind.has(key)) this.byKind.set(key, { kind: key, value, location, id, property });
   }

@@ -264,9 +264,18 @@ function floatText(value: number): string {
 
 const FLOAT_TEXT_RE = /^(?:NaN|-?Infinity|-?(?:\d+(?:\.\d+)?)(?:e[+-]?\d+)?)$/;
 
+/** The largest float, for messages. */
+const FLOAT_LIMIT = "±1.7976931348623157e308";
+
 function parseFloatText(text: string, path: string): number {
+  const value = Number(text);
+  // digits beyond the largest float (a number of the file read from its text, `1E+400`) would
+  // become Infinity; only "Infinity" itself is one
+  if (!Number.isFinite(value) && /^-?\d/.test(text)) {
+    throw new ValueCodecError(`the number ${text} is beyond the range of a float (${FLOAT_LIMIT})`, path);
+  }
   if (!FLOAT_TEXT_RE.test(text)) throw new ValueCodecError(`invalid float "${text}"`, path);
-  return Number(text);
+  return value;
 }
 
 /** Coordinate: a JSON number when finite and not -0, else the float text. */
@@ -275,7 +284,12 @@ function encodeCoordinate(value: number): number | string {
 }
 
 function decodeCoordinate(value: unknown, path: string): number {
-  if (typeof value === "number") return value;
+  if (typeof value === "number") {
+    // JSON itself has no Infinity: a number that reads as one was written beyond the range
+    if (!Number.isFinite(value))
+      throw new ValueCodecError(`a coordinate is beyond the range of a float (${FLOAT_LIMIT})`, path);
+    return value;
+  }
   if (typeof value === "string") return parseFloatText(value, path);
   throw new ValueCodecError("point coordinate must be a number or float text", path);
 }

@@ -16,18 +16,33 @@ async function echo(driver: Driver, database: string | undefined, values: unknow
   return records[0]!.get("values") as unknown[];
 }
 
+/** Values sent in one query: a file can hold thousands of kinds (one per zone id, say). */
+const ECHO_BATCH = 500;
+
 /**
  * Sends encoded values to the server (decoded for the driver) and returns what came back, encoded
- * again, in the same order. When the server refuses the whole list, each value is sent alone to
- * find the ones it refuses.
+ * again, in the same order — every value, in batches of 500. When the server refuses a batch, each
+ * of its values is sent alone to find the ones it refuses.
  */
 export async function echoValues(
   driver: Driver,
   database: string | undefined,
   values: readonly EncodedValue[],
 ): Promise<EchoedValue[]> {
-  if (values.length === 0) return [];
-  const decoded = values.map((v, i) => decodeValue(v, `value ${i}`));
+  const out: EchoedValue[] = [];
+  for (let start = 0; start < values.length; start += ECHO_BATCH) {
+    const batch = values.slice(start, start + ECHO_BATCH);
+    const decoded = batch.map((v, i) => decodeValue(v, `value ${start + i}`));
+    out.push(...(await echoBatch(driver, database, decoded)));
+  }
+  return out;
+}
+
+async function echoBatch(
+  driver: Driver,
+  database: string | undefined,
+  decoded: unknown[],
+): Promise<EchoedValue[]> {
   try {
     const back = await echo(driver, database, decoded);
     return back.map((v) => ({ value: encodeValue(v) }));

@@ -99,9 +99,12 @@ function assertRestorable(name: string, validation: ValidationReport, allowDangl
   const onlyDangling = errors.length > 0 && errors.every((p) => p.code === "DANGLING_RELATIONSHIP");
   if (!validation.valid && !(onlyDangling && allowDangling && validation.omittedProblems === 0)) {
     const first = errors[0];
-    const where = first
-      ? ` — first problem: ${first.message} (${first.location.line ? `line ${first.location.line}, ` : ""}${first.location.path})`
+    const place = first
+      ? [first.location.line ? `line ${first.location.line}` : "", first.location.path]
+          .filter(Boolean)
+          .join(", ")
       : "";
+    const where = first ? ` — first problem: ${first.message}${place ? ` (${place})` : ""}` : "";
     const hint = onlyDangling ? "; pass allowDanglingRelationships to skip those relationships" : "";
     throw new BackupError(
       "VALIDATION_FAILED",

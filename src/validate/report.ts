@@ -12,11 +12,17 @@ import { decodeValue, type EncodedValue, ValueCodecError } from "../format/value
 export interface ValidationProblem {
   /** `error` makes the file invalid; `warning` is informational (e.g. a v1 value read best-effort). */
   severity: "error" | "warning";
-  /** Stable code, e.g. `SCHEMA`, `DUPLICATE_ID`, `DANGLING_RELATIONSHIP`, `COUNT_MISMATCH`, `CHECKSUM`. */
+  /**
+   * Stable code, e.g. `SCHEMA`, `DUPLICATE_ID`, `DANGLING_RELATIONSHIP`, `COUNT_MISMATCH`,
+   * `CHECKSUM`, `UNPROTECTED` (no metadata checksum: a warning, an error when strict).
+   */
   code: string;
   /** What is wrong, in words. */
   message: string;
-  /** Where: line (when known) and path such as `data.nodes[12].properties.age`. */
+  /**
+   * Where: line (when known) and path such as `data.nodes[12].properties.age`; the path is empty
+   * for damage below the JSON (a broken compressed stream or a changed ciphertext, `CORRUPT`).
+   */
   location: Location;
 }
 

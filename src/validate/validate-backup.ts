@@ -73,6 +73,13 @@ export type ValidateBackupOptions = (
    * with `KEY_REQUIRED`, and with keys that do not open it with `DECRYPTION_FAILED`.
    */
   decryption?: DecryptionOptions;
+  /**
+   * Refuse what can be read but is not protected: a format-2 file without
+   * `statistics.metadata_checksum` (written before it existed), whose metadata — reason, counts,
+   * schema — could be changed unnoticed, is then an error (`UNPROTECTED`) rather than a warning.
+   * Default false.
+   */
+  strict?: boolean;
   /** Cancels the validation. */
   signal?: AbortSignal;
   /** Called every 10,000 records, and once at the end, with the records seen so far. */
@@ -99,6 +106,7 @@ export async function validateBackup(options: ValidateBackupOptions): Promise<Va
     options.maxProblems ?? 100,
     options.fingerprint === true,
     options.sampleValues === true,
+    options.strict === true,
   );
   const read = fileReadOptions(options);
   const report = validator.builder.report;
@@ -148,7 +156,12 @@ class FileValidator {
   private sawNodesSection = false;
   private metadataLine: number | undefined;
 
-  constructor(maxProblems: number, fingerprint: boolean, sampleValues: boolean) {
+  constructor(
+    maxProblems: number,
+    fingerprint: boolean,
+    sampleValues: boolean,
+    private readonly strict: boolean,
+  ) {
     this.builder = new ReportBuilder(maxProblems);
     if (fingerprint) this.fingerprint = new FingerprintBuilder();
     if (sampleValues) this.sampler = new ValueSampler();
@@ -353,7 +366,10 @@ class FileValidator {
     );
   }
 
-  /** The content checksum, and the metadata checksum when the file has one (older files do not). */
+  /**
+   * The content checksum, and the metadata checksum when the file has one; older files do not,
+   * which is a warning (`UNPROTECTED`), or an error when strict.
+   */
   private compareChecksum(): void {
     this.report.checksum = this.checksum.digest();
     const recorded = this.statistics?.checksum;
@@ -367,6 +383,14 @@ class FileValidator {
     }
     const recordedMetadata = this.statistics?.metadata_checksum;
     const computed = this.report.metadataChecksum;
+    if (recordedMetadata === undefined && this.statistics !== null && computed !== null) {
+      this.builder.add(
+        this.strict ? "error" : "warning",
+        "UNPROTECTED",
+        `the file has no metadata_checksum (it was written before the checksum existed): a change to its metadata — reason, counts, schema — cannot be detected${this.strict ? "; strict validation refuses such a file" : ""}`,
+        { line: this.metadataLine, path: "metadata" },
+      );
+    }
     if (typeof recordedMetadata === "string" && computed !== null && recordedMetadata !== computed) {
       this.builder.add(
         "error",

@@ -12,6 +12,9 @@ import type { Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
+import type { NodeRecord } from "../../src/format/records.js";
+import { valueKind } from "../../src/format/value-kinds.js";
+import { type EncodedValue, encodeValue } from "../../src/format/values.js";
 import { FileSystemStorage, MemoryStorage, restoreBackup, verifyBackup } from "../../src/index.js";
 import { fingerprintDatabase } from "../../src/verify/verify-backup.js";
 import { disposeCli, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
@@ -123,6 +126,63 @@ describe.each(testServers())("files people have, on Neo4j $version ($label)", (s
     );
     expect((await fingerprintDatabase(driver)).total).toBe(before.total);
     expect((await storage.list()).map((s) => s.name)).toEqual(["greenwich_20250101_000000.json"]);
+  });
+
+  it("more kinds of value than 1,000 (a date-time in every zone, alone and in lists): the probe still asks about the -0.0 longitude after them", async () => {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { seed: 3, nodes: 40, special: false });
+    const before = await fingerprintDatabase(driver);
+    // one node per zone this server knows, each with four kinds: a date-time, a date-time with a
+    // year beyond four digits, and each of them inside a list
+    const nodes: NodeRecord[] = [];
+    for (const timezone of Intl.supportedValuesOf("timeZone")) {
+      const here = await driver
+        .executeQuery(
+          "RETURN datetime({year: 2020, month: 6, day: 1, hour: 12, timezone: $timezone}) AS near, datetime({year: 12020, month: 6, day: 1, hour: 12, timezone: $timezone}) AS far",
+          { timezone },
+        )
+        .catch(() => undefined);
+      if (!here) continue;
+      const near = encodeValue(here.records[0]!.get("near"));
+      const far = encodeValue(here.records[0]!.get("far"));
+      nodes.push({
+        _id: nodes.length,
+        _labels: ["Zone"],
+        properties: { near, far, nears: [near], fars: [far] },
+      });
+    }
+    const kinds = new Set(
+      nodes.flatMap(({ properties: p }) => [p.near, p.far].map((v) => valueKind(v as EncodedValue))),
+    );
+    // each kind alone and inside a list: more than the 1,000 samples the probe once kept
+    expect(kinds.size * 2).toBeGreaterThan(1000);
+    const last = nodes.length;
+    nodes.push({
+      _id: last,
+      _labels: ["Place"],
+      properties: { at: { $point: { srid: 4326, x: "-0", y: 51.48 } } },
+    });
+    const name = "zones_20250101_000000.json";
+    await writeFile(join(folder, name), buildDocument(nodes, []));
+    const { records } = await driver.executeQuery("RETURN point({longitude: -0.0, latitude: 51.48}).x AS x");
+    const keeps = Object.is(records[0]!.get("x"), -0);
+    const cli = (args: string[]) => runCli(["--dir", folder, ...args], { env: serverEnv(server) });
+    const dryRun = await cli(["restore", "--file", name, "--mode", "replace", "--yes", "--dry-run"]);
+    const restored = await cli(["restore", "--file", name, "--mode", "replace", "--yes"]);
+    if (keeps) {
+      expect(dryRun.code, dryRun.stderr).toBe(EXIT.ok);
+      expect(restored.code, restored.stderr).toBe(EXIT.ok);
+      expect(restored.stdout).toContain("Verified");
+      return;
+    }
+    for (const run of [dryRun, restored]) {
+      expect(run.code, run.stdout + run.stderr).toBe(EXIT.refused);
+      expect(run.stderr).toContain(
+        `property "at" of data.nodes[${last}] (line ${last + 3}, _id ${last}): {"$point":{"srid":4326,"x":"-0","y":51.48}} comes back from`,
+      );
+      expect(run.stderr).toContain("nothing was written");
+    }
+    expect((await fingerprintDatabase(driver)).total).toBe(before.total);
   });
 
   it("a verification difference names the first differing record: its line, _id and property", async () => {

@@ -335,7 +335,7 @@ export interface Fixture {
   formatVersion: 1 | 2 | null;
   expected: ExpectedGraph;
   apocPropertyTypes?: ApocPropertyTypes;
-  /** Warnings validation gives (version-1 nulls). */
+  /** Warnings validation gives (version-1 nulls; UNPROTECTED for format-2 files without a metadata checksum). */
   warnings: number;
 }
 
@@ -370,7 +370,7 @@ export const FIXTURES: Fixture[] = [
     layout: "general",
     formatVersion: 2,
     expected: V2_GRAPH,
-    warnings: 0,
+    warnings: 1, // UNPROTECTED: written before metadata_checksum existed
   },
   {
     file: "v2-minified.json",
@@ -378,7 +378,7 @@ export const FIXTURES: Fixture[] = [
     layout: "general",
     formatVersion: 2,
     expected: V2_GRAPH,
-    warnings: 0,
+    warnings: 1, // UNPROTECTED: written before metadata_checksum existed
   },
   {
     file: "apoc-all.json",

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpoolWriter } from "../../src/backup/spool-writer.js";
+import type { DecryptionOptions } from "../../src/codec/age.js";
 import { EncodedWriter, type EncodingOptions, resolveEncoding } from "../../src/codec/encoded-writer.js";
 import { openBackupBytes } from "../../src/codec/open.js";
 import { ZstdFrameSplitter } from "../../src/codec/zstd-frames.js";
@@ -146,6 +147,82 @@ describe.skipIf(!tools)("codec layers and the standard tools", () => {
         true,
       );
     }
+  });
+
+  it("reads ASCII-armored files (age -a, -r and -p) as it reads binary ones; damage to the armor is CORRUPT, named", async () => {
+    const plain = join(dir, "armored.json");
+    writeFileSync(plain, doc);
+    const folder = storage.directory;
+    const keyed = "a_20250101_000000.json.zst.age";
+    execFileSync("sh", ["-c", `zstd -qc '${plain}' | age -a -r ${recipient} > '${folder}/${keyed}'`]);
+    const withPassphrase = "a_20250102_000000.json.age";
+    execFileSync(
+      "script",
+      ["-qec", `age -a -p -o '${join(folder, withPassphrase)}' '${plain}'`, "/dev/null"],
+      {
+        input: `${PASSPHRASE}\n${PASSPHRASE}\n`,
+        stdio: ["pipe", "ignore", "ignore"],
+      },
+    );
+    const armored = readFileSync(join(folder, keyed), "latin1");
+    expect(armored.startsWith("-----BEGIN AGE ENCRYPTED FILE-----\n")).toBe(true);
+    expect(readFileSync(join(folder, withPassphrase), "latin1")).toMatch(
+      /^-----BEGIN AGE ENCRYPTED FILE-----\n/,
+    );
+    expect(sha(await decoded(storage, keyed, [identity]))).toBe(sha(doc));
+    const opened: Buffer[] = [];
+    for await (const c of await openBackupBytes(storage, withPassphrase, { passphrase: PASSPHRASE }))
+      opened.push(Buffer.from(c));
+    expect(sha(Buffer.concat(opened))).toBe(sha(doc));
+    const keys: [string, DecryptionOptions][] = [
+      [keyed, { identities: [identity] }],
+      [withPassphrase, { passphrase: PASSPHRASE }],
+    ];
+    for (const [name, decryption] of keys) {
+      const report = await validateBackup({ storage, name, decryption });
+      expect(report.problems, name).toEqual([]);
+      expect(report.nodeCount, name).toBeGreaterThan(0);
+    }
+    // CRLF line ends and whitespace around it are allowed, as age itself allows them
+    const crlf = "a_20250103_000000.json.zst.age";
+    writeFileSync(join(folder, crlf), `\n  ${armored.replaceAll("\n", "\r\n")}\n`);
+    expect(sha(await decoded(storage, crlf, [identity]))).toBe(sha(doc));
+    // damage: a character changed in a line, a line cut, the END line missing
+    const lines = armored.split("\n");
+    const middle = lines.length >> 1;
+    const damaged: [string, string, RegExp][] = [
+      [
+        "b",
+        lines.map((l, i) => (i === middle ? `${l.slice(0, 10)}*${l.slice(11)}` : l)).join("\n"),
+        new RegExp(`ASCII armor is damaged: line ${middle + 1} is not a line of base64`),
+      ],
+      [
+        "c",
+        lines.map((l, i) => (i === middle ? l.slice(0, 40) : l)).join("\n"),
+        new RegExp(`ASCII armor is damaged: line ${middle + 1} is shorter than 64 columns but not the last`),
+      ],
+      [
+        "d",
+        lines.slice(0, middle).join("\n"),
+        /ASCII armor is damaged: the file ends without -----END AGE ENCRYPTED FILE----- \(cut short\)/,
+      ],
+    ];
+    for (const [tag, text, message] of damaged) {
+      const name = `armor${tag}_20250101_000000.json.zst.age`;
+      writeFileSync(join(folder, name), text);
+      const report = await validateBackup({ storage, name, decryption: { identities: [identity] } });
+      expect(report.valid, tag).toBe(false);
+      expect(report.problems[0], tag).toMatchObject({
+        code: "CORRUPT",
+        message: expect.stringMatching(message),
+      });
+    }
+    // an armored file whose name does not end in .age is named as one
+    writeFileSync(join(folder, "armore_20250101_000000.json"), armored);
+    const misnamed = await validateBackup({ storage, name: "armore_20250101_000000.json" });
+    expect(misnamed.problems[0]!.message).toMatch(
+      /it is age-encrypted but its name does not say so; name it …\.age/,
+    );
   });
 
   it("reads a file made by age -p with its passphrase, and writes one age -d opens with it", async () => {

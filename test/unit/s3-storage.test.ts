@@ -32,6 +32,23 @@ describe("S3 locations", async () => {
   });
 });
 
+describe("S3 endpoints", async () => {
+  const { S3Storage } = await import("../../src/storage/s3/s3-storage.js");
+
+  it("an endpoint that is not an http:// or https:// address is refused when the storage is made, naming it", () => {
+    for (const endpoint of ["not-a-url", "127.0.0.1:7070", "ftp://127.0.0.1:21", "http://", ""]) {
+      expect(() => new S3Storage({ bucket: "acme-backups", endpoint }), endpoint).toThrow(
+        expect.objectContaining({
+          code: "INVALID_OPTIONS",
+          message: `endpoint ${JSON.stringify(endpoint)} is not an http:// or https:// address`,
+        }),
+      );
+    }
+    for (const endpoint of ["http://127.0.0.1:7070", "https://s3.example.com"])
+      expect(() => new S3Storage({ bucket: "acme-backups", endpoint })).not.toThrow();
+  });
+});
+
 describe("S3 errors", async () => {
   const { s3Error, isConflict, isNotFound } = await import("../../src/storage/s3/errors.js");
   const place = { bucket: "acme", key: "p/x.json", region: "eu-west-1" };

@@ -141,6 +141,48 @@ describe("validateBackup on bad files", () => {
     expect(problem).toMatchObject({ location: { line: 6, path: "data.nodes[3].properties.when" } });
   });
 
+  it("refuses a number beyond the range of a float (1e400) with its line and property, in every layout", async () => {
+    const beyond = (line: unknown, path: string) => ({
+      code: "VALUE",
+      severity: "error",
+      message: expect.stringMatching(/^the number -?1e400 is beyond the range of a float/i),
+      location: { line, path },
+    });
+    // version 1, indented (the general-layout reader): the first node starts at line 14
+    const v1 = await validate(V1_DOCUMENT.replace('"usage_count": 142', '"usage_count": 1e400'));
+    expect(v1.valid).toBe(false);
+    expect(v1.problems).toEqual([beyond(14, "data.nodes[0].usage_count")]);
+    // version 1 on one line, in a list
+    const minified = JSON.stringify(JSON.parse(V1_DOCUMENT)).replace(
+      '"tags":["a","b"]',
+      '"tags":[1.5,-1E400]',
+    );
+    expect((await validate(minified)).problems).toEqual([beyond(1, "data.nodes[1].tags[1]")]);
+    // version 2: a plain number (read as JSON.parse reads it) is refused by the schema where it is
+    const v2 = await validate(buildDocument().replace('"usage_count":142', '"usage_count":1e400'));
+    expect(v2.problems[0]).toMatchObject({
+      severity: "error",
+      location: { line: 3, path: "data.nodes[0].properties.usage_count" },
+    });
+    // a $float wrapper's text, in this library's layout and re-indented (the general-layout reader)
+    const wrapped = buildDocument([{ _id: 0, _labels: [], properties: { big: { $float: "-1e400" } } }], []);
+    expect((await validate(wrapped)).problems).toEqual([beyond(3, "data.nodes[0].properties.big")]);
+    const reindented = JSON.stringify(JSON.parse(wrapped), null, 2);
+    expect((await validate(reindented)).problems).toEqual([beyond(33, "data.nodes[0].properties.big")]);
+    // a point's coordinate, which JSON.parse reads as Infinity
+    const point = buildDocument(
+      [{ _id: 0, _labels: [], properties: { at: { $point: { srid: 7203, x: 1, y: 2 } } } }],
+      [],
+    ).replace('"x":1,', '"x":1e400,');
+    expect((await validate(point)).problems).toContainEqual(
+      expect.objectContaining({
+        severity: "error",
+        message: expect.stringMatching(/^a coordinate is beyond the range of a float/),
+        location: { line: 3, path: "data.nodes[0].properties.at" },
+      }),
+    );
+  });
+
   it("reports wrong record shapes with the path of the field", async () => {
     const doc = buildDocument().replace('"_labels":["Function"]', '"_labels":"Function"');
     const report = await validate(doc);
@@ -272,11 +314,27 @@ describe("the metadata checksum", () => {
     }
   });
 
-  it("is absent from files written before it existed: they still validate, their metadata unchecked", async () => {
+  it("is absent from files written before it existed: they validate with an UNPROTECTED warning, and strict validation refuses them", async () => {
     const old = buildDocument(undefined, undefined, undefined, { metadataChecksum: false });
     expect(old).not.toContain("metadata_checksum");
-    expect((await validate(old)).problems).toEqual([]);
-    expect((await validate(old.replace('"reason":"test"', '"reason":"tesu"'))).valid).toBe(true);
+    const unprotected = (severity: string) => ({
+      severity,
+      code: "UNPROTECTED",
+      message: expect.stringMatching(/^the file has no metadata_checksum .*a change to its metadata/),
+      location: { line: 1, path: "metadata" },
+    });
+    const edited = old.replace('"reason":"test"', '"reason":"tesu"');
+    for (const doc of [old, edited]) {
+      const report = await validate(doc);
+      expect(report.valid).toBe(true);
+      expect(report.problems).toEqual([unprotected("warning")]);
+      const strict = await validateBackup({ source: chunks(doc), strict: true });
+      expect(strict.valid).toBe(false);
+      expect(strict.problems).toEqual([unprotected("error")]);
+    }
+    // a file with the checksum has no such problem, strict or not
+    const report = await validateBackup({ source: chunks(buildDocument()), strict: true });
+    expect(report.problems).toEqual([]);
   });
 
   it("cannot be disabled by damaging its field name: statistics accept no other fields", async () => {

@@ -11,6 +11,7 @@ import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addReadOptions, readOptions } from "../options.js";
 import { showValidationProgress } from "../phases.js";
 import { openBackup, runAction } from "../run.js";
+import { noteUnfinishedUploads } from "../storage.js";
 import {
   formatBytes,
   formatCount,
@@ -26,6 +27,10 @@ export function registerInfo(program: Command): void {
     .command("info")
     .description("validate a backup file and show its metadata")
     .argument("<file>", "backup file: a name in the backup folder, or a path");
+  command.option(
+    "--strict",
+    "refuse (exit 3) a file whose metadata no checksum protects (written before metadata_checksum existed)",
+  );
   addIdentityOption(command);
   addReadOptions(command);
   command.action((file: string, _options, cmd: Command) =>
@@ -97,11 +102,19 @@ async function info(cli: CliContext, opts: Record<string, unknown>, file: string
     name,
     ...read,
     decryption,
+    strict: opts.strict === true,
     signal: cli.signal,
     onProgress: showValidationProgress(progress, totals),
   });
   progress.end();
-  cli.result({ file: name, directory: storage.describe(), size: stat.size, ...report });
+  const unfinishedUploads = await noteUnfinishedUploads(cli, storage);
+  cli.result({
+    file: name,
+    directory: storage.describe(),
+    size: stat.size,
+    ...report,
+    ...(unfinishedUploads === undefined ? {} : { unfinishedUploads }),
+  });
   cli.print(...describeReport(cli, name, storage.describe(), stat.size, report, lib.backupLayers(name)));
   return report.valid ? EXIT.ok : EXIT.invalid;
 }

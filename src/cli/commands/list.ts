@@ -7,6 +7,7 @@ import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addIdentityOption, decryptionFrom } from "../keys.js";
 import { openStorage, runAction } from "../run.js";
+import { noteUnfinishedUploads } from "../storage.js";
 import {
   formatAge,
   formatBytes,
@@ -36,7 +37,13 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const decryption = await decryptionFrom(cli, opts);
   const index = await lib.readIndex(storage, { logger: cli.logger(), signal: cli.signal, decryption });
   const backups = index.backups;
-  cli.result({ directory: storage.describe(), backups, pendingRestores: index.pendingRestores });
+  const unfinishedUploads = await noteUnfinishedUploads(cli, storage);
+  cli.result({
+    directory: storage.describe(),
+    backups,
+    pendingRestores: index.pendingRestores,
+    ...(unfinishedUploads === undefined ? {} : { unfinishedUploads }),
+  });
   const unfinished = index.pendingRestores.map((p) =>
     cli.paint.yellow(`${cli.sym.warn}${lib.describeUnfinishedRestore(p)}`),
   );

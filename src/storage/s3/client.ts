@@ -45,8 +45,47 @@ export function resolveRegion(options: S3ConnectionOptions, env = process.env): 
   );
 }
 
+/** Requests whose successful answer carries the stored object's content type. */
+const OBJECT_COMMANDS = new Set(["GetObjectCommand", "HeadObjectCommand"]);
+
+/** The name of the error a response that is not S3's (an HTML page) is refused with. */
+export const NOT_S3_ERROR = "NotS3Endpoint";
+
+/**
+ * Refuses a response that is a web page before the SDK parses it: an endpoint that answers HTML
+ * (a web console, a proxy's or a router's page) is not an S3 service, and the SDK would otherwise
+ * read the page as an empty listing or fail with a raw XML parse error.
+ */
+function refuseHtml(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      const response = out.response as { statusCode?: number; headers?: Record<string, string> };
+      const status = response?.statusCode ?? 0;
+      // an object's own content type comes back with it: only the service's answers are S3's
+      const objectAnswer = OBJECT_COMMANDS.has(context.commandName ?? "") && status >= 200 && status < 400;
+      const type = response?.headers?.["content-type"] ?? "";
+      if (!objectAnswer && /^\s*text\/html/i.test(type)) {
+        throw Object.assign(new Error(`it answered with an HTML page (HTTP ${response.statusCode ?? "?"})`), {
+          name: NOT_S3_ERROR,
+          $metadata: { httpStatusCode: response.statusCode },
+        });
+      }
+      return out;
+    },
+    // inside the deserializer: the raw response, before it is parsed
+    { step: "deserialize", priority: "low", name: "neo4jBackupRefuseHtml" },
+  );
+}
+
 /** Creates the client; nothing is sent yet. */
 export function createS3Client(sdk: S3Sdk, options: S3ConnectionOptions): S3Client {
+  const client = newClient(sdk, options);
+  refuseHtml(client);
+  return client;
+}
+
+function newClient(sdk: S3Sdk, options: S3ConnectionOptions): S3Client {
   const region = resolveRegion(options);
   return new sdk.client.S3Client({
     ...(region ? { region } : {}),

@@ -16,6 +16,7 @@ export type S3FailureReason =
   | "NO_REGION"
   | "UNAVAILABLE"
   | "SDK_MISSING"
+  | "NOT_S3"
   | "OTHER";
 
 /** The fields of an SDK error this module reads. */
@@ -94,6 +95,10 @@ function classify(error: SdkError, place: S3Place): { reason: S3FailureReason; t
   const status = statusOf(error);
   const message = error.message ?? String(error);
   const where = placeText(place);
+  if (code === "NotS3Endpoint") {
+    const endpoint = place.endpoint ? `the endpoint ${place.endpoint}` : "the endpoint";
+    return { reason: "NOT_S3", text: `${endpoint} did not answer as an S3 service for ${where}: ${message}` };
+  }
   if (code === "NoSuchBucket") {
     return { reason: "NO_SUCH_BUCKET", text: `the bucket ${place.bucket} does not exist (${where})` };
   }

@@ -83,6 +83,12 @@ export class S3Storage implements BackupStorage {
 
   constructor(options: S3StorageOptions) {
     assertValidBucket(options.bucket);
+    if (options.endpoint !== undefined && !/^https?:\/\/[^/\s]/i.test(options.endpoint)) {
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        `endpoint ${JSON.stringify(options.endpoint)} is not an http:// or https:// address`,
+      );
+    }
     if (options.partSizeBytes !== undefined && !(options.partSizeBytes >= MIN_PART)) {
       throw new BackupError("INVALID_OPTIONS", `partSizeBytes must be at least ${MIN_PART} (5 MiB)`);
     }
@@ -284,6 +290,17 @@ export class S3Storage implements BackupStorage {
         this.lockLostTo = undefined;
       },
     };
+  }
+
+  /**
+   * How many multipart uploads of backups directly below the prefix are unfinished: a backup being
+   * written now, or what a writer killed mid-upload left. They cost storage until aborted: taking
+   * the lock aborts them ({@link abortUnfinishedUploads}), as does a bucket lifecycle rule
+   * `AbortIncompleteMultipartUpload`.
+   */
+  async unfinishedUploads(): Promise<number> {
+    const uploads = await (await this.objects()).listUploads(this.prefix, "listing unfinished uploads");
+    return uploads.filter((upload) => isBackupName(upload.key.slice(this.prefix.length))).length;
   }
 
   /**
