@@ -2,7 +2,9 @@
  * The dashboard in a real browser (headless Chromium through playwright-core) against a real
  * Neo4j: the page opened with its token shows the status; a backup created from the page; its
  * restore confirmed by typing the database's name, its progress followed to the end; validate,
- * verify, download; refused without the token; read-only hides and refuses create and restore.
+ * verify, download; refused without the token; read-only hides and refuses create and restore;
+ * a restore killed part-way shown as unfinished on its own database's page and as another
+ * database's on the page of a database sharing the storage.
  * And `neo4j-backup ui` as a process: the URL it prints, SIGTERM.
  */
 import { spawn } from "node:child_process";
@@ -16,15 +18,22 @@ import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index
 import { type Dashboard, startDashboard, TOKEN_HEADER } from "../../src/dashboard/index.js";
 import {
   countGraph,
+  createBackup,
+  type DatabaseIdentity,
   FileSystemStorage,
   fingerprintDatabase,
   listBackups,
+  readDatabaseIdentity,
   readIndex,
+  recoverInterruptedRestore,
   resolveDatabase,
   verifyBackup,
 } from "../../src/index.js";
+import { markPendingRestore } from "../../src/lifecycle/backup-index.js";
+import { withStorageLock } from "../../src/storage/with-lock.js";
 import { chromiumPath, jobEnd, launchChromium, openDashboard, restoreFromPage } from "../support/browser.js";
 import { cliCommand, disposeCli, prepareCli, ROOT, serverEnv } from "../support/cli-run.js";
+import { runCrashWorker } from "../support/crash.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 const haveChromium = chromiumPath() !== undefined;
@@ -271,6 +280,119 @@ describe.skipIf(!haveChromium).each(testServers())(
         await page.close();
         await readOnly.close();
       }
+    });
+
+    describe("a restore into this database killed while it writes nodes", () => {
+      let folder: string;
+      let killed: FileSystemStorage;
+      let identity: DatabaseIdentity;
+      let backupName: string;
+      let before: string;
+      let recovered = false;
+
+      beforeAll(async () => {
+        // the backup and the record of its killed restore in a storage of their own
+        folder = await mkdtemp(join(root, "killed-"));
+        killed = new FileSystemStorage({ directory: folder });
+        identity = (await readDatabaseIdentity(driver, database)).identity!;
+        before = (await fingerprintDatabase(driver, database)).total;
+        backupName = (await createBackup({ driver, storage: killed, reason: "before the killed restore" }))
+          .name;
+        const point = { label: "mid-nodes", progress: { phase: "nodes", nodes: 400 } };
+        const run = await runCrashWorker(server, "restore", point, { directory: folder }, [backupName]);
+        expect(run.out).toContain("killed:mid-nodes");
+      });
+
+      afterAll(async () => {
+        // the database as the backup (and the tests that follow) had it, even after a failure
+        if (!recovered) await recoverInterruptedRestore({ driver, storage: killed });
+      });
+
+      it("the database's own page warns of the unfinished restore, names the backup and `neo4j-backup recover`, and the health counts it as a problem", async () => {
+        const [pending] = (await readIndex(killed)).pendingRestores;
+        expect(pending).toMatchObject({ name: backupName, mode: "replace", target: identity });
+        const own = await startDashboard({ driver, storage: killed, readOnly: true });
+        const page = await openDashboard(browser, own);
+        try {
+          const warning = page.locator("#unfinished-restore");
+          expect(await warning.isVisible()).toBe(true);
+          expect(await warning.textContent()).toBe(
+            `Unfinished restore into this database: ${backupName} did not finish. Run \`neo4j-backup recover\` against this database to finish it.`,
+          );
+          expect(await page.locator("#status-body p.warn", { hasText: "Another database:" }).count()).toBe(0);
+          expect(await page.textContent("#health")).toBe("1 problem");
+          const status = await page.textContent("#status-body");
+          expect(status).toContain(
+            `• a restore of ${backupName} into database ${identity.name} at ${identity.address}`,
+          );
+        } finally {
+          await page.close();
+          await own.close();
+        }
+      });
+
+      it("the page of another database sharing the storage shows it as another database's, with that database's address, and no unfinished restore of its own", async () => {
+        const otherServer = testServers().find((s) => s.uri !== server.uri);
+        let otherDriver: Driver;
+        let shared: FileSystemStorage;
+        if (otherServer) {
+          // the other test server's database, over the storage holding the killed restore
+          otherDriver = driverFor(otherServer);
+          shared = killed;
+        } else {
+          // one server only: the same record, its target another database (other id, other address)
+          otherDriver = driverFor(server);
+          shared = new FileSystemStorage({ directory: await mkdtemp(join(root, "other-")) });
+          const [pending] = (await readIndex(killed)).pendingRestores;
+          const target = { ...identity, id: `${identity.id}FF`, address: "standby.invalid:7687" };
+          await withStorageLock(shared, () => markPendingRestore(shared, { ...pending!, target }));
+        }
+        const other = await startDashboard({ driver: otherDriver, storage: shared, readOnly: true });
+        const page = await openDashboard(browser, other);
+        try {
+          const [recorded] = (await readIndex(shared)).pendingRestores;
+          // the record's target is not the database the page shows
+          const shown = (await readDatabaseIdentity(otherDriver)).identity!;
+          expect(recorded!.target!.id).not.toBe(shown.id);
+          const notices = page.locator("#status-body p.warn", { hasText: "Another database:" });
+          expect(await notices.count()).toBe(1);
+          const notice = await notices.textContent();
+          expect(notice).toMatch(
+            new RegExp(`^Another database: a restore of ${backupName.replace(/\./g, "\\.")} into `),
+          );
+          expect(notice).toContain(
+            `into database ${recorded!.target!.name} at ${recorded!.target!.address} (id `,
+          );
+          expect(notice).toContain("`neo4j-backup recover`");
+          expect(await page.locator("#unfinished-restore").count()).toBe(0);
+          expect(await page.textContent("#status-body")).not.toContain(
+            "Unfinished restore into this database",
+          );
+        } finally {
+          await page.close();
+          await other.close();
+          await otherDriver.close();
+        }
+      });
+
+      it("recovered, the database holds what it held before and its page shows no unfinished restore", async () => {
+        expect((await recoverInterruptedRestore({ driver, storage: killed }))?.interrupted.name).toBe(
+          backupName,
+        );
+        recovered = true;
+        expect((await fingerprintDatabase(driver, database)).total).toBe(before);
+        expect((await readIndex(killed)).pendingRestores).toEqual([]);
+        const own = await startDashboard({ driver, storage: killed, readOnly: true });
+        const page = await openDashboard(browser, own);
+        try {
+          expect(await page.locator("#unfinished-restore").count()).toBe(0);
+          expect(await page.locator("#status-body p.warn", { hasText: "Another database:" }).count()).toBe(0);
+          expect(await page.textContent("#health")).toBe("OK");
+        } finally {
+          await page.close();
+          await own.close();
+        }
+      });
     });
   },
 );
