@@ -99,6 +99,11 @@ describe("the sums of a fingerprint", () => {
     const base = build("b", "b");
     const changedEnd = build("c", "b");
     expect(changedEnd.result().byType.KNOWS).not.toBe(base.result().byType.KNOWS);
+    const changedStart = new FingerprintBuilder();
+    changedStart.addNode("a", ["P"], props({ name: "z" }));
+    changedStart.addNode("b", ["P"], props({ name: "b" }));
+    changedStart.addRelationship("KNOWS", "a", "b", props({}));
+    expect(changedStart.result().byType.KNOWS).not.toBe(base.result().byType.KNOWS);
     expect(base.unknownEndpoints).toBe(0);
     const dangling = build("b", "nowhere");
     expect(dangling.unknownEndpoints).toBe(1);

@@ -3,16 +3,16 @@
  * bodies a file may hold. A backup decoded to a different value, or a bad body accepted, would be
  * restored wrongly; a good body refused would make a backup unrestorable.
  */
-import neo4j, {
-  DateTime,
-  type Duration,
-  LocalTime,
-  Date as Neo4jDate,
-  type Point,
-  type Time,
-} from "neo4j-driver";
+import neo4j, { DateTime, Duration, LocalTime, Date as Neo4jDate, type Point, type Time } from "neo4j-driver";
 import { describe, expect, it } from "vitest";
-import { decodeValue, encodeValue, typeNameOf, ValueCodecError } from "../../src/format/values.js";
+import {
+  decodeValue,
+  encodeValue,
+  toBigInt,
+  toSafeNumber,
+  typeNameOf,
+  ValueCodecError,
+} from "../../src/format/values.js";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -22,6 +22,7 @@ function refusal(value: unknown): string {
     decodeValue(value, "p");
   } catch (error) {
     expect(error).toBeInstanceOf(ValueCodecError);
+    expect((error as ValueCodecError).name).toBe("ValueCodecError");
     expect((error as ValueCodecError).path).toMatch(/^p/);
     return (error as Error).message;
   }
@@ -62,6 +63,36 @@ describe("integers: plain JSON exactly within ±(2^53-1)", () => {
     for (const text of ["1.0", "0x10", " 1", "1 ", "+1", "", "1e3"])
       expect(refusal({ $int: text })).toBe(`invalid integer "${text}" (at p)`);
     expect(refusal({ $int: 1 })).toBe("$int needs a string (at p)");
+  });
+});
+
+describe("plain values and the shape of a value", () => {
+  it("reads booleans and strings as themselves", () => {
+    expect(decodeValue(true)).toBe(true);
+    expect(decodeValue(false)).toBe(false);
+    expect(decodeValue("")).toBe("");
+    expect(decodeValue([true, false])).toEqual([true, false]);
+  });
+
+  it("refuses null, a wrapper with other than one key, and says where (by default: value)", () => {
+    expect(refusal(null)).toBe("null is not a property value (at p)");
+    expect(refusal({})).toBe("a typed wrapper has exactly one key, found 0 (at p)");
+    expect(refusal({ $int: "1", $float: "1" })).toBe("a typed wrapper has exactly one key, found 2 (at p)");
+    expect(refusal(["a", null])).toBe("null is not a property value (at p[1])");
+    expect(refusal([{ $int: "1" }, { $int: "x" }])).toBe('invalid integer "x" (at p[1])');
+    expect(() => decodeValue(null)).toThrow("null is not a property value (at value)");
+    expect(() => encodeValue(null)).toThrow("null is not a property value (at value)");
+    expect(() => encodeValue(undefined, "v")).toThrow("cannot encode a undefined (at v)");
+  });
+
+  it("converts driver integers given as number, bigint or Integer", () => {
+    expect(toSafeNumber(7n)).toBe(7);
+    expect(toSafeNumber(neo4j.int(-7))).toBe(-7);
+    expect(toSafeNumber(7)).toBe(7);
+    expect(toBigInt(2n ** 63n - 1n)).toBe(2n ** 63n - 1n);
+    expect(toBigInt(-5)).toBe(-5n);
+    expect(toBigInt(neo4j.int("-9223372036854775808"))).toBe(-(2n ** 63n));
+    expect(toBigInt(neo4j.int(42))).toBe(42n);
   });
 });
 
@@ -181,6 +212,14 @@ describe("durations", () => {
     expect(parts(decodeValue({ $duration: "P-1M2DT3.000000004S" }))).toEqual(["-1", "2", "3", "4"]);
   });
 
+  it("writes zero and whole seconds without a sign or a fraction", () => {
+    const d = (s: number, n: number) => new Duration(neo4j.int(1), neo4j.int(2), neo4j.int(s), neo4j.int(n));
+    expect(encodeValue(d(0, 0))).toEqual({ $duration: "P1M2DT0S" });
+    expect(encodeValue(d(3, 0))).toEqual({ $duration: "P1M2DT3S" });
+    expect(encodeValue(d(-3, 0))).toEqual({ $duration: "P1M2DT-3S" });
+    expect(encodeValue(d(0, 1))).toEqual({ $duration: "P1M2DT0.000000001S" });
+  });
+
   it("refuses parts beyond int64 and texts of another form", () => {
     expect(refusal({ $duration: "P9223372036854775808M0DT0S" })).toMatch(/duration months out of int64/);
     expect(refusal({ $duration: "P0M-9223372036854775809DT0S" })).toMatch(/duration days out of int64/);
@@ -204,6 +243,9 @@ describe("points and vectors", () => {
       /coordinate must be a number or float text \(at p\.x\)/,
     );
     expect(refusal({ $point: "7203" })).toBe("invalid $point (at p)");
+    expect(refusal({ $point: null })).toBe("invalid $point (at p)");
+    expect(refusal({ $point: { srid: 7203, x: 1, y: "north" } })).toBe('invalid float "north" (at p.y)');
+    expect(refusal({ $point: { srid: 9157, x: 1, y: 2, z: null } })).toMatch(/\(at p\.z\)$/);
   });
 
   it("refuses vector values that the element type would change", () => {
