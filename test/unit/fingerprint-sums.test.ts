@@ -110,6 +110,10 @@ describe("the sums of a fingerprint", () => {
     expect(dangling.result().byType.KNOWS).toBe(
       hex(sum([relationshipHash("KNOWS", nodeHash(["P"], props({ name: "a" })), undefined, props({}))])),
     );
+    const unknownStart = new FingerprintBuilder();
+    unknownStart.addNode("b", ["P"], props({}));
+    unknownStart.addRelationship("R", "nowhere", "b", props({}));
+    expect(unknownStart.unknownEndpoints).toBe(1);
     const f = new FingerprintBuilder();
     f.addRelationship("R", "x", "y", props({}));
     expect(f.unknownEndpoints).toBe(1);
