@@ -6,10 +6,8 @@
 import type { ResultRecord, TrialOutcome } from "./results.js";
 import { AREAS, SCENARIOS, type ScenarioId } from "./scenarios.js";
 
-/** One row of the report. */
-export interface ReportRow {
-  id: ScenarioId;
-  server: string;
+/** What one attempt at a scenario on a server came to: its trials, passed or not. */
+export interface Attempt {
   trials: number;
   passed: number;
   /** Trials that failed or broke, with their messages. */
@@ -20,16 +18,46 @@ export interface ReportRow {
   ended: boolean;
   /** Why the scenario stopped outside its trials (setup failed, an unexpected error). */
   stopped?: string;
-  notes?: string;
 }
 
-/** Builds the rows from the records (in the order written). */
+/**
+ * One row of the report: the last attempt at a scenario on a server, and the attempts before it
+ * when the scenario ran more than once in the run (a test retried, a file run again).
+ */
+export interface ReportRow extends Attempt {
+  id: ScenarioId;
+  server: string;
+  notes?: string;
+  /** The earlier attempts in the order they ran (empty when the scenario ran once). */
+  earlier: Attempt[];
+}
+
+const attemptOf = ({ trials, passed, problems, notRun, ended, stopped }: Attempt): Attempt => ({
+  trials,
+  passed,
+  problems,
+  notRun,
+  ended,
+  ...(stopped === undefined ? {} : { stopped }),
+});
+
+const countNotRun = (a: Attempt) => {
+  a.notRun = Math.max(0, a.trials - a.passed - a.problems.length);
+};
+
+/**
+ * Builds the rows from the records (in the order written). A scenario started again on the same
+ * server keeps its earlier attempts in the row, so that a failed attempt followed by a passing one
+ * is still reported.
+ */
 export function buildRows(records: ResultRecord[]): ReportRow[] {
   const rows = new Map<string, ReportRow>();
   const versions = new Map<string, string>();
   const key = (r: { id: string; server: string }) => `${r.id}\u0000${r.server}`;
   for (const r of records) {
     if (r.type === "start") {
+      const before = rows.get(key(r));
+      if (before) countNotRun(before);
       rows.set(key(r), {
         id: r.id,
         server: r.server,
@@ -38,6 +66,7 @@ export function buildRows(records: ResultRecord[]): ReportRow[] {
         problems: [],
         notRun: 0,
         ended: false,
+        earlier: before ? [...before.earlier, attemptOf(before)] : [],
       });
       continue;
     }
@@ -59,7 +88,7 @@ export function buildRows(records: ResultRecord[]): ReportRow[] {
     }
   }
   for (const [k, row] of rows) {
-    row.notRun = Math.max(0, row.trials - row.passed - row.problems.length);
+    countNotRun(row);
     row.server = versions.get(k) ?? row.server;
   }
   return [...rows.values()];
@@ -77,22 +106,55 @@ export function completeness(rows: ReportRow[], servers: string[]): { complete: 
   return { complete: missing.length === 0, missing };
 }
 
-const rowPassed = (r: ReportRow) =>
-  r.ended && r.stopped === undefined && r.notRun === 0 && r.problems.length === 0 && r.passed === r.trials;
+const attemptPassed = (a: Attempt) =>
+  a.ended && a.stopped === undefined && a.notRun === 0 && a.problems.length === 0 && a.passed === a.trials;
 
-function outcomeCell(r: ReportRow): string {
-  if (rowPassed(r)) return `nothing lost (${r.passed}/${r.trials})`;
-  const parts = r.problems.map(
+/** A row passes when its every attempt passed: a failure that a rerun did not repeat still counts. */
+const rowPassed = (r: ReportRow) => attemptPassed(r) && r.earlier.every(attemptPassed);
+
+function attemptCell(a: Attempt): string {
+  if (attemptPassed(a)) return `nothing lost (${a.passed}/${a.trials})`;
+  const parts = a.problems.map(
     (p) => `${p.outcome === "failed" ? "failed" : "error"}: ${p.label}${p.message ? ` — ${p.message}` : ""}`,
   );
-  if (r.notRun > 0) parts.push(`${r.notRun} not run`);
-  if (r.stopped !== undefined) parts.push(`stopped early: ${r.stopped}`);
-  else if (!r.ended) parts.push("did not finish");
-  return `**FAILED** ${r.trials - r.passed}/${r.trials}: ${parts.join("; ")}`.replaceAll("|", "\\|");
+  if (a.notRun > 0) parts.push(`${a.notRun} not run`);
+  if (a.stopped !== undefined) parts.push(`stopped early: ${a.stopped}`);
+  else if (!a.ended) parts.push("did not finish");
+  return `${a.trials - a.passed}/${a.trials}: ${parts.join("; ")}`;
+}
+
+function outcomeCell(r: ReportRow): string {
+  const cell =
+    r.earlier.length === 0
+      ? attemptCell(r)
+      : [...r.earlier, r]
+          .map((a, i) => `attempt ${i + 1} of ${r.earlier.length + 1}: ${attemptCell(a)}`)
+          .join("; ");
+  return (rowPassed(r) ? cell : `**FAILED** ${cell}`).replaceAll("|", "\\|");
+}
+
+/** Paths that do not change what a test suite runs: the documentation (which the suite rewrites). */
+const notAnInput = (path: string) => path.startsWith("docs/") || path.endsWith(".md") || path === "LICENSE";
+
+/**
+ * The paths with uncommitted changes that can change what the suite runs, from the output of
+ * `git status --porcelain` (run from the repository's root, untracked files listed one by one):
+ * every changed, added, deleted or untracked path — the sources, the tests, their scripts, the
+ * package and lock files, the vitest and TypeScript configurations — except the documentation.
+ */
+export function uncommittedInputs(porcelain: string): string[] {
+  return porcelain
+    .split("\n")
+    .filter(Boolean)
+    .flatMap((line) => line.slice(3).split(" -> "))
+    .map((path) => (path.startsWith('"') && path.endsWith('"') ? path.slice(1, -1) : path))
+    .filter((path) => !notAnInput(path));
 }
 
 /** What the report says about the code it measured. */
 export interface Stamp {
+  /** The id of the run, naming its records file `.faults/runs/<run>.jsonl`. */
+  run: string;
   date: string;
   commit: string;
   srcTree: string;
@@ -110,9 +172,11 @@ export function renderReport(rows: ReportRow[], stamp: Stamp, servers: string[])
       SCENARIOS[a.id].title.localeCompare(SCENARIOS[b.id].title) ||
       a.server.localeCompare(b.server),
   );
-  const trials = rows.reduce((n, r) => n + r.trials, 0);
-  const passed = rows.reduce((n, r) => n + r.passed, 0);
+  const attempts = rows.flatMap((r): Attempt[] => [...r.earlier, r]);
+  const trials = attempts.reduce((n, a) => n + a.trials, 0);
+  const passed = attempts.reduce((n, a) => n + a.passed, 0);
   const failedRows = rows.filter((r) => !rowPassed(r)).length;
+  const retried = rows.filter((r) => r.earlier.length > 0).length;
   const lines = sorted.map((r) => {
     const s = SCENARIOS[r.id];
     return `| ${s.area} | ${s.title} | ${r.server} | ${r.trials} | ${outcomeCell(r)} | ${s.checked}${r.notes ? ` — ${r.notes}` : ""} |`;
@@ -126,12 +190,13 @@ This file is written by the fault suite (\`npm run test:faults\`, also run by CI
 its last complete run; do not edit it by hand. Every row is a scenario, every trial a real fault against a real
 server: a process killed with SIGKILL, a server stopped, a connection cut, a disk that fills, a
 damaged file. "Nothing lost" means every guarantee listed in the last column held in every trial;
-a trial that failed, broke or did not run makes its row **FAILED** and names it. The report is
+a trial that failed, broke or did not run makes its row **FAILED** and names it; a scenario that ran
+more than once (a retried test) shows every attempt, and a failed one still fails the row. The report is
 written here only when every scenario ran on every server (otherwise to \`.faults/reliability.md\`).
 
-Measured: commit \`${stamp.commit}\` (src/ tree \`${stamp.srcTree}\`, ${dirty}) · ${stamp.date} · Node ${stamp.node} · servers: ${servers.join(", ")}.
+Measured: commit \`${stamp.commit}\` (src/ tree \`${stamp.srcTree}\`, ${dirty}) · ${stamp.date} · Node ${stamp.node} · servers: ${servers.join(", ")} · run \`${stamp.run}\`.
 
-Result: ${rows.length} scenario rows · ${trials} trials · ${passed} with nothing lost · ${failedRows === 0 ? "no row failed" : `**${failedRows} rows FAILED**`}.
+Result: ${rows.length} scenario rows · ${trials} trials · ${passed} with nothing lost · ${failedRows === 0 ? "no row failed" : `**${failedRows} rows FAILED**`}${retried ? ` · ${retried} rows ran more than once (every attempt shown)` : ""}.
 
 | area | scenario | server | trials | outcome | checked |
 | ---- | -------- | ------ | -----: | ------- | ------- |

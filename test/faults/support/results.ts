@@ -1,23 +1,58 @@
 /**
- * Trial records of the fault suite. Every trial's outcome is appended to `.faults/results.jsonl`
- * as it happens — passed, failed (a guarantee did not hold) or error (something else broke) — so
- * that the report shows failures instead of leaving them out. The suite's teardown turns the
- * records into docs/reliability.md (see report.ts).
+ * Trial records of the fault suite. Every trial's outcome is appended to the records file of its
+ * run, `.faults/runs/<run id>.jsonl`, as it happens — passed, failed (a guarantee did not hold) or
+ * error (something else broke) — so that the report shows failures instead of leaving them out.
+ * Each run of the suite has an id of its own (given by its global setup) and a file of its own: a
+ * second run, started while one is going, neither deletes nor mixes into the first one's records.
+ * The suite's teardown turns its run's records into docs/reliability.md (see report.ts).
  */
+import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScenarioId } from "./scenarios.js";
 
-/** Where the records of the current run are collected. */
-export const RESULTS_FILE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-  ".faults",
-  "results.jsonl",
-);
+/** Where the records files of the runs are kept, one file per run. */
+export const RUNS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", ".faults", "runs");
+
+/**
+ * The environment variable naming the current run: set by the suite's global setup, read by the
+ * test files (vitest passes the environment of the setup to the workers it starts afterwards).
+ */
+export const RUN_ID_VARIABLE = "NEO4J_BACKUP_FAULT_RUN";
+
+/** A new run id: sortable by start time, unique across processes. */
+export function newRunId(now = new Date()): string {
+  const time = now
+    .toISOString()
+    .replaceAll(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${time}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Starts a run of the suite in this process: a new id, named in the environment for the test
+ * files, and the path of its records file. Nothing is deleted — another run's records stay.
+ */
+export function beginRun(): { runId: string; file: string } {
+  const runId = newRunId();
+  process.env[RUN_ID_VARIABLE] = runId;
+  return { runId, file: resultsFile(runId) };
+}
+
+/** The records file of run `runId`. */
+export function resultsFile(runId: string): string {
+  if (!/^[\w.-]+$/.test(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
+  return join(RUNS_FOLDER, `${runId}.jsonl`);
+}
+
+/**
+ * The run the records of this process belong to: the one named by {@link RUN_ID_VARIABLE}, or,
+ * for a test file run outside the suite's setup, a run of this process alone.
+ */
+export function currentRunId(): string {
+  return process.env[RUN_ID_VARIABLE] || `unattached-${process.pid}`;
+}
 
 /** How one trial ended. */
 export type TrialOutcome = "passed" | "failed" | "error";
@@ -30,8 +65,17 @@ export type ResultRecord =
   | { type: "end"; id: ScenarioId; server: string; notes?: string; stopped?: string };
 
 function append(record: ResultRecord): void {
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  appendFileSync(RESULTS_FILE, `${JSON.stringify(record)}\n`);
+  const file = resultsFile(currentRunId());
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(record)}\n`);
+}
+
+/** Parses the text of a records file (one JSON record a line). */
+export function parseRecords(text: string): ResultRecord[] {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ResultRecord);
 }
 
 /** A failed `expect` (chai's AssertionError) is a guarantee that did not hold; anything else is an error. */
