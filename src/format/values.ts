@@ -270,8 +270,8 @@ const FLOAT_LIMIT = "±1.7976931348623157e308";
 function parseFloatText(text: string, path: string): number {
   const value = Number(text);
   // digits beyond the largest float (a number of the file read from its text, `1E+400`) would
-  // become Infinity; only "Infinity" itself is one
-  if (!Number.isFinite(value) && /^-?\d/.test(text)) {
+  // become Infinity; only "Infinity" itself is one (text that is no number at all is NaN: invalid)
+  if (Math.abs(value) === Number.POSITIVE_INFINITY && /^-?\d/.test(text)) {
     throw new ValueCodecError(`the number ${text} is beyond the range of a float (${FLOAT_LIMIT})`, path);
   }
   if (!FLOAT_TEXT_RE.test(text)) throw new ValueCodecError(`invalid float "${text}"`, path);

@@ -114,10 +114,10 @@ describe("compareFingerprints", () => {
       constraints: [constraint("u", "NODE_KEY"), constraint("t", "NODE_PROPERTY_TYPE", "INTEGER")],
     };
     expect(compareFingerprints(graph(), graph(), backup, database)).toEqual([
-      'index "changed" differs: backup ["RANGE","NODE",["A"],["name"]], database ["RANGE","NODE",["A"],["name","age"]]',
+      'index "changed" differs: backup ["RANGE","NODE",["A"],["name"],{}], database ["RANGE","NODE",["A"],["name","age"],{}]',
       'index "dropped" is missing from the database',
-      'constraint "u" differs: backup ["unique","NODE",["A"],["name"]], database ["key","NODE",["A"],["name"]]',
-      'constraint "t" differs: backup ["type STRING","NODE",["A"],["name"]], database ["type INTEGER","NODE",["A"],["name"]]',
+      'constraint "u" differs: backup ["unique","NODE",["A"],["name"],{}], database ["key","NODE",["A"],["name"],{}]',
+      'constraint "t" differs: backup ["type STRING","NODE",["A"],["name"],{}], database ["type INTEGER","NODE",["A"],["name"],{}]',
       'index "added" is in the database but not in the backup',
     ]);
   });
