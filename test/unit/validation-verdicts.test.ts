@@ -48,6 +48,34 @@ describe("the problems a report lists", () => {
     expect(all.omittedProblems).toBe(0);
   });
 
+  it("reports metadata that the schema refuses, even when its checksum matches", async () => {
+    const report = await validate(
+      buildDocument(undefined, undefined, (m) => {
+        (m as { database: unknown }).database = 5;
+      }),
+    );
+    expect(report.valid).toBe(false);
+    expect(report.problems.map((p) => [p.code, p.location.path])).toEqual([["SCHEMA", "metadata.database"]]);
+  });
+
+  it("reports a relationship _id written twice", async () => {
+    const report = await validate(buildDocument([node(1), node(2)], [rel(5, 1, 2), rel(5, 2, 1)]));
+    expect(report.valid).toBe(false);
+    expect(report.problems.map((p) => [p.code, p.message])).toEqual([
+      ["DUPLICATE_ID", "duplicate relationship _id 5"],
+    ]);
+  });
+
+  it("reports a relationship the schema refuses, and goes on to the next one", async () => {
+    const doc = JSON.parse(buildDocument([node(1), node(2)], [rel(0, 1, 2), rel(1, 2, 1)]));
+    delete doc.data.relationships[0]._type;
+    const report = await validate(JSON.stringify(doc));
+    expect(report.valid).toBe(false);
+    expect(report.relationshipCount).toBe(2);
+    expect(report.problems.map((p) => p.code)).toContain("SCHEMA");
+    expect(report.problems.every((p) => p.code !== "DANGLING_RELATIONSHIP")).toBe(true);
+  });
+
   it("keeps a file with warnings only valid: version-1 nulls are skipped, with a warning each", async () => {
     const v1 = JSON.parse(V1_DOCUMENT);
     v1.data.nodes[0].retired = null;
@@ -136,6 +164,18 @@ describe("the counts a file states", () => {
         "data.statistics.relationship_type_counts.Y",
         'data.statistics.relationship_type_counts says "Y": 1 but the file holds 0',
       ],
+    ]);
+  });
+
+  it("reports per-label counts stated as null as a schema problem, without comparing them", async () => {
+    const report = await validate(
+      buildDocument(undefined, undefined, (_m, s) => {
+        (s as { label_counts: unknown }).label_counts = null;
+      }),
+    );
+    expect(report.valid).toBe(false);
+    expect(report.problems.map((p) => [p.code, p.location.path])).toEqual([
+      ["SCHEMA", "data.statistics.label_counts"],
     ]);
   });
 
