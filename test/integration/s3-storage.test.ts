@@ -5,8 +5,9 @@
  * conditional index, and the errors that retrying cannot fix.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackupError } from "../../src/errors.js";
 import type { S3Storage } from "../../src/storage/s3/s3-storage.js";
@@ -306,6 +307,36 @@ describe("S3Storage: the lock object", () => {
     const other = newS3Storage({ prefix: s.prefix, lockLeaseMs: LEASE_MS, lockPollMs: 100 });
     await expect(other.lock({ timeoutMs: 2 * LEASE_MS })).rejects.toMatchObject({ code: "LOCKED" });
     await lock.release();
+  });
+
+  it("a stale lock its holder removes between being read and being taken over is created anew", async () => {
+    const admin = adminClient();
+    cleanups.push(async () => admin.destroy());
+    // a lock of this process that it no longer holds: judged gone at once, then taken over
+    // the storage's own client: right after its first read of the lock, the holder's release removes it
+    const client = adminClient();
+    cleanups.push(async () => client.destroy());
+    const s = storage({ client });
+    const key = s.keyOf(".neo4j-backup.lock");
+    const record = { pid: process.pid, host: hostname(), token: "released", acquired: "x", leaseMs: 60_000 };
+    await admin.send(new PutObjectCommand({ Bucket: s.bucket, Key: key, Body: JSON.stringify(record) }));
+    let removed = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "GetObjectCommand" && !removed) {
+          removed = true;
+          await admin.send(new DeleteObjectCommand({ Bucket: s.bucket, Key: key }));
+        }
+        return result;
+      },
+      { step: "initialize" },
+    );
+    const lock = await s.lock({ timeoutMs: 5000 });
+    expect(removed).toBe(true);
+    expect(await listKeys(s.prefix)).toEqual([key]);
+    await lock.release();
+    expect(await listKeys(s.prefix)).toEqual([]);
   });
 
   it("a holder whose lock was taken over writes nothing more (LOCKED)", async () => {

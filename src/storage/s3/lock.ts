@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { BackupError } from "../../errors.js";
 import type { StorageLock, StorageLockOptions } from "../contract.js";
-import { isConflict, s3Error } from "./errors.js";
+import { isConflict, isNotFound, s3Error } from "./errors.js";
 import type { S3Objects } from "./objects.js";
 
 /** What the lock object holds. */
@@ -124,7 +124,8 @@ async function tryTake(
   if (!holderIsGone(holder) && !watch.unchangedFor(current.etag, lease)) return { holder };
   const taken = await objects.put(key, body, { ifMatch: current.etag });
   if ("etag" in taken) return taken;
-  if (!isConflict(taken.error))
+  // changed (conflict) or removed by its holder's release (not found) since it was read: try again
+  if (!isConflict(taken.error) && !isNotFound(taken.error))
     throw s3Error(taken.error, "taking over the storage lock", objects.place(key));
   return "again";
 }
