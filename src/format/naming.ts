@@ -2,7 +2,8 @@
  * Backup file names: `<prefix>_YYYYMMDD_HHMMSS.json` (UTC), with `_2`, `_3`, … appended when a
  * name is already taken in the same second. The extension names the layers on the byte stream:
  * `.json` (plain), `.json.gz` / `.json.zst` (compressed), each optionally followed by `.age`
- * (encrypted after compression).
+ * (encrypted after compression). A snapshot's manifest ends in `.snapshot`: its bytes are a list of
+ * chunks, each compressed and encrypted on its own as the manifest says (docs/snapshots.md).
  */
 
 import { BackupError } from "../errors.js";
@@ -18,6 +19,11 @@ export interface BackupLayers {
   compression: Compression;
   /** Encrypted in the age format (after compression). */
   encrypted: boolean;
+  /**
+   * A snapshot: the name is a manifest of chunks (`.snapshot`), and `compression` and `encrypted`
+   * describe its chunks, as the manifest records them (a name alone says neither).
+   */
+  snapshot?: boolean;
 }
 
 /** A plain `.json` file. */
@@ -25,19 +31,26 @@ export const PLAIN_LAYERS: BackupLayers = Object.freeze({ compression: "none", e
 
 const COMPRESSION_SUFFIX: Record<Compression, string> = { none: "", gzip: ".gz", zstd: ".zst" };
 
-/** `.json`, `.json.gz`, `.json.zst`, each optionally followed by `.age`. */
-const EXTENSION = /\.json(\.gz|\.zst)?(\.age)?$/;
+/** `.json`, `.json.gz`, `.json.zst`, each optionally followed by `.age`; or `.snapshot`. */
+const EXTENSION = /\.json(\.gz|\.zst)?(\.age)?$|\.snapshot$/;
 
-/** The file extension of a backup with these layers, e.g. `.json.zst.age`. */
+/** The extension of a snapshot's manifest. */
+export const SNAPSHOT_EXTENSION = ".snapshot";
+
+/** The file extension of a backup with these layers, e.g. `.json.zst.age`, or `.snapshot`. */
 export function backupExtension(layers: BackupLayers = PLAIN_LAYERS): string {
+  if (layers.snapshot) return SNAPSHOT_EXTENSION;
   return `.json${COMPRESSION_SUFFIX[layers.compression]}${layers.encrypted ? ".age" : ""}`;
 }
 
-/** Every backup extension, plain first. */
-export const BACKUP_EXTENSIONS: readonly string[] = (["none", "gzip", "zstd"] as const).flatMap((c) => [
-  backupExtension({ compression: c, encrypted: false }),
-  backupExtension({ compression: c, encrypted: true }),
-]);
+/** Every backup extension, plain first, the snapshot's last. */
+export const BACKUP_EXTENSIONS: readonly string[] = [
+  ...(["none", "gzip", "zstd"] as const).flatMap((c) => [
+    backupExtension({ compression: c, encrypted: false }),
+    backupExtension({ compression: c, encrypted: true }),
+  ]),
+  SNAPSHOT_EXTENSION,
+];
 
 /**
  * The layers a backup name announces and the name without its extension (`stem`);
@@ -46,6 +59,8 @@ export const BACKUP_EXTENSIONS: readonly string[] = (["none", "gzip", "zstd"] as
 export function layersOfName(name: string): (BackupLayers & { stem: string }) | undefined {
   const m = EXTENSION.exec(name);
   if (!m || m.index === 0) return undefined;
+  if (m[0] === SNAPSHOT_EXTENSION)
+    return { stem: name.slice(0, m.index), compression: "none", encrypted: false, snapshot: true };
   const compression: Compression = m[1] === ".gz" ? "gzip" : m[1] === ".zst" ? "zstd" : "none";
   return { stem: name.slice(0, m.index), compression, encrypted: m[2] === ".age" };
 }

@@ -16,6 +16,16 @@ export interface StoredBackup {
   modified: Date;
 }
 
+/** What a storage knows about one stored chunk of a snapshot. */
+export interface StoredChunk {
+  /** The chunk's id: 64 lowercase hex digits (see {@link assertValidChunkId}). */
+  id: string;
+  /** Size in bytes, as stored (compressed and encrypted when the snapshot's chunks are). */
+  size: number;
+  /** When it was stored. */
+  modified: Date;
+}
+
 /** Options of {@link BackupStorage.write}. */
 export interface StorageWriteOptions {
   /** Aborting discards everything written so far; nothing is published. */
@@ -112,17 +122,52 @@ export interface BackupStorage {
     content: AsyncIterable<Uint8Array | string>,
     options?: StorageWriteOptions,
   ): Promise<StoredBackup>;
+
+  /**
+   * Optional, with the three below (a storage that has all four holds snapshots, see
+   * docs/snapshots.md): stores a snapshot's chunk under its id, durably and atomically, and never
+   * replaces one — a chunk's id names its content, so an existing chunk of that id is kept as it
+   * is. Resolves `true` when this call stored it, `false` when the id was already there.
+   */
+  putChunk?(id: string, bytes: Uint8Array): Promise<boolean>;
+  /** Optional (see {@link BackupStorage.putChunk}): a stored chunk's bytes; `NOT_FOUND` when absent. */
+  readChunk?(id: string): Promise<Uint8Array>;
+  /** Optional (see {@link BackupStorage.putChunk}): every stored chunk, in no particular order. */
+  listChunks?(): Promise<StoredChunk[]>;
+  /** Optional (see {@link BackupStorage.putChunk}): removes a chunk; an absent id is not an error. */
+  removeChunk?(id: string): Promise<void>;
+}
+
+/** A storage that holds snapshots: one with every chunk method. */
+export type ChunkStorage = BackupStorage &
+  Required<Pick<BackupStorage, "putChunk" | "readChunk" | "listChunks" | "removeChunk">>;
+
+/** Does `storage` hold snapshots (has every chunk method)? */
+export function holdsChunks(storage: BackupStorage): storage is ChunkStorage {
+  return (["putChunk", "readChunk", "listChunks", "removeChunk"] as const).every(
+    (k) => typeof storage[k] === "function",
+  );
+}
+
+/** Chunk ids are 64 lowercase hex digits (a SHA-256 or an HMAC-SHA-256); anything else is refused. */
+export function assertValidChunkId(id: string): void {
+  if (!/^[0-9a-f]{64}$/.test(id)) {
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      `invalid chunk id ${JSON.stringify(id)}: expected 64 hex digits`,
+    );
+  }
 }
 
 /**
  * Backup names are plain file names: no separators, no leading dot, ending in `.json`, `.json.gz`
- * or `.json.zst`, each optionally followed by `.age` (see `layersOfName`).
+ * or `.json.zst`, each optionally followed by `.age`, or in `.snapshot` (see `layersOfName`).
  */
 export function assertValidBackupName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes("..") || !hasBackupExtension(name)) {
     throw new BackupError(
       "INVALID_OPTIONS",
-      `invalid backup name ${JSON.stringify(name)}: use letters, digits, "._-" and end in .json, .json.gz or .json.zst (optionally followed by .age)`,
+      `invalid backup name ${JSON.stringify(name)}: use letters, digits, "._-" and end in .json, .json.gz or .json.zst (optionally followed by .age), or .snapshot`,
     );
   }
 }

@@ -5,16 +5,19 @@
 import { BackupError } from "../errors.js";
 import {
   assertValidBackupName,
+  assertValidChunkId,
   type BackupStorage,
   type StorageLock,
   type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
+  type StoredChunk,
 } from "./contract.js";
 
 /** A {@link BackupStorage} held in process memory. */
 export class MemoryStorage implements BackupStorage {
   private readonly files = new Map<string, { data: Buffer; modified: Date }>();
+  private readonly chunks = new Map<string, { data: Buffer; modified: Date }>();
   private index: string | undefined;
   private holder: Promise<void> | undefined;
 
@@ -66,6 +69,29 @@ export class MemoryStorage implements BackupStorage {
 
   async remove(name: string): Promise<void> {
     this.files.delete(name);
+  }
+
+  async putChunk(id: string, bytes: Uint8Array): Promise<boolean> {
+    assertValidChunkId(id);
+    if (this.chunks.has(id)) return false;
+    this.chunks.set(id, { data: Buffer.from(bytes), modified: new Date() });
+    return true;
+  }
+
+  async readChunk(id: string): Promise<Uint8Array> {
+    assertValidChunkId(id);
+    const chunk = this.chunks.get(id);
+    if (!chunk) throw new BackupError("NOT_FOUND", `chunk ${id} not found in ${this.describe()}`);
+    return Buffer.from(chunk.data);
+  }
+
+  async listChunks(): Promise<StoredChunk[]> {
+    return [...this.chunks].map(([id, c]) => ({ id, size: c.data.length, modified: c.modified }));
+  }
+
+  async removeChunk(id: string): Promise<void> {
+    assertValidChunkId(id);
+    this.chunks.delete(id);
   }
 
   describe(): string {
