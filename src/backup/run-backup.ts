@@ -16,6 +16,7 @@ import {
   type ResolvedEncoding,
   resolveEncoding,
 } from "../codec/encoded-writer.js";
+import { chunkStorageOf } from "../codec/snapshot/read.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { IdSet } from "../format/id-set.js";
 import { metadataLine, statisticsLine } from "../format/layout.js";
@@ -29,6 +30,7 @@ import {
 } from "../format/naming.js";
 import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
+import { type SnapshotSizes, snapshotSizes } from "../format/snapshot-manifest.js";
 import { encodeProperties } from "../format/values.js";
 import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
 import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
@@ -37,6 +39,7 @@ import type { BackupStorage, StoredBackup } from "../storage/contract.js";
 import { EncodedOutput } from "./encoded-output.js";
 import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
 import { type BackupOutput, openBackupOutput } from "./output.js";
+import { SnapshotOutput, type SnapshotWritten } from "./snapshot-output.js";
 
 /** Progress of a running backup. */
 export interface BackupProgress {
@@ -89,6 +92,13 @@ export interface BackupPipelineOptions extends EncodingOptions {
   signal?: AbortSignal;
   /** Clock, for tests of naming; default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Store the backup as a snapshot (`<prefix>_YYYYMMDD_HHMMSS.snapshot`): its byte stream in
+   * content-defined chunks, each stored once in the storage, so that a snapshot stores only the
+   * chunks the storage does not have yet (docs/snapshots.md). Needs a storage that holds chunks
+   * (every storage of this library does); encryption only to recipients.
+   */
+  snapshot?: boolean;
 }
 
 /** What a backup returns. */
@@ -119,12 +129,21 @@ export interface BackupResult {
   metadata: BackupMetadata;
   /** Older backups removed by retention after this one was validated. */
   removed: string[];
+  /** For a snapshot: its sizes (`bytes` is then the size of its manifest). */
+  snapshot?: SnapshotSizes;
 }
 
 const PROGRESS_EVERY = 5000;
 
 /** File keys of encrypted backups this process just wrote, by result: for validating them before retention. */
 const writtenKeys = new WeakMap<BackupResult, Uint8Array>();
+/** What snapshots this process just wrote stored, by result: for checking them before retention. */
+const writtenSnapshots = new WeakMap<BackupResult, SnapshotWritten>();
+
+/** What a snapshot this process just wrote stored (undefined for other backups). */
+export function snapshotWrittenFor(result: BackupResult): SnapshotWritten | undefined {
+  return writtenSnapshots.get(result);
+}
 
 /**
  * The keys that read back a backup this process just wrote (its file key when encrypted), added
@@ -139,6 +158,8 @@ export function readKeysFor(result: BackupResult, keys: ReadKeys = {}): ReadKeys
 export function carryReadKey(from: BackupResult, to: BackupResult): BackupResult {
   const fileKey = writtenKeys.get(from);
   if (fileKey) writtenKeys.set(to, fileKey);
+  const snapshot = writtenSnapshots.get(from);
+  if (snapshot) writtenSnapshots.set(to, snapshot);
   return to;
 }
 
@@ -235,14 +256,20 @@ class BackupRun {
         outcome,
       });
     const headerBytes = reservedMetadataBytes(this.describe);
-    this.output = isPlain(this.encoding)
-      ? await openBackupOutput(this.options.storage, headerBytes, this.options.spoolDirectory)
-      : await EncodedOutput.open(
-          this.options.storage,
+    this.output = this.options.snapshot
+      ? await SnapshotOutput.open(
+          chunkStorageOf(this.options.storage, "a snapshot"),
           this.encoding,
           headerBytes,
-          this.options.spoolDirectory,
-        );
+        )
+      : isPlain(this.encoding)
+        ? await openBackupOutput(this.options.storage, headerBytes, this.options.spoolDirectory)
+        : await EncodedOutput.open(
+            this.options.storage,
+            this.encoding,
+            headerBytes,
+            this.options.spoolDirectory,
+          );
     this.report("nodes");
     await reader.readNodes((node) => this.writeNode(node));
     throwIfAborted(signal, "the backup");
@@ -323,6 +350,11 @@ class BackupRun {
     };
     const fileKey = this.output instanceof EncodedOutput ? this.output.fileKey : undefined;
     if (fileKey) writtenKeys.set(result, fileKey);
+    const written = this.output instanceof SnapshotOutput ? this.output.written : undefined;
+    if (written) {
+      writtenSnapshots.set(result, written);
+      result.snapshot = snapshotSizes(written.manifest);
+    }
     this.logger.info(
       {
         name: result.name,
@@ -366,7 +398,7 @@ class BackupRun {
   private publishOutput(): Promise<StoredBackup> {
     const { name, prefix, storage, signal } = this.options;
     const output = this.output!;
-    const layers = layersOf(this.encoding);
+    const layers = { ...layersOf(this.encoding), ...(this.options.snapshot ? { snapshot: true } : {}) };
     if (name !== undefined) return output.publish(name, signal);
     return publishUnderFreeName(prefix ?? DEFAULT_BACKUP_PREFIX, this.started, storage, layers, (n) =>
       output.publish(n, signal),

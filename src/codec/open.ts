@@ -18,6 +18,7 @@ import {
 } from "./age.js";
 import { ArmorError, dearmor, isArmored } from "./armor.js";
 import { type Compressed, createDecompressor, GZIP_MAGIC, ZSTD_MAGIC } from "./compression.js";
+import { openSnapshotBytes } from "./snapshot/read.js";
 import { openPayload, PayloadIntegrityError } from "./stream-cipher.js";
 import { decompressZstdFrames, ZstdFrameError } from "./zstd-frames.js";
 
@@ -41,14 +42,27 @@ export async function openBackupBytes(
   name: string,
   decryption: DecryptionOptions = {},
 ): Promise<AsyncIterable<Uint8Array>> {
-  const keys: ReadKeys = decryption;
   const layers = backupLayers(name);
-  const raw = await storage.read(name);
+  if (layers.snapshot) return openSnapshotBytes(storage, name, decryption);
+  return decodeLayers(name, await storage.read(name), layers, decryption);
+}
+
+/**
+ * The plain bytes under `layers` of `raw` (a stored backup, or one chunk of a snapshot): decrypted
+ * with `keys`, then decompressed, each layer checked against its magic bytes. `label` names the
+ * bytes in errors (`CORRUPT`, `KEY_REQUIRED`, `DECRYPTION_FAILED`).
+ */
+export async function decodeLayers(
+  label: string,
+  raw: AsyncIterable<Uint8Array>,
+  layers: BackupLayers,
+  keys: ReadKeys,
+): Promise<AsyncIterable<Uint8Array>> {
   try {
     let bytes: AsyncIterable<Uint8Array> = raw;
-    if (layers.encrypted) bytes = await decrypt(name, raw, keys);
-    if (layers.compression !== "none") return decompress(name, layers.compression, bytes, raw);
-    return checkPlainStart(name, bytes, layers.encrypted);
+    if (layers.encrypted) bytes = await decrypt(label, raw, keys);
+    if (layers.compression !== "none") return decompress(label, layers.compression, bytes, raw);
+    return checkPlainStart(label, bytes, layers.encrypted);
   } catch (error) {
     close(raw);
     throw error;

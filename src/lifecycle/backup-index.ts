@@ -6,9 +6,11 @@
 import { z } from "zod";
 import type { DecryptionOptions } from "../codec/age.js";
 import { backupLayers } from "../codec/open.js";
+import { readManifest } from "../codec/snapshot/read.js";
 import { BackupError } from "../errors.js";
 import { type DatabaseIdentity, identityFromMetadata, type MetadataIdentity } from "../format/identity.js";
 import { type Compression, layersOfName, parseBackupFileName } from "../format/naming.js";
+import { snapshotSizes } from "../format/snapshot-manifest.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage, StoredBackup } from "../storage/contract.js";
 import { withStorageLock } from "../storage/with-lock.js";
@@ -76,6 +78,16 @@ const entrySchema = z.object({
    * before identities were recorded, or encrypted and not opened). Absent in older indexes.
    */
   identity: identitySchema.nullable().optional(),
+  /** A snapshot's sizes (its manifest's); `size` is then the manifest's own size. */
+  snapshot: z
+    .object({
+      logicalBytes: z.number().int().nonnegative(),
+      storedBytes: z.number().int().nonnegative(),
+      addedBytes: z.number().int().nonnegative(),
+      chunks: z.number().int().nonnegative(),
+      addedChunks: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 const restoreSchema = z.object({
@@ -215,7 +227,7 @@ function parseIndex(text: string | undefined): BackupIndex | undefined {
     // entries of indexes written before compression and encryption: the name says
     const backups = parsed.data.backups.map((e) => ({
       ...e,
-      ...backupLayers(e.name),
+      ...namedLayers(e.name),
       ...layersIn(e),
       identity: e.identity ?? null,
     }));
@@ -235,8 +247,28 @@ function layersIn(e: { compression?: Compression; encrypted?: boolean }): Partia
   };
 }
 
+/** The layers a name says (a snapshot's are in its manifest). */
+function namedLayers(name: string): { compression: Compression; encrypted: boolean } {
+  const { compression, encrypted } = backupLayers(name);
+  return { compression, encrypted };
+}
+
+/** The layers of a stored backup: from its name, or for a snapshot from its manifest (with its sizes). */
+async function storedLayers(
+  storage: BackupStorage,
+  name: string,
+): Promise<Pick<BackupIndexEntry, "compression" | "encrypted" | "snapshot">> {
+  const layers = backupLayers(name);
+  if (!layers.snapshot) return { compression: layers.compression, encrypted: layers.encrypted };
+  const manifest = await readManifest(storage, name);
+  return { ...manifest.encoding, snapshot: snapshotSizes(manifest) };
+}
+
 /** What the name and size tell of an encrypted file that cannot be opened (no key, or another's). */
-function describeUnopened(file: StoredBackup): BackupIndexEntry {
+function describeUnopened(
+  file: StoredBackup,
+  layers: Pick<BackupIndexEntry, "compression" | "encrypted" | "snapshot">,
+): BackupIndexEntry {
   return {
     name: file.name,
     kind: backupKind(file.name),
@@ -253,7 +285,7 @@ function describeUnopened(file: StoredBackup): BackupIndexEntry {
     changedDuringBackup: null,
     valid: null,
     modified: file.modified.toISOString(),
-    ...backupLayers(file.name),
+    ...layers,
     identity: null,
   };
 }
@@ -275,9 +307,10 @@ export async function describeFile(
     });
   } catch (error) {
     if (error instanceof BackupError && (error.code === "KEY_REQUIRED" || error.code === "DECRYPTION_FAILED"))
-      return describeUnopened(file);
+      return describeUnopened(file, await storedLayers(storage, file.name));
     throw error;
   }
+  const layers = await storedLayers(storage, file.name).catch(() => namedLayers(file.name));
   const m = (report.metadata ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" ? v : null);
   const server = m.server as { version?: unknown; edition?: unknown } | undefined;
@@ -304,7 +337,7 @@ export async function describeFile(
         : null,
     valid: report.valid,
     modified: file.modified.toISOString(),
-    ...backupLayers(file.name),
+    ...layers,
     identity: identityFromMetadata(text(m.database), m.database_identity as MetadataIdentity | undefined),
   };
 }

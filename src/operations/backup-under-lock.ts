@@ -9,7 +9,10 @@ import {
   type BackupResult,
   readKeysFor,
   runBackup,
+  snapshotWrittenFor,
 } from "../backup/run-backup.js";
+import { checkWrittenSnapshot } from "../backup/snapshot-check.js";
+import { assertSnapshotEncoding, type SnapshotWritten } from "../backup/snapshot-output.js";
 import type { DecryptionOptions, ReadKeys } from "../codec/age.js";
 import { layersOf, resolveEncoding } from "../codec/encoded-writer.js";
 import { backupLayers } from "../codec/open.js";
@@ -62,11 +65,17 @@ export function assertCreateOptions(options: CreateBackupOptions): void {
   }
   if (typeof options.reason !== "string")
     throw new BackupError("INVALID_OPTIONS", "createBackup needs `reason`: a string");
-  const layers = layersOf(resolveEncoding(options));
+  const encoding = resolveEncoding(options);
+  const layers = { ...layersOf(encoding), ...(options.snapshot ? { snapshot: true } : {}) };
+  if (options.snapshot) assertSnapshotEncoding(encoding.encryption);
   if (options.name !== undefined) {
     assertValidBackupName(options.name);
     const named = backupLayers(options.name);
-    if (named.compression !== layers.compression || named.encrypted !== layers.encrypted) {
+    if (
+      options.snapshot
+        ? !named.snapshot
+        : named.compression !== layers.compression || named.encrypted !== layers.encrypted || named.snapshot
+    ) {
       throw new BackupError(
         "INVALID_OPTIONS",
         `the name ${options.name} does not end in ${backupExtension(layers)}, as a backup with this compression and encryption must`,
@@ -108,6 +117,7 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
         (n) => !protect.has(n),
       ),
       keys: readKeysFor(result, options.decryption),
+      snapshot: snapshotWrittenFor(result),
       signal: options.signal,
       logger,
     });
@@ -136,6 +146,7 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
     compression: result.compression,
     encrypted: result.encrypted,
     identity: identityFromMetadata(m.database, m.database_identity),
+    ...(result.snapshot ? { snapshot: result.snapshot } : {}),
   };
 }
 
@@ -150,18 +161,22 @@ async function validateThenApplyRetention(args: {
   candidates: string[];
   /** Reads the new backup back: its own file key when it is encrypted. */
   keys: ReadKeys;
+  /** What a new snapshot stored: it is checked by what it wrote instead of a full validation. */
+  snapshot: SnapshotWritten | undefined;
   signal: AbortSignal | undefined;
   logger: Logger;
 }): Promise<string[]> {
   const { storage, newest, logger, candidates } = args;
   if (candidates.length === 0) return [];
-  const report = await validateBackup({
-    storage,
-    name: newest,
-    decryption: args.keys,
-    signal: args.signal,
-    maxProblems: 5,
-  });
+  const report = args.snapshot
+    ? await snapshotReport(storage, newest, args.snapshot)
+    : await validateBackup({
+        storage,
+        name: newest,
+        decryption: args.keys,
+        signal: args.signal,
+        maxProblems: 5,
+      });
   if (!report.valid) {
     await storage.remove(newest);
     await updateIndex(storage, () => {}, { logger, decryption: args.keys }).catch(() => {});
@@ -176,4 +191,14 @@ async function validateThenApplyRetention(args: {
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
   });
   return removed;
+}
+
+/** The check of a new snapshot, shaped as the validation report retention reads. */
+async function snapshotReport(
+  storage: BackupStorage,
+  name: string,
+  written: SnapshotWritten,
+): Promise<{ valid: boolean; problems: { message: string }[] }> {
+  const problems = await checkWrittenSnapshot(storage, name, written);
+  return { valid: problems.length === 0, problems: problems.map((message) => ({ message })) };
 }
