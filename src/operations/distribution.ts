@@ -64,6 +64,12 @@ export async function createDistributionBackup(
 ): Promise<BackupResult> {
   if (!options?.storage) throw new BackupError("INVALID_OPTIONS", "createDistributionBackup needs `storage`");
   const { storage } = options;
+  if (options.snapshot) {
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      "the distribution backup is one file shipped with the application: it cannot be a snapshot (leave out snapshot)",
+    );
+  }
   const logger = options.logger ?? silentLogger;
   const extension = backupExtension(layersOf(resolveEncoding(options)));
   const backup: CreateBackupOptions = {

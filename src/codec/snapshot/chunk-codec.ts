@@ -9,7 +9,7 @@ import type { ReadKeys } from "../age.js";
 import { type EncryptionOptions, sealHeader } from "../age.js";
 import { compressWhole } from "../compression.js";
 import type { ResolvedEncoding } from "../encoded-writer.js";
-import { decodeLayers } from "../open.js";
+import { decodeLayers } from "../layers.js";
 import { PayloadSealer } from "../stream-cipher.js";
 
 /** A chunk as stored, and the file key that opens it when it is encrypted (kept in memory only). */
