@@ -4,12 +4,14 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { DecryptionOptions } from "../codec/age.js";
+import { backupLayers } from "../codec/open.js";
 import { BackupError, throwIfAborted } from "../errors.js";
 import { type BackupIndexEntry, describeFile, recordBackup } from "../lifecycle/backup-index.js";
 import { latestBackupName } from "../lifecycle/latest.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { assertValidBackupName, type BackupStorage, isBackupStorage } from "../storage/contract.js";
 import type { LockingOptions } from "../storage/with-lock.js";
+import { type ChunkCopy, copySnapshotChunks } from "./copy-chunks.js";
 import { underLock } from "./lock.js";
 
 /** Options of {@link copyBackup}. */
@@ -43,6 +45,8 @@ export interface CopyResult {
   durationMs: number;
   /** The copy's entry in the target's index (read back from the copy). */
   entry: BackupIndexEntry;
+  /** For a snapshot: the chunks copied (only those the target lacked) and those it had. */
+  chunks?: ChunkCopy;
 }
 
 function assertCopyOptions(options: CopyBackupOptions): void {
@@ -60,6 +64,8 @@ function assertCopyOptions(options: CopyBackupOptions): void {
  * Copies one backup into another storage. The bytes stream from `from` into `to` (never held in
  * memory whole); the copy is then read back and validated in full, and only a valid copy stays and
  * is recorded in the target's index. A name the target already has is refused, never overwritten.
+ * A snapshot's chunks are copied first — only those the target lacks, each compared on arrival —
+ * then its manifest, which is validated like any backup.
  *
  * @throws BackupError — `NOT_FOUND` (no such backup in `from`), `BACKUP_EXISTS` (the target has the
  *   name; nothing was written), `VALIDATION_FAILED` (the copy did not validate and was removed),
@@ -82,6 +88,8 @@ export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult
       );
     }
     logger.info({ name, from: from.describe(), to: to.describe() }, "copying a backup");
+    // a snapshot's chunks first (only those the target lacks), its manifest last
+    const chunks = backupLayers(name).snapshot ? await copySnapshotChunks(from, to, name, signal) : undefined;
     const sent = createHash("sha256");
     const stored = await to.write(name, hashed(await from.read(name), sent), signal ? { signal } : {});
     const entry = await checkArrival(to, stored, { size: source.size, sha256: sent }, options);
@@ -91,7 +99,15 @@ export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult
     });
     const durationMs = Math.round(performance.now() - started);
     logger.info({ name, size: stored.size, durationMs }, "backup copied");
-    return { name, size: stored.size, from: from.describe(), to: to.describe(), durationMs, entry };
+    return {
+      name,
+      size: stored.size,
+      from: from.describe(),
+      to: to.describe(),
+      durationMs,
+      entry,
+      ...(chunks ? { chunks } : {}),
+    };
   });
 }
 

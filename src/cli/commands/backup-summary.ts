@@ -15,7 +15,18 @@ export function printBackup(cli: CliContext, backup: BackupResult, headline: str
     ["Reason", m.reason],
     ["Nodes", formatCount(backup.nodeCount)],
     ["Relationships", formatCount(backup.relationshipCount)],
-    ["Size", formatBytes(backup.bytes)],
+    ...(backup.snapshot
+      ? ([
+          [
+            "Size",
+            `${formatBytes(backup.snapshot.logicalBytes)} (the document), ${formatBytes(backup.snapshot.storedBytes)} stored in ${formatCount(backup.snapshot.chunks)} chunks`,
+          ],
+          [
+            "Added",
+            `${formatBytes(backup.snapshot.addedBytes)} in ${formatCount(backup.snapshot.addedChunks)} new chunks (the rest was in the storage already)`,
+          ],
+        ] as [string, string][])
+      : ([["Size", formatBytes(backup.bytes)]] as [string, string][])),
     ...(backup.compression !== "none" || backup.encrypted
       ? ([
           [

@@ -36,7 +36,11 @@ export function registerCreate(program: Command): void {
         "backups with this prefix to keep, the new one included: a number or all (default 1)",
       ).argParser(parseKeep),
     )
-    .option("--consistent", "fail instead of publishing when the database changed during the backup");
+    .option("--consistent", "fail instead of publishing when the database changed during the backup")
+    .option(
+      "--snapshot",
+      "store a snapshot: chunks the storage already has are not stored again (see docs/snapshots.md)",
+    );
   addEncodingOptions(command);
   addIdentityOption(command);
   addThresholdOptions(command);
@@ -62,6 +66,7 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
     ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
     requireConsistent: opts.consistent === true,
+    ...(opts.snapshot === true ? { snapshot: true } : {}),
     // a failure is recorded in the index: `metrics` shows when the last one happened
     recordFailure: true,
     lockTimeoutMs: lockTimeoutMs(opts),

@@ -58,15 +58,27 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
     // which database each backup holds, when the storage holds more than one
     const databases = new Set(backups.map((e) => e.identity?.id ?? ""));
     const shared = databases.size > 1;
+    // with snapshots: the size of each backup's document and what each stored that was not there
+    const snapshots = backups.some((e) => e.snapshot);
     const rows = backups.map((e) => [
       e.name,
       formatInstant(e.created),
       age(e),
       e.kind,
+      ...(snapshots
+        ? [formatBytes(e.snapshot?.logicalBytes ?? e.size), formatBytes(e.snapshot?.addedBytes ?? e.size)]
+        : []),
       ...(shared ? [e.identity ? `${e.identity.name} at ${e.identity.address}` : "unknown"] : []),
     ]);
     const [head, ...body] = formatTable(
-      ["NAME", "CREATED", "AGE", "KIND", ...(shared ? ["DATABASE"] : [])],
+      [
+        "NAME",
+        "CREATED",
+        "AGE",
+        "KIND",
+        ...(snapshots ? ["SIZE", "ADDED"] : []),
+        ...(shared ? ["DATABASE"] : []),
+      ],
       rows,
     );
     cli.print(header, "", cli.paint.bold(head!), ...body, ...(unfinished.length ? ["", ...unfinished] : []));
@@ -95,7 +107,18 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
         ],
         ["Nodes", formatCount(e.nodeCount)],
         ["Relationships", formatCount(e.relationshipCount)],
-        ["Size", formatBytes(e.size)],
+        ...(e.snapshot
+          ? ([
+              [
+                "Size",
+                `${formatBytes(e.snapshot.logicalBytes)} (the document); ${formatBytes(e.snapshot.storedBytes)} in ${formatCount(e.snapshot.chunks)} chunks`,
+              ],
+              [
+                "Added",
+                `${formatBytes(e.snapshot.addedBytes)} in ${formatCount(e.snapshot.addedChunks)} new chunks when it was made`,
+              ],
+            ] as [string, string][])
+          : ([["Size", formatBytes(e.size)]] as [string, string][])),
         ["Compression", e.compression],
         ["Encrypted", e.encrypted ? "yes (age)" : "no"],
         ["Checksum", e.checksum ?? "-"],
