@@ -107,13 +107,17 @@ export {
 export type { RestoreProgress } from "./restore/progress.js";
 export {
   assertValidBackupName,
+  assertValidChunkId,
   type BackupStorage,
   type BackupWriter,
+  type ChunkStorage,
+  holdsChunks,
   isBackupStorage,
   type StorageLock,
   type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
+  type StoredChunk,
 } from "./storage/contract.js";
 export {
   FileSystemStorage,

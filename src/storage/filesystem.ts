@@ -1,7 +1,8 @@
 /**
  * FileSystemStorage: backups as files in one folder. Writes go to a hidden temporary file that is
  * fsynced and then linked into place (the link fails if the name exists, so nothing is ever
- * overwritten); the folder is fsynced so the publication survives a crash.
+ * overwritten); the folder is fsynced so the publication survives a crash. The chunks of snapshots
+ * are kept the same way in `chunks/<first two hex digits>/<id>` (see file-chunks.ts).
  */
 import { constants, createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
@@ -16,7 +17,9 @@ import {
   type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
+  type StoredChunk,
 } from "./contract.js";
+import { FileChunks, syncFolder } from "./file-chunks.js";
 import { acquireFileLock, DEFAULT_LOCK_LEASE_MS } from "./file-lock.js";
 import { FileBackupWriter, type WriterFolder } from "./file-writer.js";
 import { isOrphanTempFile, ownedTempName } from "./temp-files.js";
@@ -27,7 +30,7 @@ export interface FileSystemStorageOptions {
   directory?: string;
   /** Mode of created folders; default 0o750. */
   directoryMode?: number;
-  /** Mode of backup files (and of the index and lock files); default 0o640. */
+  /** Mode of backup files (and of chunk, index and lock files); default 0o640. */
   fileMode?: number;
   /**
    * The lock's lease in milliseconds; default 60,000. A lock not refreshed for this long is taken
@@ -53,6 +56,11 @@ This folder is managed by neo4j-backup.
   automatically once a newer backup is complete and valid).
 - \`initial_backup.json\` — the bundled backup restored into a new installation's empty database; never
   removed automatically.
+- \`<prefix>_YYYYMMDD_HHMMSS.snapshot\` — snapshots: small manifests of incremental, deduplicated
+  backups, whose content is in \`chunks/\`.
+- \`chunks/\` — the chunks of the snapshots, one file per chunk named by its hash
+  (\`chunks/<first two hex digits>/<id>\`). A chunk may be shared by many snapshots: do not remove
+  or edit files here by hand.
 - \`backup_metadata.json\` — the index of the backups above (rebuilt from the files if it is lost).
 
 Check a file with \`npx neo4j-backup info <file>\`; restore with \`npx neo4j-backup restore --file <file>\`.
@@ -73,6 +81,7 @@ export class FileSystemStorage implements BackupStorage {
   private readonly directoryMode: number;
   private readonly fileMode: number;
   private readonly lockLeaseMs: number;
+  private readonly chunks: FileChunks;
 
   constructor(options: FileSystemStorageOptions = {}) {
     this.directory = resolve(options.directory ?? join("neo4j", "fullbackup"));
@@ -82,6 +91,8 @@ export class FileSystemStorage implements BackupStorage {
     if (!(this.lockLeaseMs > 0)) {
       throw new BackupError("INVALID_OPTIONS", "lockLeaseMs must be a positive number of milliseconds");
     }
+    const { directory, directoryMode, fileMode } = this;
+    this.chunks = new FileChunks({ directory, directoryMode, fileMode });
   }
 
   /** Creates the folder (with its mode) if missing. */
@@ -207,6 +218,30 @@ export class FileSystemStorage implements BackupStorage {
     }
   }
 
+  /**
+   * Stores a snapshot's chunk as `chunks/<first two hex digits>/<id>` unless the id is taken: written
+   * to a temporary file, fsynced, hard-linked under its id, its folder fsynced. Resolves true when
+   * this call stored it, false when the id was already there (see {@link BackupStorage.putChunk}).
+   */
+  putChunk(id: string, bytes: Uint8Array): Promise<boolean> {
+    return this.chunks.put(id, bytes);
+  }
+
+  /** A stored chunk's bytes; `NOT_FOUND` when absent. */
+  readChunk(id: string): Promise<Uint8Array> {
+    return this.chunks.read(id);
+  }
+
+  /** Every stored chunk (the files of `chunks/`), in no particular order. */
+  listChunks(): Promise<StoredChunk[]> {
+    return this.chunks.list();
+  }
+
+  /** Removes a chunk; an absent id is not an error. */
+  removeChunk(id: string): Promise<void> {
+    return this.chunks.remove(id);
+  }
+
   describe(): string {
     return this.directory;
   }
@@ -289,13 +324,14 @@ export class FileSystemStorage implements BackupStorage {
       options,
     );
     await this.removeOrphans().catch(() => {});
+    await this.chunks.removeOrphans(ORPHAN_AGE_MS).catch(() => {});
     return lock;
   }
 
   /**
    * Removes temporary files that interrupted writes left behind: at once when their process is
    * gone from this host, otherwise once they are an hour old (no live writer goes that long without
-   * writing).
+   * writing). Those of chunk writes, in the subfolders of `chunks/`, go the same way.
    */
   private async removeOrphans(): Promise<void> {
     for (const name of await readdir(this.directory)) {
@@ -307,12 +343,7 @@ export class FileSystemStorage implements BackupStorage {
     }
   }
 
-  private async syncDirectory(): Promise<void> {
-    const dir = await open(this.directory, constants.O_RDONLY);
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+  private syncDirectory(): Promise<void> {
+    return syncFolder(this.directory);
   }
 }

@@ -4,7 +4,8 @@
  * with `node:assert/strict`, so it runs under any test framework.
  */
 import assert from "node:assert/strict";
-import type { BackupStorage, StorageLock } from "neo4j-backup";
+import { createHash } from "node:crypto";
+import { type BackupStorage, type ChunkStorage, holdsChunks, type StorageLock } from "neo4j-backup";
 import { assertRejects, assertRejectsWithCode } from "./assertions.js";
 import { chunksOf, failingAfter, readStored, SAMPLE_CONTENT } from "./sample-content.js";
 
@@ -26,6 +27,12 @@ export interface StorageContractTarget<S extends BackupStorage = BackupStorage> 
    * true, and the suite fails when this does not match the storage.
    */
   replace?: boolean;
+  /**
+   * Whether the storage holds the chunks of snapshots (implements `putChunk`, `readChunk`,
+   * `listChunks` and `removeChunk`); default false. Their checks run only when true (otherwise they
+   * are registered as skipped, saying why), and the suite fails when this does not match the storage.
+   */
+  chunks?: boolean;
 }
 
 /**
@@ -34,7 +41,11 @@ export interface StorageContractTarget<S extends BackupStorage = BackupStorage> 
  */
 export interface TestFramework {
   describe(name: string, body: () => void): unknown;
-  it(name: string, body: () => Promise<void>): unknown;
+  /** Registers a test; its `skip` (which all four frameworks have) registers a skipped one. */
+  it: {
+    (name: string, body: () => Promise<void>): unknown;
+    skip?: (name: string, body: () => Promise<void>) => unknown;
+  };
 }
 
 /** One check of the contract: a behaviour and the test of it against a fresh storage. */
@@ -70,6 +81,10 @@ export function describeStorageContract<S extends BackupStorage>(
     if (target.openWriter) describe("openWriter", () => writerChecks.forEach(register));
     register(replaceDeclaration(target.replace ?? false));
     if (target.replace) describe("replace", () => replaceChecks.forEach(register));
+    register(chunksDeclaration(target.chunks ?? false));
+    if (target.chunks) describe("snapshot chunks", () => chunkChecks.forEach(register));
+    else
+      it.skip?.("snapshot chunks: skipped, the storage does not hold snapshots (no putChunk, readChunk, listChunks, removeChunk)", async () => {});
   });
 }
 
@@ -465,6 +480,181 @@ const replaceChecks: Check[] = [
         await assertRejectsWithCode(replace, "INVALID_OPTIONS", `replace() of ${JSON.stringify(bad)}`);
       }
       assert.deepEqual(await storage.list(), [], "list() is not empty after refused replaces");
+    },
+  },
+];
+
+const CHUNK_METHODS = ["putChunk", "readChunk", "listChunks", "removeChunk"] as const;
+
+function chunksDeclaration(declared: boolean): Check {
+  return {
+    title: declared ? "holds snapshot chunks, as declared" : "holds no snapshot chunks, as declared",
+    async run(storage) {
+      const present = CHUNK_METHODS.filter((m) => typeof storage[m] === "function");
+      const missing = CHUNK_METHODS.filter((m) => typeof storage[m] !== "function");
+      if (declared) {
+        assert.deepEqual(missing, [], `chunks: true was passed, but the storage lacks ${missing.join(", ")}`);
+      } else {
+        assert.deepEqual(
+          present,
+          [],
+          missing.length === 0
+            ? "the storage holds snapshot chunks: pass chunks: true so that their checks run"
+            : `the storage has ${present.join(", ")} but not ${missing.join(", ")}: a storage holds snapshots with all four or none`,
+        );
+      }
+    },
+  };
+}
+
+/** A chunk as snapshots make them: its id is the SHA-256 of its bytes. */
+function chunk(text: string, repeat = 1): { id: string; bytes: Buffer } {
+  const bytes = Buffer.from(text.repeat(repeat));
+  return { id: createHash("sha256").update(bytes).digest("hex"), bytes };
+}
+
+/** Bytes of every value, 0 to 255, as a binary chunk's are. */
+const BINARY = Buffer.from(Array.from({ length: 256 * 400 }, (_, i) => (i * 7 + (i >> 8)) % 256));
+const BINARY_ID = createHash("sha256").update(BINARY).digest("hex");
+
+/** Ids the contract refuses, each with what it is. */
+const BAD_CHUNK_IDS: [string, string][] = [
+  ["", "empty"],
+  ["abc", "too short"],
+  ["A".repeat(64), "upper case"],
+  ["a".repeat(63), "63 digits"],
+  ["a".repeat(65), "65 digits"],
+  [`../${"a".repeat(61)}`, "a path"],
+  [`ab/${"c".repeat(61)}`, "a path"],
+  [`${"g".repeat(64)}`, "not hex"],
+  [`.${"a".repeat(63)}`, "hidden"],
+];
+
+async function readChunkOf(storage: ChunkStorage, id: string): Promise<Buffer> {
+  return Buffer.from(await storage.readChunk(id));
+}
+
+function chunkStorage(storage: BackupStorage): ChunkStorage {
+  assert.ok(holdsChunks(storage), "the storage does not hold snapshot chunks");
+  return storage;
+}
+
+const chunkChecks: Check[] = [
+  {
+    title: "putChunk stores a chunk (true) and readChunk returns its exact bytes",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      const small = chunk("x");
+      assert.equal(await s.putChunk(BINARY_ID, BINARY), true, "putChunk() of a new id resolves true");
+      assert.equal(await s.putChunk(small.id, small.bytes), true, "putChunk() of a new id resolves true");
+      assert.ok(BINARY.equals(await readChunkOf(s, BINARY_ID)), "readChunk() returns other bytes");
+      assert.ok(small.bytes.equals(await readChunkOf(s, small.id)), "readChunk() of a one-byte chunk");
+    },
+  },
+  {
+    title: "never replaces a chunk: a second put of its id resolves false and the first bytes stay",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      const { id, bytes } = chunk("first chunk ", 100);
+      assert.equal(await s.putChunk(id, bytes), true, "the first putChunk()");
+      assert.equal(await s.putChunk(id, bytes), false, "a second putChunk() of the same id and bytes");
+      const other = Buffer.from("other bytes under the same id");
+      assert.equal(await s.putChunk(id, other), false, "a second putChunk() of the same id, other bytes");
+      assert.ok(bytes.equals(await readChunkOf(s, id)), "the first bytes were replaced");
+      assert.equal((await s.listChunks()).length, 1, "listChunks() after puts of one id");
+    },
+  },
+  {
+    title:
+      "two puts of one id at once: exactly one resolves true, the other false, the bytes are the winner's",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      const id = BINARY_ID;
+      const other = Buffer.from(BINARY).reverse();
+      const results = await Promise.all([s.putChunk(id, BINARY), s.putChunk(id, other)]);
+      assert.equal(
+        results.filter((r) => r === true).length,
+        1,
+        `putChunk() results ${JSON.stringify(results)}: exactly one true is expected`,
+      );
+      assert.ok(results.includes(false), `putChunk() results ${JSON.stringify(results)}`);
+      const winner = results[0] ? BINARY : other;
+      assert.ok(winner.equals(await readChunkOf(s, id)), "the stored bytes are not the winner's");
+    },
+  },
+  {
+    title: "listChunks returns every chunk with its size in bytes and a Date",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      assert.deepEqual(await s.listChunks(), [], "listChunks() of a new storage");
+      const chunks = [chunk("a"), chunk("bb", 1000), chunk("ccc", 20_000)];
+      for (const c of chunks) await s.putChunk(c.id, c.bytes);
+      const listed = await s.listChunks();
+      assert.deepEqual(
+        listed.map(({ id, size }) => ({ id, size })).sort((a, b) => a.id.localeCompare(b.id)),
+        chunks.map(({ id, bytes }) => ({ id, size: bytes.length })).sort((a, b) => a.id.localeCompare(b.id)),
+        "listChunks() returns the ids and sizes",
+      );
+      for (const c of listed)
+        assert.ok(c.modified instanceof Date, "listChunks() returns modified as a Date");
+    },
+  },
+  {
+    title: "chunks are never listed as backups and leave the index alone; backups are never listed as chunks",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      const { id, bytes } = chunk("a chunk beside backups");
+      await s.putChunk(id, bytes);
+      assert.deepEqual(await s.list(), [], "list() returns a chunk as a backup");
+      assert.equal(await s.readIndex(), undefined, "readIndex() after putChunk()");
+      await s.write(NAME, chunksOf(SAMPLE_CONTENT, 4096));
+      await s.write("s_20250128_143022.snapshot", chunksOf(`{"chunks":["${id}"]}`, 4096));
+      await s.writeIndex('{"a":1}');
+      const listed = (await s.list()).map((b) => b.name).sort();
+      assert.deepEqual(listed, [NAME, "s_20250128_143022.snapshot"], "list() beside chunks");
+      assert.equal(await s.readIndex(), '{"a":1}', "readIndex() beside chunks");
+      const chunks = (await s.listChunks()).map((c) => c.id);
+      assert.deepEqual(chunks, [id], "listChunks() beside backups and an index");
+    },
+  },
+  {
+    title: "absent chunks: readChunk fails with NOT_FOUND, removeChunk is harmless, a removed chunk is gone",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      const { id, bytes } = chunk("to be removed");
+      await assertRejectsWithCode(s.readChunk(id), "NOT_FOUND", "readChunk() of an absent id");
+      await s.removeChunk(id);
+      await s.putChunk(id, bytes);
+      const kept = chunk("kept");
+      await s.putChunk(kept.id, kept.bytes);
+      await s.removeChunk(id);
+      await assertRejectsWithCode(s.readChunk(id), "NOT_FOUND", "readChunk() of a removed chunk");
+      assert.deepEqual(
+        (await s.listChunks()).map((c) => c.id),
+        [kept.id],
+        "listChunks() after removeChunk()",
+      );
+      await s.removeChunk(id);
+      assert.equal(await s.putChunk(id, bytes), true, "putChunk() of a removed id stores it again");
+      assert.ok(bytes.equals(await readChunkOf(s, id)), "readChunk() of a chunk stored again");
+    },
+  },
+  {
+    title: "refuses ids that are not 64 lowercase hex digits, with INVALID_OPTIONS, and stores nothing",
+    async run(storage) {
+      const s = chunkStorage(storage);
+      for (const [bad, what] of BAD_CHUNK_IDS) {
+        const label = `${JSON.stringify(bad)} (${what})`;
+        await assertRejectsWithCode(
+          s.putChunk(bad, Buffer.from("x")),
+          "INVALID_OPTIONS",
+          `putChunk(${label})`,
+        );
+        await assertRejectsWithCode(s.readChunk(bad), "INVALID_OPTIONS", `readChunk(${label})`);
+        await assertRejectsWithCode(s.removeChunk(bad), "INVALID_OPTIONS", `removeChunk(${label})`);
+      }
+      assert.deepEqual(await s.listChunks(), [], "listChunks() after refused ids");
+      assert.deepEqual(await s.list(), [], "list() after refused ids");
     },
   },
 ];

@@ -1,10 +1,11 @@
 /**
  * S3Storage against a real S3-compatible server (versitygw, or the service S3_ENDPOINT names): the
  * shared storage contract suite, then what only S3 does — conditional writes, multipart uploads
- * that leave nothing behind, listing past 1,000 objects, the lock object across processes, the
- * conditional index, and the errors that retrying cannot fix.
+ * that leave nothing behind, listing past 1,000 objects, the chunks of snapshots, the lock object
+ * across processes, the conditional index, and the errors that retrying cannot fix.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -26,6 +27,7 @@ describeStorageContract<S3Storage>(
   {
     name: "S3Storage",
     create: () => newS3Storage({ lockPollMs: 100 }),
+    chunks: true,
     cleanup: (storage) => removePrefix(storage.prefix),
     // S3Storage implements the optional `replace` (a plain put): the suite checks it where it knows it
     ...({ replace: true } as object),
@@ -241,6 +243,115 @@ describe("S3Storage: listing and the index", () => {
     await a.writeIndex('{"by":"a"}');
     await expect(b.writeIndex('{"by":"b2"}')).rejects.toMatchObject({ code: "LOCKED" });
     expect(await b.readIndex()).toBe('{"by":"a"}');
+  });
+});
+
+/** A chunk as snapshots make them: its id is the SHA-256 of its bytes. */
+function chunk(text: string): { id: string; bytes: Buffer } {
+  const bytes = Buffer.from(text);
+  return { id: createHash("sha256").update(bytes).digest("hex"), bytes };
+}
+
+describe("S3Storage: the chunks of snapshots", () => {
+  it("keeps a chunk under <prefix>chunks/<first two hex digits>/<id>, and lists past 1,000 chunks", async () => {
+    const s = storage();
+    const chunks = Array.from({ length: 1001 }, (_, i) => chunk(`chunk ${i}`));
+    for (let i = 0; i < chunks.length; i += 50) {
+      const stored = await Promise.all(chunks.slice(i, i + 50).map((c) => s.putChunk(c.id, c.bytes)));
+      expect(stored.every((r) => r === true)).toBe(true);
+    }
+    const first = chunks[0]!;
+    expect(await listKeys(s.keyOf(`chunks/${first.id.slice(0, 2)}/${first.id}`))).toEqual([
+      s.keyOf(`chunks/${first.id.slice(0, 2)}/${first.id}`),
+    ]);
+    // keys below chunks/ that are not chunks where they are: ignored
+    const client = adminClient();
+    cleanups.push(async () => client.destroy());
+    for (const key of ["chunks/notes.txt", `chunks/${first.id}`, `chunks/zz/${first.id}`, "chunks/ab/x"]) {
+      await client.send(new PutObjectCommand({ Bucket: s.bucket, Key: s.keyOf(key), Body: "x" }));
+    }
+    const listed = await s.listChunks();
+    expect(listed).toHaveLength(1001);
+    expect(listed.map((c) => c.id).sort()).toEqual(chunks.map((c) => c.id).sort());
+    expect(listed.find((c) => c.id === first.id)?.size).toBe(first.bytes.length);
+    await s.write(NAME, bytes(10));
+    expect((await s.list()).map((b) => b.name)).toEqual([NAME]);
+    expect(await s.unfinishedUploads()).toBe(0);
+  });
+
+  it("an absent chunk is NOT_FOUND naming bucket and key; server-side encryption goes with every chunk", async () => {
+    const service = s3Service();
+    const seen: Record<string, string>[] = [];
+    const client = new S3Client({
+      region: service.region,
+      ...(service.endpoint ? { endpoint: service.endpoint } : {}),
+      ...(service.credentials ? { credentials: service.credentials } : {}),
+      forcePathStyle: service.forcePathStyle,
+    });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { method?: string; headers?: Record<string, string> };
+        if (request.method === "PUT") seen.push({ ...request.headers });
+        return next(args);
+      },
+      { step: "finalizeRequest" },
+    );
+    const s = storage({ client, serverSideEncryption: "AES256", storageClass: "STANDARD" });
+    const { id, bytes: content } = chunk("encrypted at rest");
+    const key = s.keyOf(`chunks/${id.slice(0, 2)}/${id}`);
+    await expect(s.readChunk(id)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining(`s3://${s.bucket}/${key}`),
+    });
+    expect(await s.putChunk(id, content)).toBe(true);
+    const put = seen.find((h) => h["if-none-match"] === "*");
+    expect(put).toMatchObject({
+      "x-amz-server-side-encryption": "AES256",
+      "content-type": "application/octet-stream",
+    });
+    expect(put?.["x-amz-storage-class"]).toBeUndefined();
+    expect(Buffer.from(await s.readChunk(id)).equals(content)).toBe(true);
+  });
+
+  it("a put that meets another conditional write of its key under way (409) is tried again", async () => {
+    const service = s3Service();
+    let conflicts = 2;
+    let puts = 0;
+    const client = new S3Client({
+      region: service.region,
+      ...(service.endpoint ? { endpoint: service.endpoint } : {}),
+      ...(service.credentials ? { credentials: service.credentials } : {}),
+      forcePathStyle: service.forcePathStyle,
+      maxAttempts: 1,
+    });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string; IfNoneMatch?: string };
+        if (input.IfNoneMatch === "*" && input.Key?.includes("/chunks/")) {
+          puts++;
+          if (conflicts-- > 0) {
+            throw Object.assign(new Error("A conflicting conditional operation is in progress"), {
+              name: "ConditionalRequestConflict",
+              $metadata: { httpStatusCode: 409 },
+            });
+          }
+        }
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const s = storage({ client });
+    const { id, bytes: content } = chunk("contended");
+    expect(await s.putChunk(id, content)).toBe(true);
+    expect(puts).toBe(3);
+    conflicts = 100;
+    const failing = chunk("always contended");
+    await expect(s.putChunk(failing.id, failing.bytes)).rejects.toMatchObject({
+      code: "STORAGE",
+      message: expect.stringContaining(failing.id),
+    });
+    expect(puts).toBe(3 + 6);
+    await expect(s.readChunk(failing.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
 

@@ -11,7 +11,7 @@ const { describeStorageContract } = require("neo4j-backup/testing");
 assert.match(require.resolve("neo4j-backup/testing"), /\/dist\/testing\.cjs$/);
 
 describeStorageContract(
-  { name: "MemoryStorage (CJS)", replace: true, create: () => new MemoryStorage() },
+  { name: "MemoryStorage (CJS)", replace: true, chunks: true, create: () => new MemoryStorage() },
   { describe, it },
 );
 describeStorageContract(
@@ -19,6 +19,7 @@ describeStorageContract(
     name: "FileSystemStorage (CJS)",
     openWriter: true,
     replace: true,
+    chunks: true,
     create: async () =>
       new FileSystemStorage({ directory: await mkdtemp(join(tmpdir(), "neo4j-backup-cjs-")) }),
     cleanup: (storage) => rm(storage.directory, { recursive: true, force: true }),

@@ -11,7 +11,7 @@ import { describeStorageContract } from "neo4j-backup/testing";
 assert.match(import.meta.resolve("neo4j-backup/testing"), /\/dist\/testing\.js$/);
 
 describeStorageContract(
-  { name: "MemoryStorage (ESM)", replace: true, create: () => new MemoryStorage() },
+  { name: "MemoryStorage (ESM)", replace: true, chunks: true, create: () => new MemoryStorage() },
   { describe, it },
 );
 describeStorageContract(
@@ -19,6 +19,7 @@ describeStorageContract(
     name: "FileSystemStorage (ESM)",
     openWriter: true,
     replace: true,
+    chunks: true,
     create: async () =>
       new FileSystemStorage({ directory: await mkdtemp(join(tmpdir(), "neo4j-backup-esm-")) }),
     cleanup: (storage) => rm(storage.directory, { recursive: true, force: true }),

@@ -50,7 +50,9 @@ describe("S3 endpoints", async () => {
 });
 
 describe("S3 errors", async () => {
-  const { s3Error, isConflict, isNotFound } = await import("../../src/storage/s3/errors.js");
+  const { s3Error, isConcurrentWrite, isConflict, isNotFound } = await import(
+    "../../src/storage/s3/errors.js"
+  );
   const place = { bucket: "acme", key: "p/x.json", region: "eu-west-1" };
   const sdk = (name: string, status: number, message = name) =>
     Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status, attempts: 5 } });
@@ -107,6 +109,13 @@ describe("S3 errors", async () => {
     expect(isNotFound(sdk("NoSuchKey", 404))).toBe(true);
     expect(isNotFound(sdk("NotFound", 404))).toBe(true);
     expect(isNotFound(sdk("NoSuchBucket", 404))).toBe(false);
+  });
+
+  it("tells a write under way (409, tried again) from a key already there (412)", () => {
+    expect(isConcurrentWrite(sdk("ConditionalRequestConflict", 409))).toBe(true);
+    expect(isConcurrentWrite(sdk("OperationAborted", 409))).toBe(true);
+    expect(isConcurrentWrite(sdk("PreconditionFailed", 412))).toBe(false);
+    expect(isConcurrentWrite(sdk("NoSuchKey", 404))).toBe(false);
   });
 });
 

@@ -280,6 +280,165 @@ class RemoveThenWriteStorage extends DelegatingStorage {
   }
 }
 
+const HAS_CHUNKS = "holds snapshot chunks, as declared";
+const HAS_NO_CHUNKS = "holds no snapshot chunks, as declared";
+const CHUNK_STORED = "putChunk stores a chunk (true) and readChunk returns its exact bytes";
+const CHUNK_NEVER_REPLACED =
+  "never replaces a chunk: a second put of its id resolves false and the first bytes stay";
+const CHUNK_ONE_WINS =
+  "two puts of one id at once: exactly one resolves true, the other false, the bytes are the winner's";
+const CHUNK_LIST = "listChunks returns every chunk with its size in bytes and a Date";
+const CHUNK_NOT_BACKUP =
+  "chunks are never listed as backups and leave the index alone; backups are never listed as chunks";
+const CHUNK_ABSENT =
+  "absent chunks: readChunk fails with NOT_FOUND, removeChunk is harmless, a removed chunk is gone";
+const CHUNK_IDS =
+  "refuses ids that are not 64 lowercase hex digits, with INVALID_OPTIONS, and stores nothing";
+const CHUNK_CHECKS = [
+  CHUNK_STORED,
+  CHUNK_NEVER_REPLACED,
+  CHUNK_ONE_WINS,
+  CHUNK_LIST,
+  CHUNK_NOT_BACKUP,
+  CHUNK_ABSENT,
+  CHUNK_IDS,
+];
+
+/** Passes the chunk methods to a MemoryStorage too; the broken chunk storages below change one thing each. */
+class DelegatingChunkStorage extends DelegatingStorage {
+  constructor(readonly memory = new MemoryStorage()) {
+    super(memory);
+  }
+  putChunk(id: string, bytes: Uint8Array) {
+    return this.memory.putChunk(id, bytes);
+  }
+  readChunk(id: string) {
+    return this.memory.readChunk(id);
+  }
+  listChunks() {
+    return this.memory.listChunks();
+  }
+  removeChunk(id: string) {
+    return this.memory.removeChunk(id);
+  }
+}
+
+/** Replaces a chunk of a taken id. */
+class ChunkReplacingStorage extends DelegatingChunkStorage {
+  override async putChunk(id: string, bytes: Uint8Array) {
+    await this.memory.removeChunk(id);
+    return this.memory.putChunk(id, bytes);
+  }
+}
+
+/** Looks for the id, then stores after a pause: of two puts of one id, both store. */
+class RacyChunkStorage extends DelegatingChunkStorage {
+  override async putChunk(id: string, bytes: Uint8Array) {
+    const taken = await this.memory.readChunk(id).then(
+      () => true,
+      () => false,
+    );
+    if (taken) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.memory.removeChunk(id);
+    return this.memory.putChunk(id, bytes);
+  }
+}
+
+/** Lists its chunks as backups too. */
+class ChunkListingStorage extends DelegatingChunkStorage {
+  override async list(): Promise<StoredBackup[]> {
+    const chunks = await this.memory.listChunks();
+    return [
+      ...(await super.list()),
+      ...chunks.map((c) => ({ name: c.id, size: c.size, modified: c.modified })),
+    ];
+  }
+}
+
+/** Takes any id, as a path would be. */
+class LaxIdStorage extends DelegatingChunkStorage {
+  private readonly kept = new Map<string, Uint8Array>();
+  override async putChunk(id: string, bytes: Uint8Array) {
+    if (/^[0-9a-f]{64}$/.test(id)) return this.memory.putChunk(id, bytes);
+    this.kept.set(id, bytes);
+    return true;
+  }
+  override async readChunk(id: string) {
+    const bytes = this.kept.get(id);
+    return bytes ?? this.memory.readChunk(id);
+  }
+}
+
+describe("the storage contract suite fails broken chunk storages", () => {
+  it("fails a storage that replaces a chunk of a taken id", async () => {
+    const outcomes = await runSuite({
+      name: "replacing",
+      chunks: true,
+      create: () => new ChunkReplacingStorage(),
+    });
+    expect(failed(outcomes)).toEqual([CHUNK_NEVER_REPLACED]);
+    expect(messageOf(outcomes, CHUNK_NEVER_REPLACED)).toMatch(/a second putChunk\(\) of the same id/);
+  });
+
+  it("fails a storage where both of two concurrent puts of one id store it", async () => {
+    const outcomes = await runSuite({
+      name: "racy chunks",
+      chunks: true,
+      create: () => new RacyChunkStorage(),
+    });
+    expect(failed(outcomes)).toEqual([CHUNK_ONE_WINS]);
+    expect(messageOf(outcomes, CHUNK_ONE_WINS)).toMatch(/\[true,true\]: exactly one true is expected/);
+  });
+
+  it("fails a storage that lists chunks as backups", async () => {
+    const outcomes = await runSuite({
+      name: "listing chunks",
+      chunks: true,
+      create: () => new ChunkListingStorage(),
+    });
+    expect(failed(outcomes)).toEqual([CHUNK_NOT_BACKUP]);
+  });
+
+  it("fails a storage that takes ids that are not 64 lowercase hex digits", async () => {
+    const outcomes = await runSuite({ name: "lax ids", chunks: true, create: () => new LaxIdStorage() });
+    expect(failed(outcomes)).toEqual([CHUNK_IDS]);
+    expect(messageOf(outcomes, CHUNK_IDS)).toMatch(/putChunk\("" \(empty\)\) resolved/);
+  });
+
+  it("fails when chunks are declared but missing, present but not declared, or only some are there", async () => {
+    const claimed = await runSuite({
+      name: "claims chunks",
+      chunks: true,
+      create: () => new DelegatingStorage(),
+    });
+    expect(failed(claimed)).toEqual([HAS_CHUNKS, ...CHUNK_CHECKS]);
+    const undeclared = await runSuite({ name: "hides chunks", create: () => new DelegatingChunkStorage() });
+    expect(failed(undeclared)).toEqual([HAS_NO_CHUNKS]);
+    expect(messageOf(undeclared, HAS_NO_CHUNKS)).toMatch(/pass chunks: true/);
+    const partial = Object.assign(new DelegatingStorage(), { putChunk: async () => true });
+    const some = await runSuite({ name: "some chunk methods", create: () => partial });
+    expect(messageOf(some, HAS_NO_CHUNKS)).toMatch(/has putChunk but not readChunk, listChunks, removeChunk/);
+  });
+
+  it("registers the chunk checks as skipped, saying why, for a storage that does not hold chunks", () => {
+    const skipped: string[] = [];
+    const registered: string[] = [];
+    const it = Object.assign((title: string) => registered.push(title), {
+      skip: (title: string) => skipped.push(title),
+    });
+    describeStorageContract(
+      { name: "no chunks", create: () => new DelegatingStorage() },
+      { describe: (_n, body) => body(), it },
+    );
+    expect(skipped).toEqual([
+      "snapshot chunks: skipped, the storage does not hold snapshots (no putChunk, readChunk, listChunks, removeChunk)",
+    ]);
+    expect(registered).toContain(HAS_NO_CHUNKS);
+    expect(registered).not.toContain(CHUNK_STORED);
+  });
+});
+
 describe("the storage contract suite fails broken storages", () => {
   it("fails a storage whose replace removes the old backup before the new one is complete", async () => {
     const outcomes = await runSuite({
@@ -301,19 +460,32 @@ describe("the storage contract suite fails broken storages", () => {
   });
 
   it("passes a correct storage: every check, none skipped", async () => {
-    const memory = await runSuite({ name: "memory", replace: true, create: () => new MemoryStorage() });
+    const memory = await runSuite({
+      name: "memory",
+      replace: true,
+      chunks: true,
+      create: () => new MemoryStorage(),
+    });
     expect(failed(memory)).toEqual([]);
-    expect(memory).toHaveLength(18);
+    expect(memory).toHaveLength(26);
+    expect(memory.map((o) => o.title)).toEqual(expect.arrayContaining(CHUNK_CHECKS));
     const folder = await runSuite({
       name: "folder",
       openWriter: true,
       replace: true,
+      chunks: true,
       create: folderStorage,
       cleanup: removeFolder,
     });
     expect(failed(folder)).toEqual([]);
     expect(folder.map((o) => o.title)).toEqual(
-      expect.arrayContaining([WRITER_PUBLISHES, WRITER_TAKEN, WRITER_DISCARD, ...REPLACE_CHECKS]),
+      expect.arrayContaining([
+        WRITER_PUBLISHES,
+        WRITER_TAKEN,
+        WRITER_DISCARD,
+        ...REPLACE_CHECKS,
+        ...CHUNK_CHECKS,
+      ]),
     );
     const plain = await runSuite({ name: "no replace", create: () => new DelegatingStorage() });
     expect(failed(plain)).toEqual([]);
@@ -396,12 +568,14 @@ describe("the storage contract suite fails broken storages", () => {
       name: "claims a writer",
       openWriter: true,
       replace: true,
+      chunks: true,
       create: () => new MemoryStorage(),
     });
     expect(failed(claimed)).toEqual([HAS_WRITER, WRITER_PUBLISHES, WRITER_TAKEN, WRITER_DISCARD]);
     const undeclared = await runSuite({
       name: "hides its writer",
       replace: true,
+      chunks: true,
       create: folderStorage,
       cleanup: removeFolder,
     });

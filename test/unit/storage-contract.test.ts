@@ -3,8 +3,9 @@
  * wrapper (with no fault injected, it must behave like what it wraps); then what only the wrapper
  * and FileSystemStorage do.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BackupStorage } from "../../src/storage/contract.js";
 import { FileSystemStorage, INDEX_FILE_NAME, LOCK_FILE_NAME } from "../../src/storage/filesystem.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
+import { hostTag, ownedTempName } from "../../src/storage/temp-files.js";
 import { describeStorageContract } from "../../src/testing/index.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
 import { buildDocument, chunks } from "../support/documents.js";
@@ -46,7 +48,7 @@ function removeFolder(directory: string): Promise<void> {
 }
 
 describeStorageContract(
-  { name: "MemoryStorage", replace: true, create: () => new MemoryStorage() },
+  { name: "MemoryStorage", replace: true, chunks: true, create: () => new MemoryStorage() },
   { describe, it },
 );
 
@@ -55,6 +57,7 @@ describeStorageContract(
     name: "FileSystemStorage",
     openWriter: true,
     replace: true,
+    chunks: true,
     // a folder that does not exist yet: the storage creates it
     create: async () => new FileSystemStorage({ directory: join(await newFolder(), "nested", "dir") }),
     cleanup: (storage) => removeFolder(join(storage.directory, "..", "..")),
@@ -128,6 +131,52 @@ describe("FileSystemStorage specifics", () => {
     await writer.discard();
     expect(await readdir(storage.directory)).toEqual([]);
     await expect(writer.publish(NAME)).rejects.toThrow(/discarded/);
+  });
+
+  it("keeps a chunk in chunks/<first two hex digits>/<id> with the file mode, folders with the folder mode, no temporary file left", async () => {
+    const directory = join(await tempDir(), "fullbackup");
+    const storage = new FileSystemStorage({ directory, fileMode: 0o600, directoryMode: 0o700 });
+    const bytes = Buffer.from("a chunk");
+    const id = createHash("sha256").update(bytes).digest("hex");
+    expect(await storage.putChunk(id, bytes)).toBe(true);
+    const sub = join(directory, "chunks", id.slice(0, 2));
+    expect(await readdir(sub)).toEqual([id]);
+    expect((await stat(join(sub, id))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(directory, "chunks"))).mode & 0o777).toBe(0o700);
+    expect((await stat(sub)).mode & 0o777).toBe(0o700);
+    expect(await storage.putChunk(id, Buffer.from("other"))).toBe(false);
+    expect(await readdir(sub)).toEqual([id]);
+    expect(await readdir(directory)).toEqual(["chunks"]);
+  });
+
+  it("removes a killed writer's temporary chunk file when the lock is next taken, and lists only chunks", async () => {
+    const storage = new FileSystemStorage({ directory: await tempDir() });
+    const bytes = Buffer.from("kept");
+    const id = createHash("sha256").update(bytes).digest("hex");
+    await storage.putChunk(id, bytes);
+    const sub = join(storage.directory, "chunks", id.slice(0, 2));
+    // a process that has exited: its pid names a writer that is gone
+    const gone = spawnSync(process.execPath, [
+      "-e",
+      "process.stdout.write(String(process.pid))",
+    ]).stdout.toString();
+    const killed = `.${id}.${gone}-${hostTag()}-0123456789ab.tmp`;
+    const live = ownedTempName(`.${id}.`, ".tmp"); // this process's: a writer still at work
+    const foreign = `.${id}.${gone}-${hostTag("another-host")}-0123456789ab.tmp`;
+    const strays = ["notes.txt", id.toUpperCase(), `${"f".repeat(64)}`]; // not ids, or in the wrong folder
+    for (const name of [killed, live, foreign, ...strays]) await writeFile(join(sub, name), "partial");
+    await mkdir(join(storage.directory, "chunks", "zz"));
+    await writeFile(join(storage.directory, "chunks", "zz", id), "in a folder that is not a prefix");
+    expect((await storage.listChunks()).map((c) => c.id)).toEqual([id]);
+    expect(await storage.list()).toEqual([]);
+    const lock = await storage.lock();
+    await lock.release();
+    expect((await readdir(sub)).sort()).toEqual([id, live, foreign, ...strays].sort());
+    // another host's is removed once it is an hour old
+    const old = new Date(Date.now() - 2 * 60 * 60_000);
+    await utimes(join(sub, foreign), old, old);
+    await (await storage.lock()).release();
+    expect((await readdir(sub)).sort()).toEqual([id, live, ...strays].sort());
   });
 
   it("defaults to neo4j/fullbackup", () => {

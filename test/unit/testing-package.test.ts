@@ -33,8 +33,9 @@ describe.skipIf(!built)("neo4j-backup/testing from the build (npm run build)", (
     "%s runs the suite for MemoryStorage and FileSystemStorage under node:test, and passes",
     async (script) => {
       const { code, output } = await runNode(script);
-      // 18 checks for MemoryStorage (with replace), 21 for FileSystemStorage (with openWriter and replace)
-      expect(output).toMatch(/^# pass 39$/m);
+      // 26 checks for MemoryStorage (with replace and chunks), 29 for FileSystemStorage (with
+      // openWriter, replace and chunks)
+      expect(output).toMatch(/^# pass 55$/m);
       expect(output).toMatch(/^# fail 0$/m);
       expect(code).toBe(0);
     },

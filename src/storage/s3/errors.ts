@@ -66,6 +66,15 @@ export function isConflict(error: unknown): boolean {
   );
 }
 
+/**
+ * True for AWS's 409 `ConditionalRequestConflict`: another conditional write of the key is under
+ * way and may yet fail, so the key cannot be taken as stored; the request is to be retried.
+ */
+export function isConcurrentWrite(error: unknown): boolean {
+  const code = codeOf((error ?? {}) as SdkError);
+  return code === "ConditionalRequestConflict" || (statusOf(error) === 409 && code !== "PreconditionFailed");
+}
+
 /** True when the object is absent (the bucket is checked once, before, by the storage). */
 export function isNotFound(error: unknown): boolean {
   const code = codeOf((error ?? {}) as SdkError);

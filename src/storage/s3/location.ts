@@ -1,6 +1,6 @@
 /**
  * Where an S3Storage keeps its objects: a bucket and a key prefix, and the keys of the backups,
- * the index and the lock under it. `s3://bucket/prefix` URLs are parsed here.
+ * the index, the lock and the chunks of snapshots under it. `s3://bucket/prefix` URLs are parsed here.
  */
 import { BackupError } from "../../errors.js";
 
@@ -8,6 +8,9 @@ import { BackupError } from "../../errors.js";
 export const S3_INDEX_NAME = "backup_metadata.json";
 /** Key (below the prefix) of the lock object. */
 export const S3_LOCK_NAME = ".neo4j-backup.lock";
+
+/** Folder (below the prefix) of the chunks of snapshots: `chunks/<first two hex digits>/<id>`. */
+export const S3_CHUNKS_FOLDER = "chunks/";
 
 /** A bucket and a normalized prefix: empty, or ending in `/` without a leading `/`. */
 export interface S3Location {

@@ -1,7 +1,7 @@
 /**
  * The S3 requests an S3Storage makes, each turned into a BackupError that names the bucket and key
- * when it fails: small objects put and got whole (the index, the lock), heads, conditional
- * deletes, listings past 1,000 keys, and unfinished multipart uploads.
+ * when it fails: small objects put and got whole (the index, the lock, the chunks of snapshots),
+ * heads, conditional deletes, listings past 1,000 keys, and unfinished multipart uploads.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isNotFound, isNotImplemented, type S3Place, s3Error } from "./errors.js";
@@ -57,17 +57,21 @@ export class S3Objects {
     }
   }
 
-  /** A small object, put whole; resolves with its new ETag, or the SDK error when the condition failed. */
+  /**
+   * A small object, put whole (a JSON text, or bytes of `contentType`); resolves with its new ETag,
+   * or the SDK error when the condition failed.
+   */
   async put(
     key: string,
-    body: string,
+    body: string | Uint8Array,
     condition: PutCondition,
+    contentType = "application/json",
   ): Promise<{ etag: string } | { error: unknown }> {
     const command = new this.sdk.client.PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       Body: body,
-      ContentType: "application/json",
+      ContentType: contentType,
       ...this.settings,
       ...(condition && "ifNoneMatch" in condition ? { IfNoneMatch: "*" } : {}),
       ...(condition && "ifMatch" in condition ? { IfMatch: condition.ifMatch } : {}),
@@ -88,6 +92,21 @@ export class S3Objects {
     }
     try {
       return { text: (await result.ok.Body?.transformToString()) ?? "", etag: result.ok.ETag ?? "" };
+    } catch (error) {
+      throw s3Error(error, what, this.place(key));
+    }
+  }
+
+  /** A small object's bytes, got whole, or undefined when absent. */
+  async getBytes(key: string, what: string): Promise<Uint8Array | undefined> {
+    const command = new this.sdk.client.GetObjectCommand({ Bucket: this.bucket, Key: key });
+    const result = await this.attempt<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>(command);
+    if ("error" in result) {
+      if (isNotFound(result.error)) return undefined;
+      throw s3Error(result.error, what, this.place(key));
+    }
+    try {
+      return (await result.ok.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (error) {
       throw s3Error(error, what, this.place(key));
     }
@@ -139,8 +158,11 @@ export class S3Objects {
     throw s3Error(result.error, what, this.place(key));
   }
 
-  /** Every object directly below `prefix` (not in deeper "folders"), page by page. */
-  async list(prefix: string, what: string, maxKeys?: number): Promise<ObjectInfo[]> {
+  /**
+   * Every object directly below `prefix` (not in deeper "folders"), page by page; with `deep`, the
+   * objects at every depth below it.
+   */
+  async list(prefix: string, what: string, maxKeys?: number, deep = false): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
@@ -152,7 +174,7 @@ export class S3Objects {
         new this.sdk.client.ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
-          Delimiter: "/",
+          ...(deep ? {} : { Delimiter: "/" }),
           ContinuationToken: token,
           ...(maxKeys ? { MaxKeys: maxKeys } : {}),
         }),

@@ -2,26 +2,30 @@
  * S3Storage: backups as objects in an S3 bucket (AWS S3, or any service that speaks its API) under
  * a key prefix. Writes stream as multipart uploads with `If-None-Match: *`, so nothing is ever
  * overwritten and nothing is visible before it is complete; the index is replaced with `If-Match`
- * on the version read; the lock is an object with a lease (see lock.ts). The AWS SDK is loaded on
- * first use (an optional peer dependency).
+ * on the version read; the lock is an object with a lease (see lock.ts); the chunks of snapshots are
+ * small objects under `chunks/`, put whole with `If-None-Match: *`. The AWS SDK is loaded on first
+ * use (an optional peer dependency).
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { BackupError } from "../../errors.js";
 import {
   assertValidBackupName,
+  assertValidChunkId,
   type BackupStorage,
   type StorageLock,
   type StorageLockOptions,
   type StorageWriteOptions,
   type StoredBackup,
+  type StoredChunk,
 } from "../contract.js";
 import { createS3Client, resolveRegion, type S3ConnectionOptions } from "./client.js";
-import { isConflict, s3Error } from "./errors.js";
+import { isConcurrentWrite, isConflict, s3Error } from "./errors.js";
 import {
   assertValidBucket,
   describeLocation,
   normalizePrefix,
   parseS3Url,
+  S3_CHUNKS_FOLDER,
   S3_INDEX_NAME,
   S3_LOCK_NAME,
 } from "./location.js";
@@ -56,6 +60,9 @@ export interface S3StorageOptions extends S3ConnectionOptions {
 }
 
 const MIN_PART = 5 * 1024 * 1024;
+
+/** How often a chunk put that meets another conditional write of its key under way is tried. */
+const CHUNK_PUT_ATTEMPTS = 6;
 
 /** True for names the contract accepts as backups (the index and hidden keys are not). */
 function isBackupName(name: string): boolean {
@@ -219,6 +226,71 @@ export class S3Storage implements BackupStorage {
     this.assertLockKept();
     const objects = await this.objects();
     await objects.delete(this.keyOf(name), `removing ${name}`);
+  }
+
+  /** The full key of chunk `id`: `<prefix>chunks/<first two hex digits>/<id>`. */
+  chunkKeyOf(id: string): string {
+    return `${this.prefix}${S3_CHUNKS_FOLDER}${id.slice(0, 2)}/${id}`;
+  }
+
+  /**
+   * Stores a snapshot's chunk unless its id is taken: one PutObject with `If-None-Match: *` (a
+   * PutObject is atomic and durable when it succeeds). Resolves true when this call stored it, false
+   * when the id was already there (412); a conditional write of the same key still under way (AWS's
+   * 409) is waited for and tried again. Server-side encryption applies as to backups; the storage
+   * class does not (chunks are small: see docs/storage.md).
+   */
+  async putChunk(id: string, bytes: Uint8Array): Promise<boolean> {
+    assertValidChunkId(id);
+    this.assertLockKept();
+    const objects = await this.objects();
+    const key = this.chunkKeyOf(id);
+    for (let attempt = 1; ; attempt++) {
+      const result = await objects.put(key, bytes, { ifNoneMatch: true }, "application/octet-stream");
+      if ("etag" in result) return true;
+      if (isConcurrentWrite(result.error) && attempt < CHUNK_PUT_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        continue;
+      }
+      if (isConflict(result.error) && !isConcurrentWrite(result.error)) return false;
+      throw s3Error(result.error, `storing chunk ${id}`, objects.place(key));
+    }
+  }
+
+  /** A stored chunk's bytes, got whole; `NOT_FOUND` (naming bucket and key) when absent. */
+  async readChunk(id: string): Promise<Uint8Array> {
+    assertValidChunkId(id);
+    const objects = await this.objects();
+    const key = this.chunkKeyOf(id);
+    const bytes = await objects.getBytes(key, `reading chunk ${id}`);
+    if (!bytes) throw new BackupError("NOT_FOUND", `chunk ${id} not found (s3://${this.bucket}/${key})`);
+    return bytes;
+  }
+
+  /** Every stored chunk: the objects below `<prefix>chunks/` named by a valid id, past 1,000. */
+  async listChunks(): Promise<StoredChunk[]> {
+    const objects = await this.objects();
+    const listed = await objects.list(
+      `${this.prefix}${S3_CHUNKS_FOLDER}`,
+      "listing the chunks",
+      undefined,
+      true,
+    );
+    const out: StoredChunk[] = [];
+    for (const o of listed) {
+      const id = o.key.slice(o.key.lastIndexOf("/") + 1);
+      if (/^[0-9a-f]{64}$/.test(id) && o.key === this.chunkKeyOf(id))
+        out.push({ id, size: o.size, modified: o.modified });
+    }
+    return out;
+  }
+
+  /** Removes a chunk; an absent id is not an error. */
+  async removeChunk(id: string): Promise<void> {
+    assertValidChunkId(id);
+    this.assertLockKept();
+    const objects = await this.objects();
+    await objects.delete(this.chunkKeyOf(id), `removing chunk ${id}`);
   }
 
   describe(): string {
