@@ -11,7 +11,6 @@ import type { DecryptionOptions } from "./age.js";
 import { decodeLayers } from "./layers.js";
 import { openSnapshotBytes } from "./snapshot/read.js";
 
-
 /** The layers of a stored backup, from its name; plain for names without a backup extension. */
 export function backupLayers(name: string): BackupLayers {
   const layers = layersOfName(name);

@@ -22,11 +22,15 @@ import { plainChunkId } from "../../src/codec/snapshot/ids.js";
 import { readManifest } from "../../src/codec/snapshot/read.js";
 import { countGraph } from "../../src/graph/server.js";
 import { listBackups } from "../../src/lifecycle/backup-index.js";
+import { copyBackup } from "../../src/operations/copy-backup.js";
 import { createBackup } from "../../src/operations/create-backup.js";
 import { restoreBackup } from "../../src/operations/restore-backup.js";
+import { FileSystemStorage } from "../../src/storage/filesystem.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
 import { fingerprintDatabase } from "../../src/verify/verify-backup.js";
+import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
+import { newS3Storage, removePrefix } from "../support/s3.js";
 import { driverFor, testServers } from "../support/servers.js";
 import { haveTools } from "../support/tools.js";
 
@@ -46,11 +50,63 @@ describe.each(testServers())("snapshots on Neo4j $version ($label)", (server) =>
     driver = driverFor(server);
     capabilities = await detectCapabilities(driver);
     dir = mkdtempSync(join(tmpdir(), "neo4j-backup-snapshots-"));
+    await prepareCli();
   });
   afterAll(async () => {
     await driver?.close();
     rmSync(dir, { recursive: true, force: true });
+    await disposeCli();
   });
+
+  it("a folder through the command line, then a copy into a bucket that sends only the chunks it lacks", async () => {
+    await clearDatabase(driver);
+    await loadSampleGraph(driver, { seed: 15, nodes: 3000, capabilities });
+    const folder = join(dir, "cli");
+    const env = serverEnv(server, { NEO4J_BACKUP_DIR: folder });
+    const first = await runCli(["create", "--snapshot", "--compression", "zstd", "--keep", "all", "--json"], {
+      env,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const one = jsonOf<{ name: string; snapshot: { chunks: number; addedChunks: number } }>(first);
+    expect(one.name).toMatch(/\.snapshot$/);
+    const session = driver.session();
+    try {
+      await session.run("MATCH (n) WITH n ORDER BY id(n) SKIP 1000 LIMIT 2 SET n.edited = true");
+    } finally {
+      await session.close();
+    }
+    const second = await runCli(
+      ["create", "--snapshot", "--compression", "zstd", "--keep", "all", "--json"],
+      { env },
+    );
+    expect(second.code, second.stderr).toBe(0);
+    const two = jsonOf<{ name: string; snapshot: { chunks: number; addedChunks: number } }>(second);
+    expect(two.snapshot.addedChunks).toBeLessThanOrEqual(4);
+    const listed = await runCli(["list"], { env });
+    expect(listed.stdout).toMatch(/SIZE\s+ADDED/);
+    const folderStorage = new FileSystemStorage({ directory: folder });
+    expect((await folderStorage.listChunks()).length).toBe(
+      one.snapshot.addedChunks + two.snapshot.addedChunks,
+    );
+
+    const bucket = newS3Storage();
+    try {
+      const copiedOne = await copyBackup({ from: folderStorage, to: bucket, name: one.name });
+      expect(copiedOne.chunks).toMatchObject({ copied: one.snapshot.addedChunks, present: 0 });
+      const copiedTwo = await copyBackup({ from: folderStorage, to: bucket, name: two.name });
+      // the off-site bucket receives the new chunks, not the whole graph
+      expect(copiedTwo.chunks!.copied).toBe(two.snapshot.addedChunks);
+      expect(copiedTwo.chunks!.present).toBeGreaterThan(10);
+      expect(copiedTwo.entry).toMatchObject({ valid: true, snapshot: { chunks: two.snapshot.chunks } });
+      const before = (await fingerprintDatabase(driver)).total;
+      await clearDatabase(driver);
+      const restored = await restoreBackup({ driver, storage: bucket, name: two.name });
+      expect(restored.verification?.equal).toBe(true);
+      expect((await fingerprintDatabase(driver)).total).toBe(before);
+    } finally {
+      await removePrefix(bucket.prefix);
+    }
+  }, 300_000);
 
   it("round trip with every value type: the snapshot reads as the bytes of a plain backup, restores and verifies equal", async () => {
     await clearDatabase(driver);

@@ -55,33 +55,7 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   const age = (e: BackupIndexEntry) => formatAge(now - Date.parse(e.created));
   const header = `${backups.length} backup${backups.length === 1 ? "" : "s"} in ${storage.describe()}, newest first:`;
   if (!opts.detailed) {
-    // which database each backup holds, when the storage holds more than one
-    const databases = new Set(backups.map((e) => e.identity?.id ?? ""));
-    const shared = databases.size > 1;
-    // with snapshots: the size of each backup's document and what each stored that was not there
-    const snapshots = backups.some((e) => e.snapshot);
-    const rows = backups.map((e) => [
-      e.name,
-      formatInstant(e.created),
-      age(e),
-      e.kind,
-      ...(snapshots
-        ? [formatBytes(e.snapshot?.logicalBytes ?? e.size), formatBytes(e.snapshot?.addedBytes ?? e.size)]
-        : []),
-      ...(shared ? [e.identity ? `${e.identity.name} at ${e.identity.address}` : "unknown"] : []),
-    ]);
-    const [head, ...body] = formatTable(
-      [
-        "NAME",
-        "CREATED",
-        "AGE",
-        "KIND",
-        ...(snapshots ? ["SIZE", "ADDED"] : []),
-        ...(shared ? ["DATABASE"] : []),
-      ],
-      rows,
-    );
-    cli.print(header, "", cli.paint.bold(head!), ...body, ...(unfinished.length ? ["", ...unfinished] : []));
+    printTable(cli, backups, header, age, unfinished);
     return EXIT.ok;
   }
   const blocks: string[] = [header];
@@ -135,4 +109,41 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
   }
   cli.print(...blocks, ...(unfinished.length ? ["", ...unfinished] : []));
   return EXIT.ok;
+}
+
+/** The short listing: one row per backup. */
+function printTable(
+  cli: CliContext,
+  backups: BackupIndexEntry[],
+  header: string,
+  age: (e: BackupIndexEntry) => string,
+  unfinished: string[],
+): void {
+  // which database each backup holds, when the storage holds more than one
+  const databases = new Set(backups.map((e) => e.identity?.id ?? ""));
+  const shared = databases.size > 1;
+  // with snapshots: the size of each backup's document and what each stored that was not there
+  const snapshots = backups.some((e) => e.snapshot);
+  const rows = backups.map((e) => [
+    e.name,
+    formatInstant(e.created),
+    age(e),
+    e.kind,
+    ...(snapshots
+      ? [formatBytes(e.snapshot?.logicalBytes ?? e.size), formatBytes(e.snapshot?.addedBytes ?? e.size)]
+      : []),
+    ...(shared ? [e.identity ? `${e.identity.name} at ${e.identity.address}` : "unknown"] : []),
+  ]);
+  const [head, ...body] = formatTable(
+    [
+      "NAME",
+      "CREATED",
+      "AGE",
+      "KIND",
+      ...(snapshots ? ["SIZE", "ADDED"] : []),
+      ...(shared ? ["DATABASE"] : []),
+    ],
+    rows,
+  );
+  cli.print(header, "", cli.paint.bold(head!), ...body, ...(unfinished.length ? ["", ...unfinished] : []));
 }
