@@ -11,7 +11,7 @@ import { type BackupFailure, type BackupIndex, readIndex } from "../lifecycle/ba
 import type { AutoBackupDecision, AutoBackupThresholds } from "../lifecycle/change-decision.js";
 import { type BackupHealth, type HealthScope, inScope } from "../lifecycle/health.js";
 import { type Logger, silentLogger } from "../logger.js";
-import type { BackupStorage } from "../storage/contract.js";
+import { type BackupStorage, holdsChunks } from "../storage/contract.js";
 import { shouldAutoBackup } from "./auto-backup.js";
 import { type MetricFamily, renderExposition } from "./prometheus-text.js";
 import type { BackupSchedule } from "./schedule.js";
@@ -69,6 +69,7 @@ export async function collectMetrics(options: CollectMetricsOptions): Promise<st
   const labels = database !== undefined ? { database } : undefined;
   return renderExposition([
     ...backupFamilies(health, index, scope, labels),
+    ...(await snapshotFamilies(storage, index, logger)),
     ...(options.driver ? databaseFamilies(decision, labels) : []),
     ...(options.schedule ? scheduleFamilies(options.schedule) : []),
   ]);
@@ -197,6 +198,47 @@ function backupFamilies(
       `${p}storage_pending_restores`,
       "Unfinished restores recorded in the storage, into any database that shares it.",
       health.pendingRestores.length,
+    ),
+  ];
+}
+
+/**
+ * The snapshots of the storage (every database's): the bytes their documents hold, the bytes their
+ * chunks take, and the deduplication ratio between the two. The chunks are listed once per scrape.
+ */
+async function snapshotFamilies(
+  storage: BackupStorage,
+  index: BackupIndex,
+  logger: Logger,
+): Promise<MetricFamily[]> {
+  const snapshots = index.backups.filter((e) => e.snapshot);
+  let stored: number | null = null;
+  if (snapshots.length > 0 && holdsChunks(storage)) {
+    try {
+      const chunks = await storage.listChunks();
+      stored = chunks.reduce((sum, c) => sum + c.size, 0) + snapshots.reduce((sum, e) => sum + e.size, 0);
+    } catch (error) {
+      logger.warn({ err: (error as Error)?.message }, "metrics: the snapshot chunks could not be listed");
+    }
+  }
+  const logical = snapshots.reduce((sum, e) => sum + (e.snapshot?.logicalBytes ?? 0), 0);
+  const p = "neo4j_backup_";
+  return [
+    gauge(`${p}snapshots`, "Snapshots in the storage (of every database).", snapshots.length),
+    gauge(
+      `${p}snapshots_logical_bytes`,
+      "Bytes of the documents the snapshots in the storage reassemble to, added up.",
+      logical,
+    ),
+    gauge(
+      `${p}snapshots_stored_bytes`,
+      "Bytes the snapshots take in the storage: their manifests and every chunk (referenced or not yet pruned).",
+      stored ?? (snapshots.length === 0 ? 0 : null),
+    ),
+    gauge(
+      `${p}snapshots_deduplication_ratio`,
+      "Logical bytes of the snapshots per stored byte (absent without snapshots).",
+      stored && stored > 0 ? logical / stored : null,
     ),
   ];
 }

@@ -24,6 +24,7 @@ import { countGraph } from "../../src/graph/server.js";
 import { listBackups } from "../../src/lifecycle/backup-index.js";
 import { copyBackup } from "../../src/operations/copy-backup.js";
 import { createBackup } from "../../src/operations/create-backup.js";
+import { collectMetrics } from "../../src/operations/metrics.js";
 import { restoreBackup } from "../../src/operations/restore-backup.js";
 import { FileSystemStorage } from "../../src/storage/filesystem.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
@@ -186,6 +187,19 @@ describe.each(testServers())("snapshots on Neo4j $version ($label)", (server) =>
     expect(sizes.addedBytes).toBeLessThan(sizes.storedBytes * 0.25);
     const stored = (await storage.listChunks()).reduce((sum, c) => sum + c.size, 0);
     expect(stored).toBe(first.snapshot!.addedBytes + sizes.addedBytes);
+    // the metrics: logical and stored bytes of the storage's snapshots, and their ratio
+    const metrics = await collectMetrics({ storage });
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1]);
+    const manifests = first.bytes + second.bytes;
+    expect(value("neo4j_backup_snapshots")).toBe(2);
+    expect(value("neo4j_backup_snapshots_logical_bytes")).toBe(
+      first.snapshot!.logicalBytes + sizes.logicalBytes,
+    );
+    expect(value("neo4j_backup_snapshots_stored_bytes")).toBe(stored + manifests);
+    expect(value("neo4j_backup_snapshots_deduplication_ratio")).toBeCloseTo(
+      (first.snapshot!.logicalBytes + sizes.logicalBytes) / (stored + manifests),
+      6,
+    );
   }, 240_000);
 
   const tools = haveTools("age-keygen");

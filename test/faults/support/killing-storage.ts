@@ -9,6 +9,7 @@ import type {
   StorageLockOptions,
   StorageWriteOptions,
   StoredBackup,
+  StoredChunk,
 } from "../../../src/storage/contract.js";
 
 /** Where to die. `progress` is handled by the caller's onProgress; the rest here. */
@@ -34,10 +35,16 @@ export interface KillPoint {
    * resolved.
    */
   replace?: { when: "before" | "during" | "content-taken" | "after"; afterBytes?: number };
+  /** Just before or just after the `nth` chunk put (1-based) of a snapshot. */
+  putChunk?: { nth: number; when: "before" | "after" };
+  /** Just before the `nth` chunk removal (1-based) of a prune. */
+  removeChunk?: { nth: number };
 }
 
 export class KillingStorage implements BackupStorage {
   private indexWrites = 0;
+  private chunkPuts = 0;
+  private chunkRemovals = 0;
   private readonly reads = new Map<string, number>();
   /** The fault, made once: a cut healed after a moment must not be cut again by the next chunk. */
   private readonly die: () => void;
@@ -169,5 +176,28 @@ export class KillingStorage implements BackupStorage {
   }
   lock(options?: StorageLockOptions): Promise<StorageLock> {
     return this.inner.lock(options);
+  }
+
+  async putChunk(id: string, bytes: Uint8Array): Promise<boolean> {
+    const at = this.point.putChunk;
+    const hit = at !== undefined && ++this.chunkPuts === at.nth;
+    if (hit && at.when === "before") this.die();
+    const stored = await this.inner.putChunk!(id, bytes);
+    if (hit && at.when === "after") this.die();
+    return stored;
+  }
+
+  readChunk(id: string): Promise<Uint8Array> {
+    return this.inner.readChunk!(id);
+  }
+
+  listChunks(): Promise<StoredChunk[]> {
+    return this.inner.listChunks!();
+  }
+
+  async removeChunk(id: string): Promise<void> {
+    const at = this.point.removeChunk;
+    if (at !== undefined && ++this.chunkRemovals === at.nth) this.die();
+    return this.inner.removeChunk!(id);
   }
 }
