@@ -4,8 +4,11 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { DecryptionOptions } from "../codec/age.js";
-import { backupLayers } from "../codec/open.js";
+import { encodeStream } from "../codec/encode-stream.js";
+import { type EncodingOptions, layersOf, resolveEncoding } from "../codec/encoded-writer.js";
+import { backupLayers, openBackupBytes } from "../codec/open.js";
 import { BackupError, throwIfAborted } from "../errors.js";
+import { backupExtension, layersOfName } from "../format/naming.js";
 import { type BackupIndexEntry, describeFile, recordBackup } from "../lifecycle/backup-index.js";
 import { latestBackupName } from "../lifecycle/latest.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -15,7 +18,7 @@ import { type ChunkCopy, copySnapshotChunks } from "./copy-chunks.js";
 import { underLock } from "./lock.js";
 
 /** Options of {@link copyBackup}. */
-export interface CopyBackupOptions extends LockingOptions {
+export interface CopyBackupOptions extends LockingOptions, EncodingOptions {
   /** Where the backup is. */
   from: BackupStorage;
   /** Where the copy goes (its lock is held while copying). */
@@ -32,6 +35,13 @@ export interface CopyBackupOptions extends LockingOptions {
    * `valid: null` (not checked) until a key is given; age's MACs check the content when it is opened.
    */
   decryption?: DecryptionOptions;
+  /**
+   * Copy the backup as one ordinary file, encoded as `compression`, `compressionLevel` and
+   * `encryption` say (plain JSON by default): a snapshot is reassembled (`decryption` opens an
+   * encrypted one) and the copy is `<prefix>_YYYYMMDD_HHMMSS.json[.gz|.zst][.age]`, which the
+   * standard tools open. Without it a backup is copied as it is stored.
+   */
+  asFile?: boolean;
 }
 
 /** What {@link copyBackup} did. */
@@ -58,6 +68,20 @@ function assertCopyOptions(options: CopyBackupOptions): void {
   if (!isBackupStorage(options.to))
     throw new BackupError("INVALID_OPTIONS", "copyBackup needs `to`: a BackupStorage");
   if (options.name !== undefined) assertValidBackupName(options.name);
+  resolveEncoding(options);
+}
+
+/** The name and bytes of the copy: as stored, or re-encoded as one ordinary file (`asFile`). */
+async function copyContent(
+  options: CopyBackupOptions,
+  name: string,
+): Promise<{ target: string; content: AsyncIterable<Uint8Array> }> {
+  const { from } = options;
+  if (!options.asFile) return { target: name, content: await from.read(name) };
+  const encoding = resolveEncoding(options);
+  const stem = layersOfName(name)?.stem ?? name;
+  const plain = await openBackupBytes(from, name, options.decryption ?? {});
+  return { target: `${stem}${backupExtension(layersOf(encoding))}`, content: encodeStream(plain, encoding) };
 }
 
 /**
@@ -81,26 +105,28 @@ export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult
   const started = performance.now();
   return underLock({ storage: to, logger, signal, ...lockingOf(options) }, async () => {
     throwIfAborted(signal, "copying a backup");
-    if (await to.stat(name)) {
+    const { target, content } = await copyContent(options, name);
+    if (await to.stat(target)) {
       throw new BackupError(
         "BACKUP_EXISTS",
-        `backup ${name} already exists in ${to.describe()}; nothing was copied`,
+        `backup ${target} already exists in ${to.describe()}; nothing was copied`,
       );
     }
-    logger.info({ name, from: from.describe(), to: to.describe() }, "copying a backup");
+    logger.info({ name, target, from: from.describe(), to: to.describe() }, "copying a backup");
     // a snapshot's chunks first (only those the target lacks), its manifest last
-    const chunks = backupLayers(name).snapshot ? await copySnapshotChunks(from, to, name, signal) : undefined;
-    const sent = createHash("sha256");
-    const stored = await to.write(name, hashed(await from.read(name), sent), signal ? { signal } : {});
-    const entry = await checkArrival(to, stored, { size: source.size, sha256: sent }, options);
+    const snapshot = backupLayers(name).snapshot && !options.asFile;
+    const chunks = snapshot ? await copySnapshotChunks(from, to, name, signal) : undefined;
+    const sent = { size: 0, sha256: createHash("sha256") };
+    const stored = await to.write(target, hashed(content, sent), signal ? { signal } : {});
+    const entry = await checkArrival(to, stored, sent, options);
     await recordBackup(to, entry, { logger }).catch((error: unknown) => {
       // the copy is published and valid; the index is rebuilt from the files when next read
       logger.warn({ err: (error as Error).message }, "the backup index could not be updated");
     });
     const durationMs = Math.round(performance.now() - started);
-    logger.info({ name, size: stored.size, durationMs }, "backup copied");
+    logger.info({ name: target, size: stored.size, durationMs }, "backup copied");
     return {
-      name,
+      name: target,
       size: stored.size,
       from: from.describe(),
       to: to.describe(),
@@ -118,10 +144,14 @@ function lockingOf(options: LockingOptions): LockingOptions {
   };
 }
 
-/** The bytes of `source` as they pass, into `hash`. */
-async function* hashed(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+/** The bytes of `source` as they pass, into `sent` (its hash and its size). */
+async function* hashed(
+  source: AsyncIterable<Uint8Array>,
+  sent: { size: number; sha256: Hash },
+): AsyncIterable<Uint8Array> {
   for await (const chunk of source) {
-    hash.update(chunk);
+    sent.sha256.update(chunk);
+    sent.size += chunk.length;
     yield chunk;
   }
 }

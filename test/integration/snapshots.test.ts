@@ -85,6 +85,19 @@ describe.each(testServers())("snapshots on Neo4j $version ($label)", (server) =>
     expect(two.snapshot.addedChunks).toBeLessThanOrEqual(4);
     const listed = await runCli(["list"], { env });
     expect(listed.stdout).toMatch(/SIZE\s+ADDED/);
+    // exported as one ordinary file that zstd opens: the document of the snapshot
+    const exportDir = join(dir, "export");
+    const exported = await runCli(
+      ["copy", two.name, "--to", exportDir, "--as-file", "--compression", "zstd", "--json"],
+      { env },
+    );
+    expect(exported.code, exported.stderr).toBe(0);
+    const file = jsonOf<{ name: string }>(exported).name;
+    expect(file).toBe(two.name.replace(/\.snapshot$/, ".json.zst"));
+    const document = execFileSync("zstd", ["-dc", join(exportDir, file)], {
+      maxBuffer: 256 << 20,
+    }).toString();
+    expect(JSON.parse(document).data.statistics.checksum).toBe(jsonOf<{ checksum: string }>(second).checksum);
     const folderStorage = new FileSystemStorage({ directory: folder });
     expect((await folderStorage.listChunks()).length).toBe(
       one.snapshot.addedChunks + two.snapshot.addedChunks,

@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { addIdentityOption, decryptionFrom } from "../keys.js";
+import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import { addLockTimeoutOption, lockTimeoutMs } from "../options.js";
 import { openLocation, openStorage, runAction } from "../run.js";
 import { formatBytes, formatDuration, formatRows } from "../text.js";
@@ -18,7 +18,12 @@ export function registerCopy(program: Command): void {
     .command("copy")
     .description("copy a backup (default: the latest) into another storage: a folder or s3://bucket/prefix")
     .argument("[name]", "the backup to copy (default: the latest)")
-    .requiredOption("--to <storage>", "where the copy goes: a folder, or s3://bucket/prefix");
+    .requiredOption("--to <storage>", "where the copy goes: a folder, or s3://bucket/prefix")
+    .option(
+      "--as-file",
+      "copy as one ordinary file (a snapshot reassembled), encoded as --compression and --recipient say",
+    );
+  addEncodingOptions(command);
   addIdentityOption(command);
   addLockTimeoutOption(command);
   command.action((name: string | undefined, _options, cmd: Command) =>
@@ -39,6 +44,7 @@ async function copy(
   const result = await lib.copyBackup({
     from,
     to,
+    ...(opts.asFile === true ? { asFile: true, ...(await encodingFrom(cli, opts)) } : {}),
     ...(name ? { name } : {}),
     decryption: await decryptionFrom(cli, opts),
     lockTimeoutMs: lockTimeoutMs(opts),
@@ -53,6 +59,14 @@ async function copy(
       ["From", result.from],
       ["To", result.to],
       ["Size", formatBytes(result.size)],
+      ...(result.chunks
+        ? ([
+            [
+              "Chunks",
+              `${result.chunks.copied} copied (${formatBytes(result.chunks.copiedBytes)}), ${result.chunks.present} already there`,
+            ],
+          ] as [string, string][])
+        : []),
       ["Duration", formatDuration(result.durationMs)],
       ["Checksum", result.entry.checksum ?? "-"],
     ]),
