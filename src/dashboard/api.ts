@@ -10,12 +10,14 @@ import { pipeline } from "node:stream/promises";
 import {
   assertValidBackupName,
   BackupError,
+  backupLayers,
   backupStatus,
   checkBackupHealth,
   createBackup,
   LIBRARY_VERSION,
   type Logger,
   listBackups,
+  openBackupBytes,
   readDatabaseIdentity,
   readIndex,
   restoreBackup,
@@ -193,16 +195,23 @@ export async function startRestore(
   );
 }
 
-/** `GET /api/backups/:name/download`: the file as stored (compressed and encrypted when it is). */
+/**
+ * `GET /api/backups/:name/download`: the file as stored (compressed and encrypted when it is); a
+ * snapshot as the plain document its chunks reassemble to (`<stem>.json`), opened with the
+ * dashboard's keys when it is encrypted.
+ */
 export async function sendDownload(ctx: DashboardContext, name: string, response: ServerResponse) {
   const size = await existingBackup(ctx, name);
-  const bytes = await ctx.options.storage.read(name);
+  const { storage, decryption } = ctx.options;
+  const snapshot = backupLayers(name).snapshot === true;
+  const bytes = snapshot ? await openBackupBytes(storage, name, decryption ?? {}) : await storage.read(name);
+  // names are plain file names (letters, digits, "._-"): nothing to quote
+  const filename = snapshot ? name.replace(/\.snapshot$/, ".json") : name;
   response.writeHead(200, {
     ...SECURITY_HEADERS,
-    "Content-Type": "application/octet-stream",
-    "Content-Length": size,
-    // names are plain file names (letters, digits, "._-"): nothing to quote
-    "Content-Disposition": `attachment; filename="${name}"`,
+    "Content-Type": snapshot ? "application/json" : "application/octet-stream",
+    ...(snapshot ? {} : { "Content-Length": size }),
+    "Content-Disposition": `attachment; filename="${filename}"`,
   });
   try {
     await pipeline(Readable.from(bytes, { objectMode: false }), response);

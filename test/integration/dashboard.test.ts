@@ -256,6 +256,44 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("a snapshot: its row shows the document's size with what it stored and added, its details say so, and it downloads as the plain document", async () => {
+      const snapshot = await createBackup({
+        driver,
+        storage,
+        reason: "snapshot for the page",
+        snapshot: true,
+        compression: "zstd",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const sizes = snapshot.snapshot!;
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${snapshot.name}"]`);
+        const sizeCell = row.locator("td.num").nth(2);
+        await expect
+          .poll(() => sizeCell.getAttribute("title"))
+          .toMatch(/^snapshot: .+ in \d+ chunks; it added /);
+        expect(Number((await sizeCell.textContent())!.replace(/[^0-9.]/g, ""))).toBeGreaterThan(0);
+        await row.locator("button", { hasText: "Details" }).click();
+        await expect
+          .poll(() => page.locator("body").textContent())
+          .toContain(`in ${sizes.chunks.toLocaleString("en-US")} chunks`);
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          row.locator("a", { hasText: "Download" }).click(),
+        ]);
+        expect(download.suggestedFilename()).toBe(snapshot.name.replace(/\.snapshot$/, ".json"));
+        const saved = join(root, "snapshot.json");
+        await download.saveAs(saved);
+        const document = await readFile(saved);
+        expect(document.length).toBe(sizes.logicalBytes);
+        expect(JSON.parse(document.toString("utf8")).data.statistics.checksum).toBe(snapshot.checksum);
+      } finally {
+        await page.close();
+        await storage.remove(snapshot.name);
+      }
+    });
+
     it("read-only: the page offers no create and no restore, and the server refuses both", async () => {
       const readOnly = await startDashboard({ driver, storage, readOnly: true });
       const page = await openDashboard(browser, readOnly);

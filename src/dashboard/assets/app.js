@@ -187,7 +187,13 @@ function backupRow(entry) {
     h("td", { title: instant(entry.created) }, ageOf(entry.created)),
     h("td", { class: "num", text: count(entry.nodeCount) }),
     h("td", { class: "num", text: count(entry.relationshipCount) }),
-    h("td", { class: "num", text: bytes(entry.size) }),
+    entry.snapshot
+      ? h("td", {
+          class: "num",
+          text: bytes(entry.snapshot.logicalBytes),
+          title: `snapshot: ${bytes(entry.snapshot.storedBytes)} in ${count(entry.snapshot.chunks)} chunks; it added ${bytes(entry.snapshot.addedBytes)}`,
+        })
+      : h("td", { class: "num", text: bytes(entry.size) }),
     h("td", {}, validity(entry)),
     h("td", { text: entry.reason }),
     h(
@@ -227,7 +233,17 @@ async function showDetails(name) {
       ["Database", b.database ?? "–"],
       ["Nodes", count(b.nodeCount)],
       ["Relationships", count(b.relationshipCount)],
-      ["Size", bytes(b.size)],
+      ...(b.snapshot
+        ? [
+            ["Kind of file", "snapshot (a manifest and shared chunks)"],
+            ["Size", `${bytes(b.snapshot.logicalBytes)} (the document)`],
+            ["Stored", `${bytes(b.snapshot.storedBytes)} in ${count(b.snapshot.chunks)} chunks`],
+            [
+              "Added",
+              `${bytes(b.snapshot.addedBytes)} in ${count(b.snapshot.addedChunks)} new chunks when it was made`,
+            ],
+          ]
+        : [["Size", bytes(b.size)]]),
       ["Compression", b.compression],
       ["Encrypted", b.encrypted ? "yes (age)" : "no"],
       ["Valid", b.valid === null ? "unknown (no key)" : b.valid ? "yes" : "no"],
