@@ -12,6 +12,8 @@ import { CliContext, type CliIO } from "../../src/cli/context.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { main } from "../../src/cli/main.js";
 import { parseDuration } from "../../src/cli/options.js";
+import { FileSystemStorage } from "../../src/storage/filesystem.js";
+import { manyNodes, writeSnapshot } from "../support/snapshots.js";
 
 const io: CliIO = {
   stdout: { write: () => true },
@@ -120,7 +122,7 @@ describe("the commands on a folder", () => {
     const err: string[] = [];
     vi.spyOn(process.stdout, "write").mockImplementation((t) => out.push(String(t)) > 0);
     vi.spyOn(process.stderr, "write").mockImplementation((t) => err.push(String(t)) > 0);
-    await main(["node", "neo4j-backup", "--dir", dir, "--json", ...args]);
+    await main(["node", "neo4j-backup", "--dir", dir, ...args]);
     vi.restoreAllMocks();
     const code = Number(process.exitCode ?? 0);
     process.exitCode = undefined;
@@ -128,10 +130,10 @@ describe("the commands on a folder", () => {
   }
 
   it("prune and check answer one JSON document; bad arguments are usage errors", async () => {
-    const pruned = await run("prune", "--dry-run", "--grace", "30m");
+    const pruned = await run("--json", "prune", "--dry-run", "--grace", "30m");
     expect(pruned.code).toBe(EXIT.ok);
     expect(JSON.parse(pruned.stdout)).toMatchObject({ graceMs: 1_800_000, dryRun: true, removedChunks: 0 });
-    const checked = await run("check", "--read-data");
+    const checked = await run("--json", "check", "--read-data");
     expect(checked.code).toBe(EXIT.ok);
     expect(JSON.parse(checked.stdout)).toMatchObject({
       ok: true,
@@ -139,11 +141,44 @@ describe("the commands on a folder", () => {
       readData: true,
       problems: [],
     });
-    const absent = await run("check", A);
+    const absent = await run("--json", "check", A);
     expect(absent.code).toBe(EXIT.failure);
     expect(JSON.parse(absent.stderr)).toMatchObject({ code: "NOT_FOUND" });
-    const notSnapshot = await run("check", "b_20250101_000000.json");
+    const notSnapshot = await run("--json", "check", "b_20250101_000000.json");
     expect(notSnapshot.code).toBe(EXIT.usage);
-    expect((await run("prune", "--grace", "soon")).code).toBe(EXIT.usage);
+    expect((await run("--json", "prune", "--grace", "soon")).code).toBe(EXIT.usage);
+  });
+
+  it("on snapshots in the folder: prune removes a removed snapshot's own chunks, check names the snapshot a lost chunk breaks (exit 3)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "neo4j-backup-cli-snapshots-"));
+    const storage = new FileSystemStorage({ directory: dir });
+    await writeSnapshot(storage, A, manyNodes(300));
+    const b = await writeSnapshot(
+      storage,
+      B,
+      manyNodes(300, (id) => (id === 9 ? "changed" : undefined)),
+    );
+    await storage.remove(A);
+    const young = await run("--json", "prune");
+    expect(JSON.parse(young.stdout)).toMatchObject({
+      removedChunks: 0,
+      unreferencedYoung: expect.any(Number),
+    });
+    const pruned = await run("--json", "prune", "--grace", "0");
+    expect(pruned.code).toBe(EXIT.ok);
+    expect(JSON.parse(pruned.stdout).removedChunks).toBeGreaterThan(0);
+    expect(new Set((await storage.listChunks()).map((c) => c.id))).toEqual(
+      new Set(b.chunks.map((c) => c[0])),
+    );
+    expect((await run("check", "--read-data")).stdout).toContain(`1 snapshot in ${dir} is whole`);
+    const lost = b.chunks[2]![0];
+    await storage.removeChunk(lost);
+    const checked = await run("--no-color", "check");
+    expect(checked.code).toBe(EXIT.invalid);
+    expect(checked.stdout).toContain(`chunk ${lost} is not in the storage — needed by ${B}`);
+    const json = await run("--json", "check", B);
+    expect(JSON.parse(json.stdout).problems).toEqual([
+      expect.objectContaining({ chunk: lost, snapshots: [B] }),
+    ]);
   });
 });
