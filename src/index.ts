@@ -79,6 +79,12 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   renderExposition,
 } from "./operations/prometheus-text.js";
+export {
+  DEFAULT_PRUNE_GRACE_MS,
+  type PruneChunksOptions,
+  type PruneResult,
+  pruneChunks,
+} from "./operations/prune.js";
 export type { RecoveryResult } from "./operations/recover.js";
 export { type RecoverOptions, recoverInterruptedRestore } from "./operations/recover-interrupted.js";
 export { restoreBackup } from "./operations/restore-backup.js";
@@ -131,6 +137,14 @@ export type { S3ConnectionOptions, S3Credentials } from "./storage/s3/client.js"
 export type { S3FailureReason } from "./storage/s3/errors.js";
 export { S3Storage, type S3StorageOptions } from "./storage/s3/s3-storage.js";
 export type { LockingOptions } from "./storage/with-lock.js";
+export {
+  type CheckSnapshotsOptions,
+  checkSnapshots,
+  type DamagedManifest,
+  type SnapshotCheckProgress,
+  type SnapshotCheckReport,
+  type SnapshotChunkProblem,
+} from "./validate/check-snapshots.js";
 export {
   type ValidateBackupOptions,
   type ValidationProblem,

@@ -4,12 +4,14 @@
  */
 import { Command, CommanderError, Option, type OutputConfiguration } from "commander";
 import { LIBRARY_VERSION } from "../version.js";
+import { registerCheck } from "./commands/check.js";
 import { registerCopy } from "./commands/copy.js";
 import { registerCreate } from "./commands/create.js";
 import { registerInfo } from "./commands/info.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
 import { registerMetrics } from "./commands/metrics.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerRecover } from "./commands/recover.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerSchedule } from "./commands/schedule.js";
@@ -34,6 +36,8 @@ Examples:
   neo4j-backup list --detailed
   neo4j-backup restore --mode replace    the latest backup, after a confirmation
   neo4j-backup status --json
+  neo4j-backup prune --dry-run           what removing unreferenced snapshot chunks would free
+  neo4j-backup check --read-data         read every snapshot chunk and check it
   neo4j-backup schedule "0 3 * * *" --auto   back up every night at 03:00 when needed (foreground)
   neo4j-backup metrics --output /var/lib/node_exporter/neo4j_backup.prom
   neo4j-backup ui                        a web page for backups (prints the URL to open)
@@ -75,6 +79,8 @@ export function buildProgram(options: BuildOptions = {}): Command {
   registerStatus(program);
   registerInit(program);
   registerCopy(program);
+  registerPrune(program);
+  registerCheck(program);
   registerSchedule(program);
   registerMetrics(program);
   registerUi(program);

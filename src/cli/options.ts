@@ -165,3 +165,19 @@ export function readOptions(opts: Record<string, unknown>): {
     out.apocPropertyTypes = opts.apocTypes as ApocPropertyTypes;
   return out;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `1h`, `30m`, `1h30m`, `45s`, `2d` or `0`, in milliseconds. */
+export function parseDuration(value: string): number {
+  const text = value.trim();
+  if (text === "0") return 0;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) {
+    throw new InvalidArgumentError("expected a duration such as 30m, 1h, 1h30m, 45s or 2d");
+  }
+  let ms = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+    ms += Number(amount) * DURATION_UNITS[unit!]!;
+  }
+  return Math.round(ms);
+}

@@ -26,6 +26,8 @@ describe("the program", () => {
       "status",
       "init",
       "copy",
+      "prune",
+      "check",
       "schedule",
       "metrics",
       "ui",
@@ -74,6 +76,8 @@ describe("the program", () => {
       expect(flags(reader), reader).toContain("--identity");
     }
     expect(flags("copy")).toEqual(expect.arrayContaining(["--to", "--lock-timeout", "--identity"]));
+    expect(flags("prune")).toEqual(["--dry-run", "--grace", "--lock-timeout"]);
+    expect(flags("check")).toEqual(["--read-data", "--identity"]);
     expect(flags("ui")).toEqual(
       expect.arrayContaining(["--port", "--host", "--read-only", "--identity", "--uri", ...encoding]),
     );
