@@ -76,6 +76,11 @@ const entrySchema = z.object({
    * before identities were recorded, or encrypted and not opened). Absent in older indexes.
    */
   identity: identitySchema.nullable().optional(),
+  /**
+   * The series the backup was made in (its metadata's `series`); absent when it was made without
+   * one, and in older indexes.
+   */
+  series: z.string().optional(),
 });
 
 const restoreSchema = z.object({
@@ -306,6 +311,7 @@ export async function describeFile(
     modified: file.modified.toISOString(),
     ...backupLayers(file.name),
     identity: identityFromMetadata(text(m.database), m.database_identity as MetadataIdentity | undefined),
+    ...(typeof m.series === "string" ? { series: m.series } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ describe("the program", () => {
       "status",
       "init",
       "copy",
+      "forget",
       "schedule",
       "metrics",
       "ui",

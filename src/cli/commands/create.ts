@@ -4,15 +4,19 @@
 import { type Command, Option } from "commander";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import {
   addConnectionOptions,
   addLockTimeoutOption,
+  addPolicyOptions,
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
   parseKeep,
+  parseSeries,
+  policyFrom,
   thresholds,
 } from "../options.js";
 import { showBackupProgress } from "../phases.js";
@@ -36,7 +40,14 @@ export function registerCreate(program: Command): void {
         "backups with this prefix to keep, the new one included: a number or all (default 1)",
       ).argParser(parseKeep),
     )
+    .addOption(
+      new Option(
+        "--series <name>",
+        "the series the backup belongs to (nightly, pre-deploy, …): retention keeps each series apart",
+      ).argParser(parseSeries),
+    )
     .option("--consistent", "fail instead of publishing when the database changed during the backup");
+  addPolicyOptions(command);
   addEncodingOptions(command);
   addIdentityOption(command);
   addThresholdOptions(command);
@@ -53,6 +64,14 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
   const reason = typeof opts.reason === "string" ? opts.reason : undefined;
+  const policy = policyFrom(opts);
+  if (policy && typeof opts.keep === "number") {
+    throw new CliError(
+      "USAGE",
+      "--keep goes without --keep-last, --keep-daily, … (--keep n is --keep-last n)",
+      EXIT.usage,
+    );
+  }
   const common = {
     driver: connection.driver,
     storage,
@@ -61,6 +80,8 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     decryption,
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
     ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+    ...(policy ? { policy } : {}),
+    ...(typeof opts.series === "string" ? { series: opts.series } : {}),
     requireConsistent: opts.consistent === true,
     // a failure is recorded in the index: `metrics` shows when the last one happened
     recordFailure: true,
