@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ApocPropertyTypes, RetentionPolicy } from "../index.js";
 import { type ConnectionOptions, DEFAULT_URI } from "./connection.js";
+import { CliError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
 
 /** A whole number ≥ `min`. */
 export function parseInteger(min: number): (value: string) => number {
@@ -85,6 +87,40 @@ export function parseSeries(value: string): string {
     throw new InvalidArgumentError('expected 1 to 64 letters, digits, "_" and "-"');
   }
   return value;
+}
+
+/** Adds `--series <name>`: the series a new backup belongs to. */
+export function addSeriesOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      "--series <name>",
+      "the series the backup belongs to (nightly, pre-deploy, …): retention keeps each series apart",
+    ).argParser(parseSeries),
+  );
+}
+
+/**
+ * The retention of a new backup from `--series`, `--keep` and the policy flags, as createBackup's
+ * options. `--keep` and a policy flag together are a usage error.
+ */
+export function retentionFrom(opts: Record<string, unknown>): {
+  keep?: number;
+  policy?: RetentionPolicy;
+  series?: string;
+} {
+  const policy = policyFrom(opts);
+  if (policy && typeof opts.keep === "number") {
+    throw new CliError(
+      "USAGE",
+      "--keep goes without --keep-last, --keep-daily, … (--keep n is --keep-last n)",
+      EXIT.usage,
+    );
+  }
+  return {
+    ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+    ...(policy ? { policy } : {}),
+    ...(typeof opts.series === "string" ? { series: opts.series } : {}),
+  };
 }
 
 /** Adds `--uri`, `--username`, `--password`, `--database` (each with its environment variable). */

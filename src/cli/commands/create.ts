@@ -4,19 +4,18 @@
 import { type Command, Option } from "commander";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import {
   addConnectionOptions,
   addLockTimeoutOption,
   addPolicyOptions,
+  addSeriesOption,
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
   parseKeep,
-  parseSeries,
-  policyFrom,
+  retentionFrom,
   thresholds,
 } from "../options.js";
 import { showBackupProgress } from "../phases.js";
@@ -37,16 +36,11 @@ export function registerCreate(program: Command): void {
     .addOption(
       new Option(
         "--keep <n>",
-        "backups with this prefix to keep, the new one included: a number or all (default 1)",
+        "backups of this database, prefix and series to keep, the new one included: a number or all (default 1)",
       ).argParser(parseKeep),
     )
-    .addOption(
-      new Option(
-        "--series <name>",
-        "the series the backup belongs to (nightly, pre-deploy, …): retention keeps each series apart",
-      ).argParser(parseSeries),
-    )
     .option("--consistent", "fail instead of publishing when the database changed during the backup");
+  addSeriesOption(command);
   addPolicyOptions(command);
   addEncodingOptions(command);
   addIdentityOption(command);
@@ -57,6 +51,7 @@ export function registerCreate(program: Command): void {
 }
 
 async function create(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
+  const retention = retentionFrom(opts);
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, false);
   const encoding = await encodingFrom(cli, opts);
@@ -64,14 +59,6 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
   const reason = typeof opts.reason === "string" ? opts.reason : undefined;
-  const policy = policyFrom(opts);
-  if (policy && typeof opts.keep === "number") {
-    throw new CliError(
-      "USAGE",
-      "--keep goes without --keep-last, --keep-daily, … (--keep n is --keep-last n)",
-      EXIT.usage,
-    );
-  }
   const common = {
     driver: connection.driver,
     storage,
@@ -79,9 +66,7 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     ...encoding,
     decryption,
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
-    ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
-    ...(policy ? { policy } : {}),
-    ...(typeof opts.series === "string" ? { series: opts.series } : {}),
+    ...retention,
     requireConsistent: opts.consistent === true,
     // a failure is recorded in the index: `metrics` shows when the last one happened
     recordFailure: true,
