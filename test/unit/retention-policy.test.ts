@@ -113,6 +113,19 @@ describe("retention policy", () => {
     ]);
   });
 
+  it("the example of docs/lifecycle.md: two days and two ISO weeks", () => {
+    const times = [
+      "2025-03-10 03:00:00",
+      "2025-03-09 15:00:00",
+      "2025-03-09 03:00:00",
+      "2025-03-08 03:00:00",
+    ];
+    expect(kept(times, { keepDaily: 2, keepWeekly: 2 })).toEqual([
+      ["2025-03-10 03:00:00", ["daily", "weekly"]],
+      ["2025-03-09 15:00:00", ["daily", "weekly"]],
+    ]);
+  });
+
   it("keep-hourly buckets by the hour", () => {
     const times = [
       "2025-01-28 14:59:59",
