@@ -90,6 +90,10 @@ describe.each(testServers())("series and retention policies on Neo4j $version ($
     expect(plain.code, plain.stderr).toBe(EXIT.ok);
     expect(jsonOf(plain)).toMatchObject({ removed: [] });
     expect(await files()).toEqual([...nightly, made.name, jsonOf<{ name: string }>(plain).name].sort());
+    const listed = await cli(["list"]);
+    expect(listed.stdout).toMatch(/ KIND +SERIES\n/);
+    expect(listed.stdout).toMatch(new RegExp(`${nightly[3]} .* backup +nightly\n`));
+    expect(listed.stdout).toMatch(new RegExp(`${made.name} .* backup +pre-deploy\n`));
     // the index, rebuilt from the files, knows each backup's series
     const storage = new FileSystemStorage({ directory: dir });
     await rm(join(dir, "backup_metadata.json"));

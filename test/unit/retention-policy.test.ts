@@ -1,5 +1,6 @@
 /** Retention policies (restic's `forget` rules, in UTC) on hand-built timelines, and series. */
 import { describe, expect, it } from "vitest";
+import { listBackups, markPendingRestore } from "../../src/lifecycle/backup-index.js";
 import {
   applyPolicy,
   isoWeek,
@@ -9,6 +10,8 @@ import {
 import { planRetention, retentionCandidates } from "../../src/lifecycle/retention.js";
 import { forgetBackups } from "../../src/operations/forget.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
+import { withStorageLock } from "../../src/storage/with-lock.js";
+import { buildDocument, chunks } from "../support/documents.js";
 
 /** `YYYY-MM-DD HH:MM:SS` (UTC) → a dated item named by its time. */
 const at = (text: string) => ({ name: text, date: new Date(`${text.replace(" ", "T")}Z`) });
@@ -324,5 +327,58 @@ describe("series and groups", () => {
       groups: [],
       removed: [],
     });
+  });
+
+  it("forgetBackups reads each file's series, removes per group, and keeps what a pending restore needs", async () => {
+    const storage = new MemoryStorage();
+    const identity = { id: "C".repeat(64), created: "2025-01-01T00:00:00Z", address: "c:7687" };
+    const doc = (series?: string) =>
+      buildDocument(undefined, undefined, (m) => {
+        m.database_identity = identity;
+        if (series) m.series = series;
+      });
+    const files: [string, string | undefined][] = [
+      ["nb_20250310_030000.json", "nightly"],
+      ["nb_20250309_030000.json", "nightly"],
+      ["nb_20250308_030000.json", "nightly"],
+      ["nb_20250307_030000.json", "nightly"],
+      ["nb_20250310_120000.json", "pre-deploy"],
+      ["nb_20250301_000000.json", undefined],
+      ["safety_backup_20250101_000000.json", undefined],
+    ];
+    for (const [name, series] of files) await storage.write(name, chunks(doc(series), 4096));
+    await withStorageLock(storage, () =>
+      markPendingRestore(storage, {
+        name: "nb_20250307_030000.json",
+        database: "neo4j",
+        safetyBackup: null,
+        started: "2025-03-10T00:00:00Z",
+        pid: 1,
+        host: "h",
+      }),
+    );
+    const dry = await forgetBackups({ storage, policy: { keepLast: 1 }, dryRun: true });
+    expect(dry.removed).toEqual([]);
+    expect((await storage.list()).length).toBe(files.length);
+    const done = await forgetBackups({ storage, policy: { keepLast: 1 }, series: "nightly" });
+    expect(done.groups).toHaveLength(1);
+    expect(done.groups[0]!.kept.map((k) => [k.name, k.reasons])).toEqual([
+      ["nb_20250310_030000.json", ["last"]],
+      ["nb_20250307_030000.json", ["protected"]],
+    ]);
+    expect(done.removed).toEqual(["nb_20250309_030000.json", "nb_20250308_030000.json"]);
+    expect((await listBackups(storage)).map((e) => [e.name, e.series ?? ""])).toEqual(
+      expect.arrayContaining([
+        ["nb_20250310_120000.json", "pre-deploy"],
+        ["nb_20250301_000000.json", ""],
+        ["safety_backup_20250101_000000.json", ""],
+      ]),
+    );
+    expect((await storage.list()).map((f) => f.name).sort()).toEqual(
+      files
+        .map(([n]) => n)
+        .filter((n) => n !== "nb_20250309_030000.json" && n !== "nb_20250308_030000.json")
+        .sort(),
+    );
   });
 });

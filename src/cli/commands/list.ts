@@ -58,15 +58,18 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
     // which database each backup holds, when the storage holds more than one
     const databases = new Set(backups.map((e) => e.identity?.id ?? ""));
     const shared = databases.size > 1;
+    // the series, when any backup was made in one
+    const series = backups.some((e) => e.series !== undefined);
     const rows = backups.map((e) => [
       e.name,
       formatInstant(e.created),
       age(e),
       e.kind,
+      ...(series ? [e.series ?? "-"] : []),
       ...(shared ? [e.identity ? `${e.identity.name} at ${e.identity.address}` : "unknown"] : []),
     ]);
     const [head, ...body] = formatTable(
-      ["NAME", "CREATED", "AGE", "KIND", ...(shared ? ["DATABASE"] : [])],
+      ["NAME", "CREATED", "AGE", "KIND", ...(series ? ["SERIES"] : []), ...(shared ? ["DATABASE"] : [])],
       rows,
     );
     cli.print(header, "", cli.paint.bold(head!), ...body, ...(unfinished.length ? ["", ...unfinished] : []));
@@ -86,6 +89,7 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
       ...formatRows([
         ["Created", `${formatInstant(e.created)} (${age(e)})`],
         ["Kind", e.kind],
+        ...(e.series !== undefined ? [["Series", e.series] as [string, string]] : []),
         ["Reason", e.reason || "-"],
         [
           "Database",
