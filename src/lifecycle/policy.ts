@@ -128,12 +128,6 @@ export function assertPolicy(
   }
 }
 
-/** Whether the policy uses any rule (a count other than 0, or `keepWithin`). */
-export function hasRules(policy: RetentionPolicy | undefined): boolean {
-  if (!policy) return false;
-  return COUNTED_RULES.some((r) => (policy[r] ?? 0) !== 0) || policy.keepWithin !== undefined;
-}
-
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 /** The ISO 8601 week of a date in UTC: `2025-W01` for 2024-12-30. */
