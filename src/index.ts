@@ -53,7 +53,26 @@ export {
   describeUnfinishedRestore,
 } from "./lifecycle/health.js";
 export { type LatestBackupOptions, latestBackupName } from "./lifecycle/latest.js";
-export { DEFAULT_KEEP } from "./lifecycle/retention.js";
+export {
+  applyPolicy,
+  assertPolicy,
+  type CalendarDuration,
+  type Dated,
+  isoWeek,
+  type PolicyDecision,
+  parseCalendarDuration,
+  type RetentionPolicy,
+} from "./lifecycle/policy.js";
+export {
+  DEFAULT_KEEP,
+  type KeptBackup,
+  PRE_UPGRADE_SERIES,
+  planRetention,
+  type RetentionEntry,
+  type RetentionGroup,
+  type RetentionScope,
+  seriesOf,
+} from "./lifecycle/retention.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
   type AutoBackupOptions,
@@ -66,6 +85,7 @@ export type { CreateBackupOptions } from "./operations/backup-under-lock.js";
 export { type CopyBackupOptions, type CopyResult, copyBackup } from "./operations/copy-backup.js";
 export { createBackup } from "./operations/create-backup.js";
 export { type CreateDistributionBackupOptions, createDistributionBackup } from "./operations/distribution.js";
+export { type ForgetBackupsOptions, type ForgetResult, forgetBackups } from "./operations/forget.js";
 export {
   type InitializeDatabaseOptions,
   type InitializeOutcome,

@@ -20,7 +20,7 @@ export interface MetadataOutcome {
 
 /** Everything a backup's metadata is made of. */
 export interface MetadataFacts {
-  options: { reason: string; source?: string };
+  options: { reason: string; source?: string; series?: string };
   started: Date;
   database: string;
   server: ServerInfo;
@@ -44,6 +44,7 @@ export function describeBackup(facts: MetadataFacts): BackupMetadata {
     backup_type: "full",
     source: options.source ?? "neo4j-backup",
     database: facts.database,
+    ...(options.series !== undefined ? { series: options.series } : {}),
     ...(facts.server.identity
       ? {
           database_identity: {

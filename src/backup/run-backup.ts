@@ -73,6 +73,11 @@ export interface BackupPipelineOptions extends EncodingOptions {
    * retention. Its extension must name the encoding (`.json.zst.age` for zstd and encryption).
    */
   name?: string;
+  /**
+   * The series the backup belongs to (`nightly`, `pre-deploy`, …; letters, digits, `_`, `-`),
+   * stored as `metadata.series`: retention applies to the backups of one series only.
+   */
+  series?: string;
   /** Stored as `metadata.source`; default `neo4j-backup`. */
   source?: string;
   /** Fail with code INCONSISTENT instead of publishing when the database changed during the backup. */

@@ -7,6 +7,7 @@ import { LIBRARY_VERSION } from "../version.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCopy } from "./commands/copy.js";
 import { registerCreate } from "./commands/create.js";
+import { registerForget } from "./commands/forget.js";
 import { registerInfo } from "./commands/info.js";
 import { registerInit } from "./commands/init.js";
 import { registerList } from "./commands/list.js";
@@ -33,6 +34,8 @@ NEO4J_DATABASE; the password is asked for on a terminal when none is given.
 Examples:
   neo4j-backup create --reason "Before the bulk import"
   neo4j-backup create --auto             back up only if the graph changed enough
+  neo4j-backup create --series nightly --keep-daily 7 --keep-weekly 4 --keep-monthly 6
+  neo4j-backup forget --series pre-deploy --keep-last 5 --dry-run
   neo4j-backup list --detailed
   neo4j-backup restore --mode replace    the latest backup, after a confirmation
   neo4j-backup status --json
@@ -81,6 +84,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
   registerCopy(program);
   registerPrune(program);
   registerCheck(program);
+  registerForget(program);
   registerSchedule(program);
   registerMetrics(program);
   registerUi(program);

@@ -3,8 +3,10 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ApocPropertyTypes } from "../index.js";
+import type { ApocPropertyTypes, RetentionPolicy } from "../index.js";
 import { type ConnectionOptions, DEFAULT_URI } from "./connection.js";
+import { CliError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
 
 /** A whole number ≥ `min`. */
 export function parseInteger(min: number): (value: string) => number {
@@ -29,6 +31,96 @@ export function parsePositive(value: string): number {
 export function parseKeep(value: string): number {
   if (/^(all|infinity)$/i.test(value.trim())) return Number.POSITIVE_INFINITY;
   return parseInteger(1)(value);
+}
+
+/** A retention count: a whole number ≥ 0, or `unlimited` (also `all`, -1). */
+export function parseKeepCount(value: string): number {
+  if (/^(unlimited|all|infinity|-1)$/i.test(value.trim())) return -1;
+  return parseInteger(0)(value);
+}
+
+/** `--keep-within`: numbers each followed by y, m, d or h (`30d`, `12h`, `2y5m`), not all zero. */
+export function parseKeepWithin(value: string): string {
+  const text = value.trim();
+  if (!/^(\d+[ymdh])+$/.test(text) || !/[1-9]/.test(text)) {
+    throw new InvalidArgumentError("expected a duration such as 30d, 12h or 2y5m (y, m, d, h)");
+  }
+  return text;
+}
+
+/** The policy flags and the rule each sets. */
+export const POLICY_FLAGS = [
+  ["--keep-last", "keepLast", "the newest n backups"],
+  ["--keep-hourly", "keepHourly", "the newest backup of each of the last n hours (UTC) with one"],
+  ["--keep-daily", "keepDaily", "the newest backup of each of the last n days (UTC) with one"],
+  ["--keep-weekly", "keepWeekly", "the newest backup of each of the last n ISO weeks (UTC) with one"],
+  ["--keep-monthly", "keepMonthly", "the newest backup of each of the last n months (UTC) with one"],
+  ["--keep-yearly", "keepYearly", "the newest backup of each of the last n years (UTC) with one"],
+] as const;
+
+/** Adds `--keep-last`, `--keep-hourly`, … `--keep-yearly` and `--keep-within`: a retention policy. */
+export function addPolicyOptions(command: Command): Command {
+  for (const [flag, , what] of POLICY_FLAGS) {
+    command.addOption(new Option(`${flag} <n>`, `keep ${what}; n or unlimited`).argParser(parseKeepCount));
+  }
+  return command.addOption(
+    new Option(
+      "--keep-within <duration>",
+      "keep every backup newer than this before the newest (30d, 12h, 2y5m)",
+    ).argParser(parseKeepWithin),
+  );
+}
+
+/** The policy the flags give; undefined when none was given. */
+export function policyFrom(opts: Record<string, unknown>): RetentionPolicy | undefined {
+  const policy: RetentionPolicy = {};
+  for (const [, rule] of POLICY_FLAGS) {
+    if (typeof opts[rule] === "number") policy[rule] = opts[rule];
+  }
+  if (typeof opts.keepWithin === "string") policy.keepWithin = opts.keepWithin;
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/** `--series`: letters, digits, `_` and `-`. */
+export function parseSeries(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError('expected 1 to 64 letters, digits, "_" and "-"');
+  }
+  return value;
+}
+
+/** Adds `--series <name>`: the series a new backup belongs to. */
+export function addSeriesOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      "--series <name>",
+      "the series the backup belongs to (nightly, pre-deploy, …): retention keeps each series apart",
+    ).argParser(parseSeries),
+  );
+}
+
+/**
+ * The retention of a new backup from `--series`, `--keep` and the policy flags, as createBackup's
+ * options. `--keep` and a policy flag together are a usage error.
+ */
+export function retentionFrom(opts: Record<string, unknown>): {
+  keep?: number;
+  policy?: RetentionPolicy;
+  series?: string;
+} {
+  const policy = policyFrom(opts);
+  if (policy && typeof opts.keep === "number") {
+    throw new CliError(
+      "USAGE",
+      "--keep goes without --keep-last, --keep-daily, … (--keep n is --keep-last n)",
+      EXIT.usage,
+    );
+  }
+  return {
+    ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+    ...(policy ? { policy } : {}),
+    ...(typeof opts.series === "string" ? { series: opts.series } : {}),
+  };
 }
 
 /** Adds `--uri`, `--username`, `--password`, `--database` (each with its environment variable). */

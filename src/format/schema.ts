@@ -111,6 +111,14 @@ export const metadataSchema = z.object({
   source: z.string(),
   database: z.string().min(1),
   /**
+   * The series the backup was made in (`nightly`, `pre-deploy`, …): retention keeps series apart.
+   * Absent when it was made without one (and in files written before series existed).
+   */
+  series: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "1 to 64 letters, digits, _ and -")
+    .optional(),
+  /**
    * Which database on which server this is (absent in files written before it was recorded): the id
    * and creation date of `db.info()`, and the server's address as the driver saw it.
    */

@@ -88,6 +88,11 @@ const entrySchema = z.object({
       addedChunks: z.number().int().nonnegative(),
     })
     .optional(),
+  /**
+   * The series the backup was made in (its metadata's `series`); absent when it was made without
+   * one, and in older indexes.
+   */
+  series: z.string().optional(),
 });
 
 const restoreSchema = z.object({
@@ -339,6 +344,7 @@ export async function describeFile(
     modified: file.modified.toISOString(),
     ...layers,
     identity: identityFromMetadata(text(m.database), m.database_identity as MetadataIdentity | undefined),
+    ...(typeof m.series === "string" ? { series: m.series } : {}),
   };
 }
 

@@ -21,7 +21,14 @@ import { identityFromMetadata } from "../format/identity.js";
 import { backupExtension } from "../format/naming.js";
 import { assertLosslessDriver } from "../graph/server.js";
 import { type BackupIndexEntry, backupKind, recordBackup, updateIndex } from "../lifecycle/backup-index.js";
-import { assertKeep, DEFAULT_KEEP, removeBackups, retentionCandidates } from "../lifecycle/retention.js";
+import { assertPolicy, type RetentionPolicy } from "../lifecycle/policy.js";
+import {
+  assertKeep,
+  assertSeries,
+  DEFAULT_KEEP,
+  removeBackups,
+  retentionCandidates,
+} from "../lifecycle/retention.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { assertValidBackupName } from "../storage/contract.js";
@@ -36,6 +43,12 @@ export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptio
    * database's backups (and those of unknown origin) are never removed. `Infinity` keeps all.
    */
   keep?: number;
+  /**
+   * A retention policy instead of `keep` (restic's `forget` rules, in UTC: see docs/lifecycle.md):
+   * applied to this database's backups with this prefix in this `series` after the new backup was
+   * published and validated. The new backup is always kept. Not together with `keep`.
+   */
+  policy?: RetentionPolicy;
   /** Backups retention must not remove (for example the file a restore is reading). */
   protect?: string[];
   /**
@@ -83,6 +96,15 @@ export function assertCreateOptions(options: CreateBackupOptions): void {
     }
   }
   if (options.keep !== undefined) assertKeep(options.keep);
+  if (options.policy !== undefined) {
+    if (options.keep !== undefined)
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        "give either `keep` or `policy` (use policy.keepLast for a count), not both",
+      );
+    assertPolicy(options.policy);
+  }
+  if (options.series !== undefined) assertSeries(options.series);
   assertLosslessDriver(options.driver);
 }
 
@@ -113,9 +135,11 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
     result.removed = await validateThenApplyRetention({
       storage,
       newest: result.name,
-      candidates: retentionCandidates(entries, result.name, options.keep ?? DEFAULT_KEEP).filter(
-        (n) => !protect.has(n),
-      ),
+      candidates: retentionCandidates(
+        entries,
+        result.name,
+        options.policy ?? options.keep ?? DEFAULT_KEEP,
+      ).filter((n) => !protect.has(n)),
       keys: readKeysFor(result, options.decryption),
       snapshot: snapshotWrittenFor(result),
       signal: options.signal,
@@ -147,6 +171,7 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
     encrypted: result.encrypted,
     identity: identityFromMetadata(m.database, m.database_identity),
     ...(result.snapshot ? { snapshot: result.snapshot } : {}),
+    ...(m.series !== undefined ? { series: m.series } : {}),
   };
 }
 

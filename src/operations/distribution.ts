@@ -31,7 +31,7 @@ import { underLock } from "./lock.js";
 /** Options of {@link createDistributionBackup}. */
 export type CreateDistributionBackupOptions = Omit<
   CreateBackupOptions,
-  "name" | "prefix" | "keep" | "reason" | "recordFailure"
+  "name" | "prefix" | "keep" | "policy" | "series" | "reason" | "recordFailure"
 > & {
   /** Default `Distribution backup`. */
   reason?: string;

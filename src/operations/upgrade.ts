@@ -4,6 +4,7 @@
 import { type BackupResult, readKeysFor } from "../backup/run-backup.js";
 import { BackupError } from "../errors.js";
 import { PRE_UPGRADE_BACKUP_PREFIX } from "../lifecycle/backup-index.js";
+import { PRE_UPGRADE_SERIES } from "../lifecycle/retention.js";
 import { validateBackup } from "../validate/validate-backup.js";
 import type { CreateBackupOptions } from "./backup-under-lock.js";
 import { createBackup } from "./create-backup.js";
@@ -13,16 +14,17 @@ import type { RestoreBackupOptions, RestoreResult } from "./restore-under-lock.j
 /** Options of {@link backupBeforeUpgrade}. */
 export type BackupBeforeUpgradeOptions = Omit<
   CreateBackupOptions,
-  "reason" | "prefix" | "name" | "recordFailure"
+  "reason" | "prefix" | "name" | "recordFailure" | "series"
 > & {
   /** The version being upgraded to; the reason reads `Pre-upgrade backup before v<version>`. */
   version: string;
 };
 
 /**
- * Takes a backup (prefix `pre_upgrade_backup`) before an upgrade and validates it in full.
- * Throws — so the upgrade script stops — when either fails. Keeps the newest 3 pre-upgrade backups
- * unless `keep` says otherwise.
+ * Takes a backup (prefix `pre_upgrade_backup`, series `pre-upgrade`) before an upgrade and validates
+ * it in full. Throws — so the upgrade script stops — when either fails. Keeps the newest 3
+ * pre-upgrade backups of the database (those written before series existed included) unless `keep`
+ * or `policy` says otherwise.
  */
 export async function backupBeforeUpgrade(options: BackupBeforeUpgradeOptions): Promise<BackupResult> {
   if (typeof options?.version !== "string" || options.version.trim() === "") {
@@ -33,9 +35,10 @@ export async function backupBeforeUpgrade(options: BackupBeforeUpgradeOptions): 
   }
   const version = options.version.trim().replace(/^v/i, "");
   const result = await createBackup({
-    keep: 3,
+    ...(options.policy === undefined ? { keep: 3 } : {}),
     ...options,
     prefix: PRE_UPGRADE_BACKUP_PREFIX,
+    series: PRE_UPGRADE_SERIES,
     reason: `Pre-upgrade backup before v${version}`,
   });
   const report = await validateBackup({

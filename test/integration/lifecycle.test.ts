@@ -318,6 +318,9 @@ describe.each(testServers())("backup lifecycle on Neo4j $version ($label)", (ser
     expect(backup.metadata.reason).toBe("Pre-upgrade backup before v2.0.0");
     expect(backup.name).toMatch(/^pre_upgrade_backup_\d{8}_\d{6}\.json$/);
     expect((await getBackupInfo(storage, backup.name)).kind).toBe("pre-upgrade");
+    // in the series pre-upgrade: the retention of other series never removes it
+    expect(backup.metadata.series).toBe("pre-upgrade");
+    expect((await getBackupInfo(storage, backup.name)).series).toBe("pre-upgrade");
     // a migration that half-happened
     await driver.executeQuery("MATCH (n:Function) SET n.migrated = true");
     await driver.executeQuery("MATCH (n:Session) DETACH DELETE n");

@@ -28,6 +28,7 @@ describe("the program", () => {
       "copy",
       "prune",
       "check",
+      "forget",
       "schedule",
       "metrics",
       "ui",

@@ -13,6 +13,9 @@ import { parseSchedule } from "../../src/operations/schedule.js";
 import { crontabEntries, RECIPES_DIR, readRecipeYaml, recipe } from "../support/recipes.js";
 
 const DOCS = await readFile(new URL("../../docs/operations.md", import.meta.url), "utf8");
+/** The nightly recipes' series and policy, and the CI recipes': each purpose keeps its own backups. */
+const NIGHTLY = "--series nightly --keep-daily 7 --keep-weekly 4 --keep-monthly 6";
+const PRE_DEPLOY = "--series pre-deploy --keep-last 5";
 
 describe("the recipes", () => {
   it("docs/operations.md shows every recipe file", async () => {
@@ -31,6 +34,17 @@ describe("the recipes", () => {
     }
   });
 
+  it("every recipe that backs up names its series and its retention, and the docs show the same", async () => {
+    for (const file of ["crontab", "neo4j-backup.service", "cronjob.yaml", "compose.yaml"]) {
+      const text = (await recipe(file)).replace(/",\s*"|\n\s*- "?|"/g, " ").replace(/\s+/g, " ");
+      expect(text, file).toContain(NIGHTLY);
+    }
+    for (const file of ["github-actions.yml", "gitlab-ci.yml"])
+      expect(await recipe(file), file).toContain(PRE_DEPLOY);
+    expect(DOCS).toContain(NIGHTLY);
+    expect(DOCS).toContain(PRE_DEPLOY);
+  });
+
   it("crontab: every line is a five-field pattern croner accepts and a command that reads the env file", async () => {
     const entries = crontabEntries(await recipe("crontab"));
     expect(entries.map((e) => e.pattern)).toEqual(["17 3 * * *", "0 * * * *", "* * * * *"]);
@@ -39,7 +53,7 @@ describe("the recipes", () => {
       expect(command).toMatch(/^set -a && \. \/etc\/neo4j-backup\/env && /);
       expect(command).not.toMatch(/--password|-p /);
     }
-    expect(entries[0]!.command).toContain("neo4j-backup create --auto");
+    expect(entries[0]!.command).toContain(`neo4j-backup create --auto --quiet ${NIGHTLY}`);
     expect(spawnSync("sh", ["-n", join(RECIPES_DIR, "check-backups.sh")]).status).toBe(0);
   });
 
@@ -50,7 +64,7 @@ describe("the recipes", () => {
     const service = await recipe("neo4j-backup.service");
     expect(service).toMatch(/^Type=oneshot$/m);
     expect(service.match(/^ExecStart=.*$/gm)).toEqual([
-      "ExecStart=/usr/local/bin/neo4j-backup create --auto --quiet",
+      `ExecStart=/usr/local/bin/neo4j-backup create --auto --quiet ${NIGHTLY}`,
       "ExecStart=/usr/local/bin/neo4j-backup status --max-age 2",
     ]);
     expect(service).toMatch(/^SuccessExitStatus=4$/m);
@@ -95,7 +109,7 @@ describe("the recipes", () => {
     expect(job.spec.concurrencyPolicy).toBe("Forbid");
     expect(() => parseSchedule(job.spec.schedule)).not.toThrow();
     const container = job.spec.jobTemplate.spec.template.spec.containers[0];
-    expect(container.args).toEqual(["create", "--auto", "--json"]);
+    expect(container.args).toEqual(["create", "--auto", "--json", ...NIGHTLY.split(" ")]);
     const password = container.env.find((e: { name: string }) => e.name === "NEO4J_PASSWORD");
     expect(password).toEqual({
       name: "NEO4J_PASSWORD",
@@ -110,6 +124,7 @@ describe("the recipes", () => {
     expect(at).toBeGreaterThan(0);
     expect(() => parseSchedule(sidecar.command[at + 1])).not.toThrow();
     expect(sidecar.command).toEqual(expect.arrayContaining(["--auto", "--json", "--metrics-port", "9464"]));
+    expect(sidecar.command.join(" ")).toContain(NIGHTLY);
     expect(sidecar.healthcheck.test.join(" ")).toContain("/healthz");
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
     expect(sidecar.environment.NEO4J_PASSWORD).toBe("${NEO4J_PASSWORD}");
@@ -121,15 +136,16 @@ describe("the recipes", () => {
     const step = github.jobs.backup.steps.find(
       (s: { name?: string }) => s.name === "Back up before deploying",
     );
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
-    expect(step.run).toContain('create --json --reason "Pre-deploy ${{ github.sha }}"');
+    expect(step.run).toContain(`create --json ${PRE_DEPLOY} --reason "Pre-deploy \${{ github.sha }}"`);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own placeholder syntax
     expect(github.jobs.backup.env.NEO4J_PASSWORD).toBe("${{ secrets.NEO4J_PASSWORD }}");
     const gitlab = await readRecipeYaml("gitlab-ci.yml");
     expect(gitlab.stages).toEqual(["backup", "deploy"]);
     expect(gitlab.backup.stage).toBe("backup");
     expect(gitlab.deploy.stage).toBe("deploy");
-    expect(gitlab.backup.script[0]).toContain('create --json --reason "Pre-deploy $CI_COMMIT_SHA"');
+    expect(gitlab.backup.script[0]).toContain(
+      `create --json ${PRE_DEPLOY} --reason "Pre-deploy $CI_COMMIT_SHA"`,
+    );
   });
 
   it("the Python snippet compiles with python3", () => {

@@ -9,10 +9,13 @@ import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } f
 import {
   addConnectionOptions,
   addLockTimeoutOption,
+  addPolicyOptions,
+  addSeriesOption,
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
   parseKeep,
+  retentionFrom,
   thresholds,
 } from "../options.js";
 import { showBackupProgress } from "../phases.js";
@@ -33,7 +36,7 @@ export function registerCreate(program: Command): void {
     .addOption(
       new Option(
         "--keep <n>",
-        "backups with this prefix to keep, the new one included: a number or all (default 1)",
+        "backups of this database, prefix and series to keep, the new one included: a number or all (default 1)",
       ).argParser(parseKeep),
     )
     .option("--consistent", "fail instead of publishing when the database changed during the backup")
@@ -41,6 +44,8 @@ export function registerCreate(program: Command): void {
       "--snapshot",
       "store a snapshot: chunks the storage already has are not stored again (see docs/snapshots.md)",
     );
+  addSeriesOption(command);
+  addPolicyOptions(command);
   addEncodingOptions(command);
   addIdentityOption(command);
   addThresholdOptions(command);
@@ -50,6 +55,7 @@ export function registerCreate(program: Command): void {
 }
 
 async function create(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
+  const retention = retentionFrom(opts);
   const lib = await import("../../index.js");
   const storage = await openStorage(cli, false);
   const encoding = await encodingFrom(cli, opts);
@@ -64,7 +70,7 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     ...encoding,
     decryption,
     ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
-    ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+    ...retention,
     requireConsistent: opts.consistent === true,
     ...(opts.snapshot === true ? { snapshot: true } : {}),
     // a failure is recorded in the index: `metrics` shows when the last one happened

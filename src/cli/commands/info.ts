@@ -157,6 +157,7 @@ function describeReport(
     ["Format", formatName(report)],
     ["Created", text(m.datetime) ? formatInstant(String(m.datetime)) : "?"],
     ["Reason", text(m.reason) ?? "-"],
+    ...(text(m.series) ? [["Series", String(m.series)] as [string, string]] : []),
     ["Database", text(m.database) ?? "-"],
     [
       "Server",

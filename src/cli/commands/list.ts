@@ -72,6 +72,7 @@ async function list(cli: CliContext, opts: Record<string, unknown>): Promise<Exi
       ...formatRows([
         ["Created", `${formatInstant(e.created)} (${age(e)})`],
         ["Kind", e.kind],
+        ...(e.series !== undefined ? [["Series", e.series] as [string, string]] : []),
         ["Reason", e.reason || "-"],
         [
           "Database",

@@ -14,12 +14,15 @@ import { type MetricsServer, startMetricsServer } from "../metrics-server.js";
 import {
   addConnectionOptions,
   addLockTimeoutOption,
+  addPolicyOptions,
+  addSeriesOption,
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
   parseInteger,
   parseKeep,
   parsePositive,
+  retentionFrom,
   thresholds,
 } from "../options.js";
 import { openStorage, runAction } from "../run.js";
@@ -39,7 +42,7 @@ export function registerSchedule(program: Command): void {
     .addOption(
       new Option(
         "--keep <n>",
-        "backups with this prefix to keep, the new one included (default 1)",
+        "backups of this database, prefix and series to keep, the new one included (default 1)",
       ).argParser(parseKeep),
     )
     .option("--consistent", "fail a run instead of publishing when the database changed during it")
@@ -56,6 +59,8 @@ export function registerSchedule(program: Command): void {
         "for the metrics: age of the newest backup that is a problem (default 7)",
       ).argParser(parsePositive),
     );
+  addSeriesOption(command);
+  addPolicyOptions(command);
   addEncodingOptions(command);
   addIdentityOption(command);
   addThresholdOptions(command);
@@ -85,6 +90,7 @@ function onTerm(cli: CliContext): () => void {
 }
 
 async function schedule(cli: CliContext, pattern: string, opts: Record<string, unknown>): Promise<ExitCode> {
+  const retention = retentionFrom(opts);
   const lib = await import("../../index.js");
   const stopTerm = onTerm(cli);
   cli.onCleanup(stopTerm);
@@ -104,7 +110,7 @@ async function schedule(cli: CliContext, pattern: string, opts: Record<string, u
       decryption: await decryptionFrom(cli, opts),
       ...(typeof opts.reason === "string" ? { reason: opts.reason } : {}),
       ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
-      ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+      ...retention,
       requireConsistent: opts.consistent === true,
       thresholds: thresholds(opts),
       lockTimeoutMs: lockTimeoutMs(opts),
