@@ -125,11 +125,14 @@ function printTable(
   const shared = databases.size > 1;
   // with snapshots: the size of each backup's document and what each stored that was not there
   const snapshots = backups.some((e) => e.snapshot);
+  // the series, when any backup was made in one
+  const series = backups.some((e) => e.series !== undefined);
   const rows = backups.map((e) => [
     e.name,
     formatInstant(e.created),
     age(e),
     e.kind,
+    ...(series ? [e.series ?? "-"] : []),
     ...(snapshots
       ? [formatBytes(e.snapshot?.logicalBytes ?? e.size), formatBytes(e.snapshot?.addedBytes ?? e.size)]
       : []),
@@ -141,6 +144,7 @@ function printTable(
       "CREATED",
       "AGE",
       "KIND",
+      ...(series ? ["SERIES"] : []),
       ...(snapshots ? ["SIZE", "ADDED"] : []),
       ...(shared ? ["DATABASE"] : []),
     ],
