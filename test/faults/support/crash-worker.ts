@@ -3,10 +3,12 @@
  * `kill -9` at a precise moment. Prints `killed:<point>` just before, or `completed` if the point
  * was never reached. Server from NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD.
  *
- *   node --import tsx crash-worker.ts backup|distribution <point-json> <directory>
+ *   node --import tsx crash-worker.ts backup|distribution|prune <point-json> <directory>
  *   node --import tsx crash-worker.ts restore|restore-empty <point-json> <directory> <backup-name>
  *
- * CRASH_CODEC (JSON, optional) adds compression, encryption and decryption options to both.
+ * CRASH_CODEC (JSON, optional) adds compression, encryption and decryption options to both (and
+ * `{ "snapshot": true }` makes the backup a snapshot). `prune` removes every unreferenced chunk
+ * (no grace period).
  * CRASH_S3 (JSON S3StorageOptions, optional) works on that bucket prefix instead of the folder
  * (then `<directory>` is ignored; S3 has no in-place writer, so backups go through the spool).
  */
@@ -15,6 +17,7 @@ import {
   createBackup,
   createDistributionBackup,
   FileSystemStorage,
+  pruneChunks,
   restoreBackup,
   S3Storage,
 } from "../../../src/index.js";
@@ -45,6 +48,8 @@ const atProgress = (p: { phase: string; nodes: number; relationships: number }) 
 try {
   if (mode === "backup") {
     await createBackup({ ...codec, driver, storage, reason: "crash trial", onProgress: atProgress });
+  } else if (mode === "prune") {
+    await pruneChunks({ storage, graceMs: 0 });
   } else if (mode === "distribution") {
     await createDistributionBackup({
       driver,

@@ -253,6 +253,37 @@ export const SCENARIOS = {
       "page closed: the restore goes on to the end (database = the backup, verified); dashboard stopped too: the restore is undone (database = the previous contents); never a mix; no pending restore left",
     servers: "each",
   },
+  "snapshot.crash": {
+    area: "crash",
+    title:
+      "kill -9 during a snapshot (nodes, relationships, the first chunk stored, many chunks stored, the manifest being written, published but not indexed, the check before retention), over an earlier snapshot",
+    checked:
+      "only complete snapshots listed, each reads back and validates; the earlier snapshot intact until a newer one is published and checked; no partial manifest; the only debris is chunks no manifest references, which the next prune (grace 0) removes exactly, leaving every snapshot valid; the next snapshot succeeds",
+    servers: "each",
+  },
+  "snapshot.prune-crash": {
+    area: "crash",
+    title:
+      "kill -9 during a prune (before the first chunk removal, part-way, at the last), with three snapshots, the first forgotten",
+    checked:
+      "every remaining snapshot validates and the newest restores and verifies equal; the next prune removes the rest of the forgotten snapshot's chunks and nothing another snapshot references",
+    servers: "each",
+  },
+  "snapshot.concurrent": {
+    area: "concurrency",
+    title:
+      "two processes on one S3 bucket prefix at once: one takes snapshots while the other prunes with no grace period, then forgets and prunes again",
+    checked:
+      "both finish without error (the lock orders them); every snapshot left validates and check --read-data finds nothing; no chunk is left that no manifest references after the last prune",
+    servers: "one",
+  },
+  "snapshot.damaged-chunk": {
+    area: "bad file",
+    title: "a snapshot with one chunk deleted, or one byte of a chunk flipped, restored in replace mode",
+    checked:
+      "refused before the first write with CORRUPT naming the chunk and the snapshot; the database unchanged (data and counts); check --read-data names the chunk and the snapshot",
+    servers: "each",
+  },
 } as const satisfies Record<string, ScenarioDefinition>;
 
 export type ScenarioId = keyof typeof SCENARIOS;
