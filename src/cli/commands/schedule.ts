@@ -46,6 +46,7 @@ export function registerSchedule(program: Command): void {
       ).argParser(parseKeep),
     )
     .option("--consistent", "fail a run instead of publishing when the database changed during it")
+    .option("--snapshot", "each run stores a snapshot: only chunks the storage lacks (see docs/snapshots.md)")
     .addOption(
       new Option(
         "--metrics-port <port>",
@@ -112,6 +113,7 @@ async function schedule(cli: CliContext, pattern: string, opts: Record<string, u
       ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
       ...retention,
       requireConsistent: opts.consistent === true,
+      ...(opts.snapshot === true ? { snapshot: true } : {}),
       thresholds: thresholds(opts),
       lockTimeoutMs: lockTimeoutMs(opts),
       logger: cli.logger(),
