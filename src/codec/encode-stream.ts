@@ -4,7 +4,7 @@
  * the standard tools open; memory stays that of a few chunks.
  */
 import { Readable } from "node:stream";
-import { sealHeader } from "./age.js";
+import { type EncryptionOptions, sealHeader } from "./age.js";
 import { createCompressor } from "./compression.js";
 import type { ResolvedEncoding } from "./encoded-writer.js";
 import { PayloadSealer } from "./stream-cipher.js";
@@ -40,8 +40,27 @@ export async function* encodeStream(
     yield* bytes;
     return;
   }
-  const header = await sealHeader(encoding.encryption);
-  yield header.prefix;
+  const sealing = await openSealing(encoding.encryption);
+  yield sealing.prefix;
+  for await (const chunk of bytes) yield* await sealing.seal(chunk);
+  yield* await sealing.finish();
+}
+
+/** An age file being sealed as its plaintext arrives: its first bytes, then the sealed payload. */
+export interface Sealing {
+  /** The header and the payload nonce. */
+  prefix: Buffer;
+  /** The file key (to read the file back in this process; never stored). */
+  fileKey: Uint8Array;
+  /** Takes plaintext; returns the sealed bytes ready so far. */
+  seal(plaintext: Uint8Array): Promise<Uint8Array[]>;
+  /** Seals the rest; returns the last sealed bytes. */
+  finish(): Promise<Uint8Array[]>;
+}
+
+/** Starts an age file to `encryption`'s recipients (or passphrase), sealed in memory as it comes. */
+export async function openSealing(encryption: EncryptionOptions): Promise<Sealing> {
+  const header = await sealHeader(encryption);
   let out: Uint8Array[] = [];
   const sealer = new PayloadSealer(
     header.payloadKey,
@@ -50,21 +69,27 @@ export async function* encodeStream(
         out.push(Buffer.from(b));
       },
       overwrite: async () => {
-        throw new Error("an exported file is never written over");
+        throw new Error("a sealed stream is never written over");
       },
     },
     header.prefix.length,
     0,
   );
-  const drain = function* () {
+  const take = () => {
     const ready = out;
     out = [];
-    yield* ready;
+    return ready;
   };
-  for await (const chunk of bytes) {
-    await sealer.append(chunk);
-    yield* drain();
-  }
-  await sealer.finish();
-  yield* drain();
+  return {
+    prefix: header.prefix,
+    fileKey: header.fileKey,
+    async seal(plaintext) {
+      await sealer.append(plaintext);
+      return take();
+    },
+    async finish() {
+      await sealer.finish();
+      return take();
+    },
+  };
 }

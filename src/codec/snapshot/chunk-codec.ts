@@ -5,12 +5,11 @@
  * backups (codec/open.ts).
  */
 import type { BackupLayers } from "../../format/naming.js";
-import type { ReadKeys } from "../age.js";
-import { type EncryptionOptions, sealHeader } from "../age.js";
+import type { EncryptionOptions, ReadKeys } from "../age.js";
 import { compressWhole } from "../compression.js";
+import { openSealing } from "../encode-stream.js";
 import type { ResolvedEncoding } from "../encoded-writer.js";
 import { decodeLayers } from "../layers.js";
-import { PayloadSealer } from "../stream-cipher.js";
 
 /** A chunk as stored, and the file key that opens it when it is encrypted (kept in memory only). */
 export interface EncodedChunk {
@@ -23,24 +22,9 @@ export async function sealWhole(
   encryption: EncryptionOptions,
   bytes: Uint8Array,
 ): Promise<{ sealed: Buffer; fileKey: Uint8Array }> {
-  const header = await sealHeader(encryption);
-  const out: Uint8Array[] = [header.prefix];
-  const sealer = new PayloadSealer(
-    header.payloadKey,
-    {
-      append: async (b) => {
-        out.push(Buffer.from(b));
-      },
-      overwrite: async () => {
-        throw new Error("nothing of a whole sealed buffer is written over");
-      },
-    },
-    header.prefix.length,
-    0,
-  );
-  await sealer.append(bytes);
-  await sealer.finish();
-  return { sealed: Buffer.concat(out), fileKey: header.fileKey };
+  const sealing = await openSealing(encryption);
+  const sealed = Buffer.concat([sealing.prefix, ...(await sealing.seal(bytes)), ...(await sealing.finish())]);
+  return { sealed, fileKey: sealing.fileKey };
 }
 
 /** Encodes one plain chunk as `encoding` says. */
