@@ -16,13 +16,16 @@ import {
   type BackupStorage,
   backupStatus,
   checkBackupHealth,
+  checkSnapshots,
   collectMetrics,
   createBackup,
   type DatabaseIdentity,
   FileSystemStorage,
   fingerprintDatabase,
+  forgetBackups,
   latestBackupName,
   listBackups,
+  pruneChunks,
   readDatabaseIdentity,
   readIndex,
   recoverInterruptedRestore,
@@ -179,6 +182,51 @@ describe.runIf(servers.length >= 2)(
           verification: { equal: true },
         });
         expect((await fingerprintDatabase(b)).total).toBe((await fingerprintDatabase(a)).total);
+      });
+    });
+
+    describe.each(["folder", "bucket"] as const)("snapshots in one %s", (kind) => {
+      it("retention and forget of one database remove only its snapshots; prune keeps every chunk the other's snapshots need", async () => {
+        await loadBoth();
+        const storage = await storageOf(kind);
+        const printB = (await fingerprintDatabase(b)).total;
+        const a1 = await createBackup({
+          driver: a,
+          storage,
+          reason: "A",
+          snapshot: true,
+          compression: "zstd",
+        });
+        const b1 = await createBackup({
+          driver: b,
+          storage,
+          reason: "B",
+          snapshot: true,
+          compression: "zstd",
+        });
+        expect(b1.removed).toEqual([]);
+        await a.executeQuery("MATCH (n) WITH n ORDER BY id(n) LIMIT 50 SET n.touched = true");
+        const a2 = await createBackup({
+          driver: a,
+          storage,
+          reason: "A",
+          snapshot: true,
+          compression: "zstd",
+        });
+        expect(a2.removed).toEqual([a1.name]);
+        // a policy applied to every series of the storage keeps each database's newest
+        const forgotten = await forgetBackups({ storage, policy: { keepLast: 1 } });
+        expect(forgotten.removed).toEqual([]);
+        const pruned = await pruneChunks({ storage, graceMs: 0 });
+        expect(pruned.missingChunks).toBe(0);
+        expect(pruned.removedChunks).toBeGreaterThan(0);
+        const check = await checkSnapshots({ storage, readData: true });
+        expect(check.ok, JSON.stringify(check.problems)).toBe(true);
+        expect((await storage.list()).map((f) => f.name).sort()).toEqual([a2.name, b1.name].sort());
+        await clearDatabase(b);
+        const restored = await restoreBackup({ driver: b, storage, name: b1.name });
+        expect(restored.verification?.equal).toBe(true);
+        expect((await fingerprintDatabase(b)).total).toBe(printB);
       });
     });
 
