@@ -6,7 +6,7 @@
  */
 import type { BackupLayers } from "../../format/naming.js";
 import type { EncryptionOptions, ReadKeys } from "../age.js";
-import { compressWhole } from "../compression.js";
+import { compressChunk } from "../compression.js";
 import { openSealing } from "../encode-stream.js";
 import type { ResolvedEncoding } from "../encoded-writer.js";
 import { decodeLayers } from "../layers.js";
@@ -32,7 +32,7 @@ export async function encodeChunk(plain: Uint8Array, encoding: ResolvedEncoding)
   const compressed =
     encoding.compression === "none"
       ? Buffer.from(plain)
-      : compressWhole(encoding.compression, encoding.level, plain);
+      : compressChunk(encoding.compression, encoding.level, plain);
   if (!encoding.encryption) return { bytes: compressed };
   const { sealed, fileKey } = await sealWhole(encoding.encryption, compressed);
   return { bytes: sealed, fileKey };
