@@ -308,14 +308,17 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
   return lines.join("\n");
 }
 
-/** Replaces the marked block of `path` with `block`, or appends it when the file has no block. */
-export function writeReport(path: string, block: string): void {
+/**
+ * Replaces the block of `path` between `startMark` and `endMark` (default: the harness's) with `block`,
+ * or appends it when the file has no such block.
+ */
+export function writeReport(path: string, block: string, startMark = START_MARK, endMark = END_MARK): void {
   const old = existsSync(path) ? readFileSync(path, "utf8") : "# Performance\n";
-  const start = old.indexOf(START_MARK);
-  const end = old.indexOf(END_MARK);
+  const start = old.indexOf(startMark);
+  const end = old.indexOf(endMark);
   const next =
     start >= 0 && end > start
-      ? `${old.slice(0, start)}${block}${old.slice(end + END_MARK.length)}`
+      ? `${old.slice(0, start)}${block}${old.slice(end + endMark.length)}`
       : `${old.trimEnd()}\n\n${block}\n`;
   writeFileSync(path, next);
 }

@@ -231,7 +231,13 @@ async function main(): Promise<void> {
         storage: storageAt(dir!),
         reason: "benchmark",
       });
-      extra = { bytes: r.bytes, nodes: r.nodeCount, relationships: r.relationshipCount, name: r.name };
+      extra = {
+        bytes: r.bytes,
+        nodes: r.nodeCount,
+        relationships: r.relationshipCount,
+        name: r.name,
+        ...(r.snapshot ? { snapshot: r.snapshot } : {}),
+      };
     } else if (mode === "restore") {
       const phases = new PhaseClock();
       const r = await restoreBackup({
