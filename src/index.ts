@@ -73,6 +73,7 @@ export {
   type RetentionScope,
   seriesOf,
 } from "./lifecycle/retention.js";
+export { measureSnapshotStorage, type SnapshotStorageUse } from "./lifecycle/snapshot-usage.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
   type AutoBackupOptions,

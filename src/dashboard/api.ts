@@ -17,6 +17,7 @@ import {
   LIBRARY_VERSION,
   type Logger,
   listBackups,
+  measureSnapshotStorage,
   openBackupBytes,
   readDatabaseIdentity,
   readIndex,
@@ -53,11 +54,14 @@ export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus
     logger: ctx.logger,
   });
   const next = options.nextScheduledRun?.();
+  const index = await readIndex(options.storage, { decryption: options.decryption, logger: ctx.logger });
+  const snapshots = await measureSnapshotStorage(options.storage, index.backups);
   return {
     ...status,
     readOnly: options.readOnly === true,
     version: LIBRARY_VERSION,
     ...(next ? { nextScheduledRun: next.toISOString() } : {}),
+    ...(snapshots.snapshots > 0 ? { snapshots } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   DecryptionOptions,
   EncodingOptions,
   Logger,
+  SnapshotStorageUse,
 } from "../index.js";
 
 /** Options of {@link startDashboard}. */
@@ -72,4 +73,6 @@ export interface DashboardStatus extends BackupStatus {
   version: string;
   /** ISO 8601; present only when a schedule is set (see `nextScheduledRun`). */
   nextScheduledRun?: string;
+  /** What the storage's snapshots take; present when it holds snapshots. */
+  snapshots?: SnapshotStorageUse;
 }

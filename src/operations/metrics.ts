@@ -10,8 +10,9 @@ import { readServerInfo } from "../graph/server.js";
 import { type BackupFailure, type BackupIndex, readIndex } from "../lifecycle/backup-index.js";
 import type { AutoBackupDecision, AutoBackupThresholds } from "../lifecycle/change-decision.js";
 import { type BackupHealth, type HealthScope, inScope } from "../lifecycle/health.js";
+import { measureSnapshotStorage } from "../lifecycle/snapshot-usage.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { type BackupStorage, holdsChunks } from "../storage/contract.js";
+import type { BackupStorage } from "../storage/contract.js";
 import { shouldAutoBackup } from "./auto-backup.js";
 import { type MetricFamily, renderExposition } from "./prometheus-text.js";
 import type { BackupSchedule } from "./schedule.js";
@@ -202,43 +203,33 @@ function backupFamilies(
   ];
 }
 
-/**
- * The snapshots of the storage (every database's): the bytes their documents hold, the bytes their
- * chunks take, and the deduplication ratio between the two. The chunks are listed once per scrape.
- */
+/** The snapshots of the storage (every database's): see {@link measureSnapshotStorage}. */
 async function snapshotFamilies(
   storage: BackupStorage,
   index: BackupIndex,
   logger: Logger,
 ): Promise<MetricFamily[]> {
-  const snapshots = index.backups.filter((e) => e.snapshot);
-  let stored: number | null = null;
-  if (snapshots.length > 0 && holdsChunks(storage)) {
-    try {
-      const chunks = await storage.listChunks();
-      stored = chunks.reduce((sum, c) => sum + c.size, 0) + snapshots.reduce((sum, e) => sum + e.size, 0);
-    } catch (error) {
-      logger.warn({ err: (error as Error)?.message }, "metrics: the snapshot chunks could not be listed");
-    }
-  }
-  const logical = snapshots.reduce((sum, e) => sum + (e.snapshot?.logicalBytes ?? 0), 0);
+  const use = await measureSnapshotStorage(storage, index.backups).catch((error: unknown) => {
+    logger.warn({ err: (error as Error)?.message }, "metrics: the snapshot chunks could not be listed");
+    return undefined;
+  });
   const p = "neo4j_backup_";
   return [
-    gauge(`${p}snapshots`, "Snapshots in the storage (of every database).", snapshots.length),
+    gauge(`${p}snapshots`, "Snapshots in the storage (of every database).", use?.snapshots ?? null),
     gauge(
       `${p}snapshots_logical_bytes`,
       "Bytes of the documents the snapshots in the storage reassemble to, added up.",
-      logical,
+      use?.logicalBytes ?? null,
     ),
     gauge(
       `${p}snapshots_stored_bytes`,
       "Bytes the snapshots take in the storage: their manifests and every chunk (referenced or not yet pruned).",
-      stored ?? (snapshots.length === 0 ? 0 : null),
+      use?.storedBytes ?? null,
     ),
     gauge(
       `${p}snapshots_deduplication_ratio`,
       "Logical bytes of the snapshots per stored byte (absent without snapshots).",
-      stored && stored > 0 ? logical / stored : null,
+      use?.deduplicationRatio ?? null,
     ),
   ];
 }

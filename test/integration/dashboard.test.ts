@@ -268,6 +268,9 @@ describe.skipIf(!haveChromium).each(testServers())(
       const sizes = snapshot.snapshot!;
       const page = await openDashboard(browser, dashboard);
       try {
+        // the status: the storage's snapshots, what their documents hold and what they take
+        await expect.poll(() => page.locator("#snapshot-use").textContent()).toBe("1 snapshot");
+        expect(await page.locator("main").textContent()).toMatch(/stored in .+ \(\d+\.\d× deduplication\)/);
         const row = page.locator(`tr[data-name="${snapshot.name}"]`);
         const sizeCell = row.locator("td.num").nth(2);
         await expect

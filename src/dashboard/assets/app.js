@@ -139,6 +139,18 @@ function renderStatus(s) {
       ...health.problems.map((p) => `• ${p}`),
       `Newest backup allowed up to ${count(health.maxAgeDays)} days old`,
     ),
+    s.snapshots &&
+      block(
+        "Snapshots",
+        h("span", {
+          id: "snapshot-use",
+          text: `${count(s.snapshots.snapshots)} snapshot${s.snapshots.snapshots === 1 ? "" : "s"}`,
+        }),
+        `${bytes(s.snapshots.logicalBytes)} of backups`,
+        s.snapshots.storedBytes === null
+          ? "stored size unknown"
+          : `stored in ${bytes(s.snapshots.storedBytes)} (${s.snapshots.deduplicationRatio.toFixed(1)}× deduplication)`,
+      ),
     s.nextScheduledRun &&
       block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
   );
