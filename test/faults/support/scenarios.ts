@@ -264,7 +264,7 @@ export const SCENARIOS = {
   "snapshot.prune-crash": {
     area: "crash",
     title:
-      "kill -9 during a prune (before the first chunk removal, part-way, at the last), with three snapshots, the first forgotten",
+      "kill -9 during a prune (before the first chunk removal, part-way), with three snapshots, the first forgotten",
     checked:
       "every remaining snapshot validates and the newest restores and verifies equal; the next prune removes the rest of the forgotten snapshot's chunks and nothing another snapshot references",
     servers: "each",
@@ -281,7 +281,7 @@ export const SCENARIOS = {
     area: "bad file",
     title: "a snapshot with one chunk deleted, or one byte of a chunk flipped, restored in replace mode",
     checked:
-      "refused before the first write with CORRUPT naming the chunk and the snapshot; the database unchanged (data and counts); check --read-data names the chunk and the snapshot",
+      "refused before the first write (VALIDATION_FAILED, the message naming the chunk); the database unchanged (data and counts); check --read-data names the chunk and the snapshot that needs it",
     servers: "each",
   },
 } as const satisfies Record<string, ScenarioDefinition>;
