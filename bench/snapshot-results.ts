@@ -3,18 +3,13 @@
  * and the figures and goals the report is drawn from. Every ratio divides two numbers of the same
  * run, on the same graph.
  */
+
+import type { SnapshotSizes } from "../src/format/snapshot-manifest.js";
 import { median, type Run } from "./common.js";
 import type { AppliedChange, ChangeModel } from "./snapshot-changes.js";
 import type { ChunkSizeResult } from "./snapshot-chunking.js";
 
-/** `result.snapshot` of createBackup, as the worker reports it. */
-export interface SnapshotSizes {
-  logicalBytes: number;
-  storedBytes: number;
-  addedBytes: number;
-  chunks: number;
-  addedChunks: number;
-}
+export type { SnapshotSizes };
 
 /** restic's share of a day: one `restic backup` of the day's plain file into the model's repository. */
 export interface ResticDay {

@@ -71,17 +71,19 @@ function assertCopyOptions(options: CopyBackupOptions): void {
   resolveEncoding(options);
 }
 
-/** The name and bytes of the copy: as stored, or re-encoded as one ordinary file (`asFile`). */
-async function copyContent(
-  options: CopyBackupOptions,
-  name: string,
-): Promise<{ target: string; content: AsyncIterable<Uint8Array> }> {
-  const { from } = options;
-  if (!options.asFile) return { target: name, content: await from.read(name) };
-  const encoding = resolveEncoding(options);
+/** The name of the copy: the backup's own, or the ordinary file's (`asFile`). */
+function copyName(options: CopyBackupOptions, name: string): string {
+  if (!options.asFile) return name;
   const stem = layersOfName(name)?.stem ?? name;
+  return `${stem}${backupExtension(layersOf(resolveEncoding(options)))}`;
+}
+
+/** The bytes of the copy: as stored, or re-encoded as one ordinary file (`asFile`). */
+async function copyContent(options: CopyBackupOptions, name: string): Promise<AsyncIterable<Uint8Array>> {
+  const { from } = options;
+  if (!options.asFile) return from.read(name);
   const plain = await openBackupBytes(from, name, options.decryption ?? {});
-  return { target: `${stem}${backupExtension(layersOf(encoding))}`, content: encodeStream(plain, encoding) };
+  return encodeStream(plain, resolveEncoding(options));
 }
 
 /**
@@ -105,7 +107,7 @@ export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult
   const started = performance.now();
   return underLock({ storage: to, logger, signal, ...lockingOf(options) }, async () => {
     throwIfAborted(signal, "copying a backup");
-    const { target, content } = await copyContent(options, name);
+    const target = copyName(options, name);
     if (await to.stat(target)) {
       throw new BackupError(
         "BACKUP_EXISTS",
@@ -117,6 +119,7 @@ export async function copyBackup(options: CopyBackupOptions): Promise<CopyResult
     const snapshot = backupLayers(name).snapshot && !options.asFile;
     const chunks = snapshot ? await copySnapshotChunks(from, to, name, signal) : undefined;
     const sent = { size: 0, sha256: createHash("sha256") };
+    const content = await copyContent(options, name);
     const stored = await to.write(target, hashed(content, sent), signal ? { signal } : {});
     const entry = await checkArrival(to, stored, sent, options);
     await recordBackup(to, entry, { logger }).catch((error: unknown) => {
