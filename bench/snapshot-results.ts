@@ -23,7 +23,11 @@ export interface ResticDay {
   summary: Record<string, unknown>;
 }
 
-/** One day: the change (none on day 1), then a snapshot, a full zstd backup and a plain backup fed to restic. */
+/**
+ * One day: the change (none on day 1), then a snapshot, and — on the days the database is read three
+ * times (`--full-every`) — a full zstd backup and a plain backup fed to restic; on the other days
+ * restic gets the plain document read back from the day's snapshot (the same bytes).
+ */
 export interface DayResult {
   day: number;
   change?: AppliedChange;
@@ -31,13 +35,27 @@ export interface DayResult {
   snapshot: Run & { snapshot: SnapshotSizes };
   /** Size of the snapshot folder afterwards (manifests, chunks, index). */
   snapshotStoreBytes: number;
-  /** A full zstd backup into an empty folder. */
-  full: Run;
-  /** A full plain backup into an empty folder, the file restic is given. */
-  plain: Run;
+  /** A full zstd backup into an empty folder (absent on days that took only the snapshot). */
+  full?: Run;
+  /** A full plain backup into an empty folder, the file restic is given (absent likewise). */
+  plain?: Run;
+  /** On days without `plain`: milliseconds to write the snapshot's plain document to a file for restic. */
+  plainFromSnapshotMs?: number;
   restic: ResticDay;
-  /** The order the three backups ran in that day. */
+  /** The order the backups ran in that day. */
   order: string[];
+}
+
+/** The days that took a full zstd backup (day 1 and the last day always do). */
+export const fullDays = (m: ModelResult) =>
+  m.days.filter((d): d is DayResult & { full: Run; plain: Run } => !!d.full && !!d.plain);
+
+/** The size of the full zstd backup of `day`, or of the latest day before it that took one. */
+export function fullBytesOn(m: ModelResult, day: number): number {
+  const before = fullDays(m).filter((d) => d.day <= day);
+  const d = before[before.length - 1];
+  if (!d) throw new Error(`no full zstd backup on or before day ${day}`);
+  return d.full.bytes!;
 }
 
 /** Restores of the last day's backups, each into the emptied database and verified by restoreBackup. */
@@ -95,6 +113,8 @@ export interface SnapshotBenchResult {
   command: string;
   /** Snapshots per model (day 1 is the loaded graph, each later day follows one change). */
   days: number;
+  /** Full zstd and plain backups on day 1, every `fullEvery`-th day after it and the last day (1 when absent). */
+  fullEvery?: number;
   /** Fraction of nodes changed a day. */
   change: number;
   /** Restore runs of each kind. */
@@ -116,7 +136,7 @@ export interface ModelFigures {
   addedPerDay: { ours: number; restic: number };
   /** After the last day: the snapshot folder, the restic repository, the last full zstd backup. */
   total: { ours: number; restic: number; full: number; days: number };
-  /** Median times in milliseconds over all days. */
+  /** Median times in milliseconds over the days that ran all three backups. */
   ms: { snapshot: number; full: number; plain: number; restic: number; plainPlusRestic: number };
   /** Median restore times (undefined when not measured). */
   restoreMs: { snapshot?: number; full?: number; plain?: number };
@@ -131,9 +151,10 @@ const medOrUndefined = (runs: Run[]) => (runs.length ? median(runs.map((r) => r.
 export function figures(m: ModelResult): ModelFigures {
   const changed = m.days.filter((d) => d.change);
   const last = m.days[m.days.length - 1]!;
+  const full = fullDays(m);
   return {
-    addedShare: changed.map((d) => d.snapshot.snapshot.addedBytes / d.full.bytes!),
-    resticShare: changed.map((d) => d.restic.addedBytes / d.full.bytes!),
+    addedShare: changed.map((d) => d.snapshot.snapshot.addedBytes / fullBytesOn(m, d.day)),
+    resticShare: changed.map((d) => d.restic.addedBytes / fullBytesOn(m, d.day)),
     addedPerDay: {
       ours: med(changed.map((d) => d.snapshot.snapshot.addedBytes)),
       restic: med(changed.map((d) => d.restic.addedBytes)),
@@ -141,15 +162,16 @@ export function figures(m: ModelResult): ModelFigures {
     total: {
       ours: last.snapshotStoreBytes,
       restic: last.restic.repositoryBytes,
-      full: last.full.bytes!,
+      full: fullBytesOn(m, last.day),
       days: m.days.length,
     },
+    // times of the days that ran all three backups, so each median compares the same days
     ms: {
-      snapshot: med(m.days.map((d) => d.snapshot.ms)),
-      full: med(m.days.map((d) => d.full.ms)),
-      plain: med(m.days.map((d) => d.plain.ms)),
-      restic: med(m.days.map((d) => d.restic.ms)),
-      plainPlusRestic: med(m.days.map((d) => d.plain.ms + d.restic.ms)),
+      snapshot: med(full.map((d) => d.snapshot.ms)),
+      full: med(full.map((d) => d.full.ms)),
+      plain: med(full.map((d) => d.plain.ms)),
+      restic: med(full.map((d) => d.restic.ms)),
+      plainPlusRestic: med(full.map((d) => d.plain.ms + d.restic.ms)),
     },
     restoreMs: {
       snapshot: medOrUndefined(m.restores.snapshot),
@@ -157,8 +179,8 @@ export function figures(m: ModelResult): ModelFigures {
       plain: medOrUndefined(m.restores.plain),
     },
     rssMb: {
-      snapshot: med(m.days.map((d) => d.snapshot.peakRssMb)),
-      full: med(m.days.map((d) => d.full.peakRssMb)),
+      snapshot: med(full.map((d) => d.snapshot.peakRssMb)),
+      full: med(full.map((d) => d.full.peakRssMb)),
       restoreSnapshot: m.restores.snapshot.length
         ? median(m.restores.snapshot.map((r) => r.peakRssMb))
         : undefined,

@@ -3,7 +3,8 @@
  * against restic, in one run on the same graph.
  *
  *   npm run bench:snapshots -- [--nodes 100k[,1M]] [--days 30] [--change 0.01] [--runs 1]
- *     [--models uniform,clustered] [--chunk-targets 4,8,16,32,64] [--heap 2g] [--page-cache 2g]
+ *     [--models uniform,clustered] [--models-at 1M=clustered] [--full-every 1]
+ *     [--chunk-targets 4,8,16,32,64] [--heap 2g] [--page-cache 2g]
  *     [--report docs/performance.md] [--note TEXT] [--from bench/results/snapshots-….json]
  *
  * For each size and each change model (bench/snapshot-changes.ts) it loads the sample graph
@@ -16,7 +17,11 @@
  * - a full plain backup into an empty folder, then `restic backup` of that file into a restic
  *   repository of its own (one per model, restic's defaults, which compress with zstd).
  *
- * The three backups run in turn, starting with a different one each day. It records the bytes each
+ * The three backups run in turn, starting with a different one each day. With `--full-every N` the
+ * full zstd and plain backups are taken only on day 1, every N-th day after it and the last day; on
+ * the other days restic gets the plain document read back from the day's snapshot (the same bytes a
+ * plain backup of the database writes), so a long run at 1M nodes reads the database once a day.
+ * `--models-at SIZE=MODEL[,MODEL]` narrows the models at one size. It records the bytes each
  * day added (the snapshot's `addedBytes`; the growth of the restic repository folder), the sizes
  * after the last day, the times, and the peak RSS. After the last day it restores (`--runs` times
  * each, into the emptied database, verified) the last snapshot, the last zstd file and the last
@@ -27,14 +32,25 @@
  * between `<!-- snapshots:start -->` and `<!-- snapshots:end -->` of docs/performance.md.
  */
 import { spawnSync } from "node:child_process";
-import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import neo4j, { type Driver } from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { LIBRARY_VERSION } from "../src/index.js";
+import { FileSystemStorage, LIBRARY_VERSION, openBackupBytes } from "../src/index.js";
 import { gitCommit, gitSourceTree, parseSize, type Run, runWorkerOnce, sizeLabel } from "./common.js";
 import { writeReport } from "./report.js";
 import { applyChange, CHANGE_MODELS, type ChangeModel, MODEL_DESCRIPTIONS } from "./snapshot-changes.js";
@@ -58,7 +74,8 @@ const KEEP_ALL = 1_000_000;
 const SEED = 1;
 
 const USAGE = `npm run bench:snapshots -- [--nodes 100k[,1M]] [--days 30] [--change 0.01] [--runs 1]
-  [--models uniform,clustered] [--chunk-targets 4,8,16,32,64] [--heap 2g] [--page-cache 2g]
+  [--models uniform,clustered] [--models-at 1M=clustered] [--full-every 1]
+  [--chunk-targets 4,8,16,32,64] [--heap 2g] [--page-cache 2g]
   [--report docs/performance.md] [--note TEXT]
   [--from bench/results/snapshots-….json (only render the report of a saved run)]`;
 
@@ -68,6 +85,10 @@ interface Options {
   change: number;
   runs: number;
   models: ChangeModel[];
+  /** Models per size where they differ from `models`. */
+  modelsAt: Map<number, ChangeModel[]>;
+  /** Full zstd and plain backups on day 1, every `fullEvery`-th day after it and the last day. */
+  fullEvery: number;
   chunkTargetsKiB: number[];
   heap: string;
   pageCache: string;
@@ -85,6 +106,8 @@ function parseOptions(argv: string[]): Options {
       change: { type: "string", default: "0.01" },
       runs: { type: "string", default: "1" },
       models: { type: "string", default: CHANGE_MODELS.join(",") },
+      "models-at": { type: "string", multiple: true, default: [] },
+      "full-every": { type: "string", default: "1" },
       "chunk-targets": { type: "string", default: "4,8,16,32,64" },
       heap: { type: "string", default: "2g" },
       "page-cache": { type: "string", default: "2g" },
@@ -106,17 +129,28 @@ function parseOptions(argv: string[]): Options {
   };
   const change = Number(values.change);
   if (!(change > 0 && change < 1)) throw new RangeError("--change must be a fraction between 0 and 1");
-  const models = values.models.split(",").map((m) => {
-    if (!(CHANGE_MODELS as readonly string[]).includes(m))
-      throw new RangeError(`--models: ${m} is not one of ${CHANGE_MODELS.join(", ")}`);
-    return m as ChangeModel;
-  });
+  const modelList = (flag: string, text: string) =>
+    text.split(",").map((m) => {
+      if (!(CHANGE_MODELS as readonly string[]).includes(m))
+        throw new RangeError(`--${flag}: ${m} is not one of ${CHANGE_MODELS.join(", ")}`);
+      return m as ChangeModel;
+    });
+  const models = modelList("models", values.models);
+  const modelsAt = new Map(
+    values["models-at"].map((v) => {
+      const [size, list] = v.split("=");
+      if (!size || !list) throw new RangeError(`--models-at ${v}: expected SIZE=MODEL[,MODEL]`);
+      return [parseSize(size), modelList("models-at", list)] as const;
+    }),
+  );
   return {
     sizes: values.nodes.flatMap((v) => v.split(",")).map(parseSize),
     days: whole("days", values.days, 1),
     change,
     runs: whole("runs", values.runs, 0),
     models,
+    modelsAt,
+    fullEvery: whole("full-every", values["full-every"], 1),
     chunkTargetsKiB: values["chunk-targets"].split(",").map((t) => whole("chunk-targets", t, 1)),
     heap: values.heap,
     pageCache: values["page-cache"],
@@ -200,13 +234,28 @@ function backup(conn: Connection, dir: string, options: Record<string, unknown>)
 /** The path of the one backup file a folder holds. */
 const backupFile = (dir: string, run: Run) => join(dir, run.name!);
 
-/** One day of one model: the three backups in turn (starting with a different one each day), and restic. */
-function measureDay(
+/** Writes the plain document of a snapshot to `file` with the library's reader; milliseconds taken. */
+async function plainFromSnapshot(dir: string, name: string, file: string): Promise<number> {
+  const started = performance.now();
+  mkdirSync(dirname(file), { recursive: true });
+  await pipeline(
+    Readable.from(await openBackupBytes(new FileSystemStorage({ directory: dir }), name)),
+    createWriteStream(file),
+  );
+  return performance.now() - started;
+}
+
+/**
+ * One day of one model: the three backups in turn (starting with a different one each day), and
+ * restic; on a snapshot-only day, the snapshot and restic of its plain document.
+ */
+async function measureDay(
   conn: Connection,
   work: string,
   day: number,
   restic: ResticRepository,
-): Omit<DayResult, "day" | "change"> {
+  readThrice: boolean,
+): Promise<Omit<DayResult, "day" | "change">> {
   const snapshotDir = join(work, "snapshots");
   const fullDir = join(work, `full-${day}`);
   const plainDir = join(work, `plain-${day}`);
@@ -215,6 +264,18 @@ function measureDay(
     full: () => backup(conn, fullDir, { compression: "zstd" }),
     plain: () => backup(conn, plainDir, {}),
   };
+  if (!readThrice) {
+    const snapshot = steps.snapshot() as Run & { snapshot: SnapshotSizes };
+    const file = join(plainDir, snapshot.name!.replace(/\.snapshot$/, ".json"));
+    const plainFromSnapshotMs = await plainFromSnapshot(snapshotDir, snapshot.name!, file);
+    return {
+      snapshot,
+      snapshotStoreBytes: folderBytes(snapshotDir),
+      plainFromSnapshotMs,
+      restic: restic.backup(file),
+      order: ["snapshot"],
+    };
+  }
   const names = ["snapshot", "full", "plain"] as const;
   const order = names.map((_, i) => names[(i + day - 1) % names.length]!);
   const runs: Partial<Record<(typeof names)[number], Run>> = {};
@@ -230,6 +291,12 @@ function measureDay(
   };
 }
 
+/** The plain file of a day: the plain backup's, or the one written from the snapshot. */
+function plainFileOf(work: string, d: DayResult): string {
+  const dir = join(work, `plain-${d.day}`);
+  return d.plain ? backupFile(dir, d.plain) : join(dir, d.snapshot.name!.replace(/\.snapshot$/, ".json"));
+}
+
 /** Restores the last day's snapshot, zstd file and plain file, `runs` times each, into the emptied database. */
 async function measureRestores(
   driver: Driver,
@@ -240,8 +307,8 @@ async function measureRestores(
 ): Promise<Restores> {
   const sources = {
     snapshot: { dir: join(work, "snapshots"), name: last.snapshot.name! },
-    full: { dir: join(work, `full-${last.day}`), name: last.full.name! },
-    plain: { dir: join(work, `plain-${last.day}`), name: last.plain.name! },
+    full: { dir: join(work, `full-${last.day}`), name: last.full!.name! },
+    plain: { dir: join(work, `plain-${last.day}`), name: last.plain!.name! },
   };
   const restores: Restores = { snapshot: [], full: [], plain: [] };
   for (let i = 0; i < runs; i++) {
@@ -276,12 +343,16 @@ async function benchModel(
   const days: DayResult[] = [];
   for (let day = 1; day <= options.days; day++) {
     const change = day > 1 ? await applyChange(driver, model, options.change, SEED, day) : undefined;
-    const d: DayResult = { day, ...(change ? { change } : {}), ...measureDay(conn, work, day, restic) };
+    const readThrice = day === 1 || day === options.days || (day - 1) % options.fullEvery === 0;
+    const measured = await measureDay(conn, work, day, restic, readThrice);
+    const d: DayResult = { day, ...(change ? { change } : {}), ...measured };
     days.push(d);
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     log(
-      `${model} day ${day}: snapshot +${kb(d.snapshot.snapshot.addedBytes)} (${(d.snapshot.ms / 1000).toFixed(1)} s), ` +
-        `full ${kb(d.full.bytes!)} (${(d.full.ms / 1000).toFixed(1)} s), restic +${kb(d.restic.addedBytes)} ` +
-        `(plain ${(d.plain.ms / 1000).toFixed(1)} s + restic ${(d.restic.ms / 1000).toFixed(1)} s)`,
+      `${model} day ${day}: snapshot +${kb(d.snapshot.snapshot.addedBytes)} (${s(d.snapshot.ms)}), ` +
+        (d.full ? `full ${kb(d.full.bytes!)} (${s(d.full.ms)}), ` : "") +
+        `restic +${kb(d.restic.addedBytes)} ` +
+        `(plain ${s(d.plain?.ms ?? d.plainFromSnapshotMs!)} + restic ${s(d.restic.ms)})`,
     );
     // day 1 and 2 stay for the chunking analysis, the last day for the restores
     if (day > 1) dropDay(work, day - 1, new Set([1, 2]));
@@ -290,8 +361,8 @@ async function benchModel(
   const chunking =
     days.length >= 2
       ? await measureChunkSizes(
-          backupFile(join(work, "plain-1"), days[0]!.plain),
-          backupFile(join(work, "plain-2"), days[1]!.plain),
+          plainFileOf(work, days[0]!),
+          plainFileOf(work, days[1]!),
           options.chunkTargetsKiB,
         )
       : undefined;
@@ -313,7 +384,7 @@ async function benchSize(
   work: string,
   save: () => void,
 ): Promise<void> {
-  for (const model of options.models) {
+  for (const model of options.modelsAt.get(result.size) ?? options.models) {
     await clearDatabase(driver);
     log(`${sizeLabel(result.size)} ${model}: loading the sample graph`);
     const loaded = await loadSampleGraph(driver, { nodes: result.size, seed: SEED, special: false });
@@ -383,6 +454,7 @@ async function main(): Promise<void> {
     kind: "snapshots",
     started: started.toISOString(),
     wallMs: 0,
+    fullEvery: options.fullEvery,
     command: `npm run bench:snapshots${args.length ? ` -- ${args.map(shellQuote).join(" ")}` : ""}`,
     days: options.days,
     change: options.change,
