@@ -3,6 +3,7 @@
  * or not (and without a connection), and "last success" as the newest valid backup of each series —
  * a newer truncated file and a safety backup taken before a restore do not count.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ import {
   restoreBackup,
 } from "../../src/index.js";
 import { closedPort } from "../support/ports.js";
+import { promtoolTest, seriesOf } from "../support/promtool.js";
+import { RECIPES_DIR } from "../support/recipes.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 /** Every series of an exposition as `name{label="value",…}`, sorted: what a scrape would store. */
@@ -96,6 +99,102 @@ describe.each(testServers())("collectMetrics on Neo4j $version ($label)", (serve
         (s) => s.includes('database="neo4j"') || /storage_pending|snapshots/.test(s),
       ),
     ).toBe(true);
+  });
+
+  it("the alert rules of examples/operations/alerts.yml pass promtool and fire on real expositions, and only then", async () => {
+    const rules = join(RECIPES_DIR, "alerts.yml");
+    const check = spawnSync("promtool", ["check", "rules", rules], { encoding: "utf8" });
+    expect([check.status, check.stdout]).toEqual([0, expect.stringContaining("SUCCESS: 5 rules found")]);
+    const storage = new FileSystemStorage({ directory: join(root, "alerts") });
+    await createBackup({ driver, storage, series: "nightly", reason: "nightly" });
+    const scrape = async (d: Driver) => {
+      const scrapedAt = new Date();
+      return seriesOf(await collectMetrics({ storage, driver: d, now: () => scrapedAt }), scrapedAt, 14_400);
+    };
+    const healthy = await scrape(driver);
+    const serverDown = await scrape(down);
+    // a backup that fails after the last success is recorded
+    await createBackup({ driver: down, storage, reason: "fails", recordFailure: true }).catch(
+      () => undefined,
+    );
+    const failed = await scrape(driver);
+    const db = { database: "neo4j" };
+    const none = (alertname: string, eval_time: string) => ({ alertname, eval_time, exp_alerts: [] });
+    const all = [
+      "Neo4jBackupTooOld",
+      "Neo4jBackupFailed",
+      "Neo4jBackupUnhealthy",
+      "Neo4jDatabaseDown",
+      "Neo4jRestoreUnfinished",
+    ];
+    const tests = [
+      {
+        // healthy (scraped on day 7): nothing fires within a day; two days on without a new
+        // backup, TooOld does
+        interval: "1m",
+        input_series: healthy,
+        alert_rule_test: [
+          ...all.map((name) => none(name, "7d1h")),
+          ...all.map((name) => none(name, "7d47h")),
+          {
+            alertname: "Neo4jBackupTooOld",
+            eval_time: "7d49h",
+            exp_alerts: [
+              {
+                exp_labels: { ...db, series: "nightly", severity: "critical" },
+                exp_annotations: { summary: "No valid nightly backup of neo4j in the last two days" },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        // the database down: after 5 minutes, and the backup alerts stay quiet
+        interval: "1m",
+        input_series: serverDown,
+        alert_rule_test: [
+          none("Neo4jDatabaseDown", "3m"),
+          {
+            alertname: "Neo4jDatabaseDown",
+            eval_time: "10m",
+            exp_alerts: [
+              {
+                exp_labels: { ...db, severity: "critical" },
+                exp_annotations: { summary: "Neo4j database neo4j does not answer the backup tool" },
+              },
+            ],
+          },
+          none("Neo4jBackupFailed", "10m"),
+          none("Neo4jBackupUnhealthy", "30m"),
+        ],
+      },
+      {
+        interval: "1m",
+        input_series: failed,
+        alert_rule_test: [
+          {
+            alertname: "Neo4jBackupFailed",
+            eval_time: "2m",
+            exp_alerts: [
+              {
+                exp_labels: { ...db, severity: "warning" },
+                exp_annotations: {
+                  summary: "The last backup of neo4j failed: see the job's log or `neo4j-backup status`",
+                },
+              },
+            ],
+          },
+          none("Neo4jDatabaseDown", "10m"),
+        ],
+      },
+    ];
+    const result = await promtoolTest(rules, tests);
+    expect(result.code, result.output).toBe(0);
+    // and the test bites: the healthy scrape does not make TooOld fire an hour after it
+    const wrong = await promtoolTest(rules, [
+      { ...tests[0]!, alert_rule_test: [{ ...tests[0]!.alert_rule_test[10]!, eval_time: "7d1h" }] },
+    ]);
+    expect(wrong.code, wrong.output).not.toBe(0);
   });
 
   it("last success is the newest valid backup of each series: not a newer truncated file, not a safety backup", async () => {

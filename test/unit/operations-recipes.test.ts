@@ -29,6 +29,7 @@ describe("the recipes", () => {
       "github-actions.yml",
       "gitlab-ci.yml",
       "backup_from_python.py",
+      "alerts.yml",
     ]) {
       expect(DOCS, file).toContain(`examples/operations/${file}`);
     }
