@@ -30,6 +30,28 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
+/**
+ * Takes the lock, lets a second taker wait `waitMs` for it, releases it; then the holder a third
+ * taker is refused by must say it holds the lock since the release, not since it began waiting.
+ */
+async function sinceIsWhenTaken(storage: { lock: FileSystemStorage["lock"] }, waitMs: number): Promise<void> {
+  const first = await storage.lock();
+  const second = storage.lock({ timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, waitMs));
+  const releasedAt = Date.now();
+  await first.release();
+  const lock = await second;
+  try {
+    const refused = (await storage.lock({ timeoutMs: 100 }).catch((e: Error) => e)) as Error;
+    const since = /\(since ([^)]+)\)/.exec(refused.message)?.[1];
+    expect(since, refused.message).toBeDefined();
+    // the clock's resolution: a millisecond
+    expect(Date.parse(since!)).toBeGreaterThanOrEqual(releasedAt - 1);
+  } finally {
+    await lock.release();
+  }
+}
+
 /** Starts a helper script of test/support under tsx; killed at the end of the test. */
 function child(script: string, args: string[]): ChildProcess & { output: string[] } {
   const proc = spawn(
@@ -84,6 +106,12 @@ async function foreignLock(directory: string, modified = new Date()): Promise<st
 }
 
 describe("the lock's lease", () => {
+  it("records when it was taken: a waiter's lock says since its release, not since the wait began", async () => {
+    const storage = new FileSystemStorage({ directory: await tempDir() });
+    await storage.init();
+    await sinceIsWhenTaken(storage, 400);
+  });
+
   it("is configurable and must be positive", () => {
     expect(() => new FileSystemStorage({ lockLeaseMs: 0 })).toThrow(/lockLeaseMs/);
   });
