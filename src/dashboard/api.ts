@@ -21,6 +21,7 @@ import {
   openBackupBytes,
   readDatabaseIdentity,
   readIndex,
+  resolveDatabase,
   restoreBackup,
   validateBackup,
   verifyBackup,
@@ -32,10 +33,26 @@ import type { DashboardOptions, DashboardStatus } from "./options.js";
 /** What every handler works with. */
 export interface DashboardContext {
   options: DashboardOptions;
-  /** The database, resolved once at start (the name a restore must be confirmed with). */
-  database: string;
+  /**
+   * The database (the name a restore must be confirmed with): resolved at start, or — when the
+   * server did not answer then — at the first request it answers; null until then.
+   */
+  database: string | null;
   jobs: Jobs;
   logger: Logger;
+}
+
+/** True for the errors of a database that cannot be reached or refuses the login. */
+export function isUnreachable(error: unknown): error is BackupError {
+  return error instanceof BackupError && (error.code === "CONNECTION" || error.code === "AUTHENTICATION");
+}
+
+/** The database's name, resolving it now if the server did not answer at start; throws when it still does not. */
+async function requireDatabase(ctx: DashboardContext): Promise<string> {
+  if (ctx.database !== null) return ctx.database;
+  ctx.database = await resolveDatabase(ctx.options.driver, ctx.options.database);
+  ctx.logger.info({ database: ctx.database }, "dashboard: the database answers");
+  return ctx.database;
 }
 
 /** Longest reason accepted for a backup. */
@@ -44,14 +61,9 @@ const MAX_REASON = 1000;
 /** `GET /api/status`. */
 export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus> {
   const { options } = ctx;
-  const status = await backupStatus({
-    driver: options.driver,
-    storage: options.storage,
-    database: ctx.database,
-    thresholds: options.thresholds,
-    maxAgeDays: options.maxAgeDays,
-    decryption: options.decryption,
-    logger: ctx.logger,
+  const status = await databaseStatus(ctx).catch(async (error: unknown) => {
+    if (!isUnreachable(error)) throw error;
+    return storageOnlyStatus(ctx, error);
   });
   const next = options.nextScheduledRun?.();
   const index = await readIndex(options.storage, { decryption: options.decryption, logger: ctx.logger });
@@ -62,6 +74,48 @@ export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus
     version: LIBRARY_VERSION,
     ...(next ? { nextScheduledRun: next.toISOString() } : {}),
     ...(snapshots.snapshots > 0 ? { snapshots } : {}),
+  };
+}
+
+/** backupStatus of the dashboard's database (its name resolved first when it was not yet). */
+async function databaseStatus(ctx: DashboardContext) {
+  const { options } = ctx;
+  const database = await requireDatabase(ctx);
+  const status = await backupStatus({
+    driver: options.driver,
+    storage: options.storage,
+    database,
+    thresholds: options.thresholds,
+    maxAgeDays: options.maxAgeDays,
+    decryption: options.decryption,
+    logger: ctx.logger,
+  });
+  return { ...status, databaseUp: true as const };
+}
+
+/** What the storage says of the database's backups (by its name) while the server does not answer. */
+async function storageOnlyStatus(ctx: DashboardContext, error: BackupError) {
+  const { storage, maxAgeDays, decryption } = ctx.options;
+  const database = ctx.database ?? ctx.options.database ?? null;
+  const health = await checkBackupHealth({
+    storage,
+    ...(database !== null ? { database } : {}),
+    maxAgeDays,
+    decryption,
+    logger: ctx.logger,
+  });
+  const last = health.lastBackup;
+  return {
+    databaseUp: false as const,
+    databaseProblem: error.message,
+    database,
+    identity: null,
+    current: null,
+    recommendation: null,
+    lastBackup: last,
+    lastBackupAgeMs: last ? Date.now() - Date.parse(last.created) : null,
+    health,
+    location: storage.describe(),
   };
 }
 
@@ -114,7 +168,10 @@ function startJob(
 }
 
 /** `POST /api/backups` with `{ reason }`: a backup, as a job. */
-export function startCreate(ctx: DashboardContext, body: Record<string, unknown>): JobSnapshot {
+export async function startCreate(
+  ctx: DashboardContext,
+  body: Record<string, unknown>,
+): Promise<JobSnapshot> {
   refuseWhenReadOnly(ctx, "create backups");
   const reason = typeof body.reason === "string" ? body.reason.trim() : "";
   if (reason === "") throw new RequestError(400, "BAD_REQUEST", "say why the backup is taken (a reason)");
@@ -122,11 +179,12 @@ export function startCreate(ctx: DashboardContext, body: Record<string, unknown>
     throw new RequestError(400, "BAD_REQUEST", `the reason is longer than ${MAX_REASON} characters`);
   }
   const o = ctx.options;
+  const database = await requireDatabase(ctx);
   return startJob(ctx, "create", null, (control) =>
     createBackup({
       driver: o.driver,
       storage: o.storage,
-      database: ctx.database,
+      database,
       reason,
       compression: o.compression,
       compressionLevel: o.compressionLevel,
@@ -155,8 +213,9 @@ export async function startValidate(ctx: DashboardContext, name: string): Promis
 export async function startVerify(ctx: DashboardContext, name: string): Promise<JobSnapshot> {
   await existingBackup(ctx, name);
   const { driver, storage, decryption } = ctx.options;
+  const database = await requireDatabase(ctx);
   return startJob(ctx, "verify", name, (control) =>
-    verifyBackup({ driver, storage, name, database: ctx.database, decryption, signal: control.signal }),
+    verifyBackup({ driver, storage, name, database, decryption, signal: control.signal }),
   );
 }
 
@@ -171,11 +230,12 @@ export async function startRestore(
 ): Promise<JobSnapshot> {
   refuseWhenReadOnly(ctx, "restore backups");
   await existingBackup(ctx, name);
-  if (body.confirm !== ctx.database) {
+  const database = await requireDatabase(ctx);
+  if (body.confirm !== database) {
     throw new RequestError(
       400,
       "CONFIRMATION_MISMATCH",
-      `type the name of the database (${ctx.database}) to confirm the restore; nothing was written`,
+      `type the name of the database (${database}) to confirm the restore; nothing was written`,
     );
   }
   const mode = body.mode ?? "empty";
@@ -188,7 +248,7 @@ export async function startRestore(
       driver: o.driver,
       storage: o.storage,
       name,
-      database: ctx.database,
+      database,
       mode,
       decryption: o.decryption,
       lockTimeoutMs: o.lockTimeoutMs,
@@ -232,14 +292,15 @@ export async function sendDownload(ctx: DashboardContext, name: string, response
 export async function readHealth(ctx: DashboardContext) {
   const { storage, maxAgeDays, decryption } = ctx.options;
   // this database's backups by its identity; by name when the database cannot be reached
-  const identity = await readDatabaseIdentity(ctx.options.driver, ctx.database).then(
+  const database = ctx.database ?? ctx.options.database;
+  const identity = await readDatabaseIdentity(ctx.options.driver, database).then(
     (read) => read.identity,
     () => null,
   );
   const health = await checkBackupHealth({
     storage,
     identity,
-    database: ctx.database,
+    ...(database !== undefined ? { database } : {}),
     maxAgeDays,
     decryption,
     logger: ctx.logger,

@@ -66,8 +66,35 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** The dashboard's status answer (`GET /api/status`): backupStatus, and how the dashboard runs. */
-export interface DashboardStatus extends BackupStatus {
+/**
+ * The status while the database cannot be reached: what the storage says (the backups of the
+ * database by its name, their health), and why the database's part is empty.
+ */
+export interface StorageOnlyStatus
+  extends Omit<BackupStatus, "database" | "identity" | "current" | "recommendation"> {
+  /** The database named at start, or null when its name could not be read either (the home database). */
+  database: string | null;
+  identity: null;
+  current: null;
+  recommendation: null;
+}
+
+/**
+ * The dashboard's status answer (`GET /api/status`): backupStatus — or, while the database cannot
+ * be reached, {@link StorageOnlyStatus} — and how the dashboard runs.
+ */
+export type DashboardStatus = (
+  | (BackupStatus & { databaseUp: true })
+  | (StorageOnlyStatus & {
+      databaseUp: false;
+      /** Why the database's part is empty (the connection's error, no secrets). */
+      databaseProblem: string;
+    })
+) &
+  DashboardRun;
+
+/** How the dashboard runs, in every status answer. */
+export interface DashboardRun {
   readOnly: boolean;
   /** The library's version. */
   version: string;

@@ -9,6 +9,7 @@ import { type AccessPolicy, checkAccess, cookieName, createAccessToken, TOKEN_PA
 import {
   type DashboardContext,
   describeError,
+  isUnreachable,
   readBackup,
   readBackups,
   readHealth,
@@ -55,7 +56,16 @@ function checkOptions(options: DashboardOptions): void {
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   checkOptions(options);
   const logger = options.logger ?? silentLogger;
-  const database = await resolveDatabase(options.driver, options.database);
+  // a server that does not answer now: the page shows the storage and fills in the database's
+  // part once it answers
+  const database = await resolveDatabase(options.driver, options.database).catch((error: unknown) => {
+    if (!isUnreachable(error)) throw error;
+    logger.warn(
+      { err: error.message },
+      "dashboard: the database cannot be reached; showing the storage only",
+    );
+    return null;
+  });
   const assets = await loadAssets();
   const token = createAccessToken();
   const jobs = new Jobs((error) => describeError(error, logger));
@@ -201,7 +211,7 @@ async function dispatch(
     case "download":
       return sendDownload(ctx, params.name!, response);
     case "create":
-      return json(202, startCreate(ctx, await readJsonBody(request)));
+      return json(202, await startCreate(ctx, await readJsonBody(request)));
     case "validate":
       return json(202, startValidate(ctx, params.name!));
     case "verify":

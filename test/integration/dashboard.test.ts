@@ -5,13 +5,16 @@
  * verify, download; refused without the token; read-only hides and refuses create and restore;
  * a restore killed part-way shown as unfinished on its own database's page and as another
  * database's on the page of a database sharing the storage.
- * And `neo4j-backup ui` as a process: the URL it prints, SIGTERM.
+ * Started without a reachable database: the storage's part works, the database's says why and
+ * fills in when the server answers. And `neo4j-backup ui` as a process: the URL it prints,
+ * SIGTERM, --host and --allow-remote, a busy port.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { connect as connectSocket, createServer as createNetServer } from "node:net";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Driver } from "neo4j-driver";
+import neo4j, { type Driver } from "neo4j-driver";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
@@ -34,6 +37,7 @@ import { withStorageLock } from "../../src/storage/with-lock.js";
 import { chromiumPath, jobEnd, launchChromium, openDashboard, restoreFromPage } from "../support/browser.js";
 import { cliCommand, disposeCli, prepareCli, ROOT, serverEnv } from "../support/cli-run.js";
 import { runCrashWorker } from "../support/crash.js";
+import { closedPort } from "../support/ports.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 const haveChromium = chromiumPath() !== undefined;
@@ -299,6 +303,72 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("without a reachable database: the backups are listed, validated and downloaded, the database's part says why, and fills in when the server answers", async () => {
+      // a port where nothing listens yet; later a proxy to the server opens there
+      const port = await closedPort();
+      const target = new URL(server.uri);
+      const down = neo4j.driver(
+        `bolt://127.0.0.1:${port}`,
+        neo4j.auth.basic(server.username, server.password),
+        {
+          connectionTimeout: 2000,
+          maxTransactionRetryTime: 0,
+        },
+      );
+      await createBackup({
+        driver,
+        storage,
+        reason: "before the server went away",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const names = (await listBackups(storage)).map((b) => b.name);
+      const offline = await startDashboard({ driver: down, storage });
+      const page = await openDashboard(browser, offline);
+      let proxy: ReturnType<typeof createNetServer> | undefined;
+      try {
+        expect(await page.textContent("#database-down")).toBe("Cannot be reached");
+        expect(await page.textContent("#status-body")).toContain("Backups can still be listed");
+        expect(await page.isVisible("#create")).toBe(false);
+        const row = page.locator(`tr[data-name="${names[0]}"]`);
+        await row.waitFor();
+        expect(await row.locator("button", { hasText: "Validate" }).isVisible()).toBe(true);
+        expect(await row.locator("button", { hasText: "Verify" }).isVisible()).toBe(false);
+        expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(false);
+        // the server refuses what needs the database, naming why
+        expect(await postFromPage(page, "/api/backups", { reason: "x" }, offline.token)).toBe(502);
+        const download = await page.request.get(`${offline.origin}/api/backups/${names[0]}/download`);
+        expect(download.status()).toBe(200);
+        expect((await download.body()).length).toBe((await storage.stat(names[0]!))!.size);
+        await row.locator("button", { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        // the server comes back (a proxy to it opens on that port): the page fills in by itself
+        proxy = createNetServer((socket) => {
+          const upstream = connectSocket(Number(target.port), target.hostname);
+          socket.pipe(upstream).pipe(socket);
+          const end = () => {
+            socket.destroy();
+            upstream.destroy();
+          };
+          socket.on("error", end);
+          upstream.on("error", end);
+        });
+        await new Promise<void>((resolve) => proxy!.listen(port, "127.0.0.1", resolve));
+        await page.waitForSelector("#recommendation", { timeout: 30_000 });
+        expect(await page.isVisible("#database-down")).toBe(false);
+        const counts = await countGraph(driver, database);
+        expect(await page.textContent("#status-body")).toContain(
+          `${counts.nodes.toLocaleString("en-US")} nodes`,
+        );
+        expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(true);
+        expect(await page.textContent("#target")).toContain(`database ${database}`);
+      } finally {
+        await page.close();
+        await offline.close();
+        await down.close();
+        await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+      }
+    });
+
     it("read-only: the page offers no create and no restore, and the server refuses both", async () => {
       const readOnly = await startDashboard({ driver, storage, readOnly: true });
       const page = await openDashboard(browser, readOnly);
@@ -453,6 +523,70 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
   afterAll(async () => {
     await disposeCli();
     await rm(root, { recursive: true, force: true });
+  });
+
+  it("--host beyond this machine needs --allow-remote, then warns and prints the address others use; a busy port is a usage error", async () => {
+    const { command, args } = cliCommand();
+    const dir = join(root, "host");
+    await mkdir(dir);
+    const base = [...args, "ui", "--dir", dir, "--read-only"];
+    const run = (extra: string[]) =>
+      spawnSync(command, [...base, ...extra], {
+        cwd: ROOT,
+        env: serverEnv(server),
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    const refused = run(["--host", "0.0.0.0"]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(
+      "--host 0.0.0.0 would serve the dashboard to other machines over plain HTTP",
+    );
+    expect(refused.stderr).toContain("--allow-remote");
+    const busy = createNetServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const taken = run(["--port", String(port)]);
+      expect([taken.status, taken.stdout]).toEqual([2, ""]);
+      expect(taken.stderr).toContain(
+        `port ${port} is in use; pick another --port, or leave it out for a free one`,
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+    const child = spawn(command, [...base, "--host", "0.0.0.0", "--allow-remote"], {
+      cwd: ROOT,
+      env: serverEnv(server),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      const remote = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          stdout += d;
+          const found = /from other machines: (http:\/\/\S+)/.exec(stdout);
+          if (found) resolve(found[1]!);
+        });
+        void exited.then((code) => reject(new Error(`ui exited with ${code}: ${stdout}\n${stderr}`)));
+      });
+      const url = new URL(remote);
+      expect(url.hostname).toBe(hostname().toLowerCase());
+      expect(stderr).toContain("Warning: listening on 0.0.0.0 over plain HTTP");
+      // the address it prints reaches it (here through the loopback interface, as 0.0.0.0 includes it)
+      const token = url.searchParams.get("token")!;
+      const answer = await fetch(`http://127.0.0.1:${url.port}/api/status`, {
+        headers: { [TOKEN_HEADER]: token },
+      });
+      expect(answer.status).toBe(200);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {

@@ -2,9 +2,11 @@
  * `neo4j-backup ui`: the dashboard — a local web page for backup management — until Ctrl-C or
  * SIGTERM. Prints the URL to open once; it carries the access token.
  */
+import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addEncodingOptions, addIdentityOption, decryptionFrom, encodingFrom } from "../keys.js";
 import {
@@ -29,6 +31,10 @@ export function registerUi(program: Command): void {
       new Option("--port <n>", "port to listen on (default: a free port)").argParser(parseInteger(0)),
     )
     .option("--host <address>", "address to listen on (default 127.0.0.1: this machine only)")
+    .option(
+      "--allow-remote",
+      "let --host name an address other machines reach (plain HTTP: put it behind TLS, see docs/operations.md)",
+    )
     .option("--read-only", "no create and no restore: the page shows and checks backups only")
     .option("--prefix <prefix>", "file name prefix of the backups the page creates (default neo4j_backup)")
     .addOption(
@@ -51,19 +57,69 @@ export function registerUi(program: Command): void {
   command.action((_options, cmd: Command) => runAction(cmd, ui));
 }
 
+/** True for an address only this machine reaches. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** True for an address that listens on every interface. */
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
+
+/** Refuses a non-loopback `--host` without `--allow-remote`; warns when it is allowed. */
+function checkHost(cli: CliContext, host: string | undefined, allowRemote: boolean): void {
+  if (host === undefined || isLoopback(host)) return;
+  if (!allowRemote) {
+    throw new CliError(
+      "USAGE",
+      `--host ${host} would serve the dashboard to other machines over plain HTTP`,
+      EXIT.usage,
+      "add --allow-remote to do so (better: an SSH tunnel, or a reverse proxy with TLS — docs/operations.md)",
+    );
+  }
+  cli.note(
+    `Warning: listening on ${host} over plain HTTP: whoever reaches this port and has the URL's token can restore; put it behind TLS (docs/operations.md)`,
+  );
+}
+
+/** What the error of listening says to do (a busy port, a port or address not allowed here). */
+function listenError(error: unknown, opts: Record<string, unknown>): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "EADDRINUSE")
+    return new CliError(
+      "USAGE",
+      `port ${String(opts.port)} is in use`,
+      EXIT.usage,
+      "pick another --port, or leave it out for a free one",
+    );
+  if (code === "EACCES")
+    return new CliError(
+      "USAGE",
+      `port ${String(opts.port)} may not be used by this user`,
+      EXIT.usage,
+      "pick a port above 1023",
+    );
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new CliError("USAGE", `--host ${String(opts.host)} is not an address of this machine`, EXIT.usage);
+  return error;
+}
+
 async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const { startDashboard } = await import("../../dashboard/index.js");
   const lib = await import("../../index.js");
+  const host = typeof opts.host === "string" ? opts.host : undefined;
+  checkHost(cli, host, opts.allowRemote === true);
   const readOnly = opts.readOnly === true;
   const storage = await openStorage(cli, readOnly);
   const encoding = readOnly ? {} : await encodingFrom(cli, opts);
   const decryption = await decryptionFrom(cli, opts);
-  const connection = await connect(cli, connectionOptions(opts));
+  // the page starts without the database too: it shows the storage and fills in the database's
+  // part when the server answers
+  const connection = await connect(cli, connectionOptions(opts), { check: false });
   const dashboard = await startDashboard({
     driver: connection.driver,
     storage,
     database: connection.database,
-    ...(typeof opts.host === "string" ? { host: opts.host } : {}),
+    ...(host !== undefined ? { host } : {}),
     ...(typeof opts.port === "number" ? { port: opts.port } : {}),
     readOnly,
     ...encoding,
@@ -85,12 +141,20 @@ async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitC
         decryption,
         logger: cli.logger(),
       }),
+  }).catch((error: unknown) => {
+    throw listenError(error, opts);
   });
   cli.onCleanup(() => dashboard.close());
   cli.result({ url: dashboard.url, origin: dashboard.origin, readOnly });
   cli.print(
     `Dashboard for ${describeTarget(connection.host, connection.database)}, backups in ${storage.describe()}`,
     `Open ${cli.paint.bold(dashboard.url)}`,
+    // on every interface: the address other machines use is this machine's name
+    ...(host !== undefined && isWildcard(host)
+      ? [
+          `  from other machines: ${cli.paint.bold(dashboard.url.replace(/\/\/[^/]+\//, `//${hostname()}:${dashboard.port}/`))}`,
+        ]
+      : []),
     "  (the URL carries this run's access token: keep it private)",
     ...(readOnly ? ["Read-only: the page does not create or restore backups."] : []),
     "Press Ctrl-C to stop.",

@@ -87,30 +87,28 @@ function block(title, ...lines) {
   return h("div", {}, h("h3", { text: title }), ...lines.filter(Boolean).map((line) => h("p", {}, line)));
 }
 
-function renderStatus(s) {
-  state.database = s.database;
-  state.readOnly = s.readOnly;
-  document.body.classList.toggle("writable", !s.readOnly);
-  $("read-only-badge").hidden = !s.readOnly;
-  $("target").textContent = `database ${s.database} · backups in ${s.location}`;
-  $("version").textContent = `neo4j-backup ${s.version}`;
-  const last = s.lastBackup;
-  const { baseline, changes } = s.recommendation;
-  const health = s.health;
-  const body = h(
-    "div",
-    { class: "grid" },
-    block(
+/** What the database holds now, or why that is not known. */
+function databaseNow(s) {
+  if (!s.databaseUp) {
+    return block(
       "Database now",
-      `${count(s.current.nodes)} nodes`,
-      `${count(s.current.relationships)} relationships`,
-    ),
-    block(
-      "Last backup",
-      last ? h("span", { class: "mono", text: last.name }) : "none",
-      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
-      last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
-    ),
+      h("strong", { class: "bad", id: "database-down", text: "Cannot be reached" }),
+      s.databaseProblem,
+      "Backups can still be listed, validated and downloaded; this part fills in when the server answers.",
+    );
+  }
+  return block(
+    "Database now",
+    `${count(s.current.nodes)} nodes`,
+    `${count(s.current.relationships)} relationships`,
+  );
+}
+
+/** The changes since the last backup and the recommendation (none while the database cannot be reached). */
+function databaseChanges(s) {
+  if (!s.databaseUp) return [];
+  const { baseline, changes } = s.recommendation;
+  return [
     baseline && changes
       ? block(
           `Changes since ${baseline.source === "restore" ? `the restore of ${baseline.name}` : baseline.name}`,
@@ -127,6 +125,36 @@ function renderStatus(s) {
       }),
       s.recommendation.reason,
     ),
+  ];
+}
+
+/** While the database cannot be reached, the status is read again every 10 s. */
+let statusRetry;
+
+function renderStatus(s) {
+  state.database = s.database;
+  state.readOnly = s.readOnly;
+  state.databaseUp = s.databaseUp;
+  document.body.classList.toggle("writable", !s.readOnly);
+  document.body.classList.toggle("database-down", !s.databaseUp);
+  $("read-only-badge").hidden = !s.readOnly;
+  $("target").textContent = `database ${s.database ?? "(home)"} · backups in ${s.location}`;
+  $("version").textContent = `neo4j-backup ${s.version}`;
+  clearTimeout(statusRetry);
+  if (!s.databaseUp) statusRetry = setTimeout(loadStatus, 10_000);
+  const last = s.lastBackup;
+  const health = s.health;
+  const body = h(
+    "div",
+    { class: "grid" },
+    databaseNow(s),
+    block(
+      "Last backup",
+      last ? h("span", { class: "mono", text: last.name }) : "none",
+      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
+      last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
+    ),
+    ...databaseChanges(s),
     block(
       "Health",
       h("strong", {
@@ -215,9 +243,19 @@ function backupRow(entry) {
       " ",
       h("button", { type: "button", onclick: () => run(path(name, "/validate")), text: "Validate" }),
       " ",
-      h("button", { type: "button", onclick: () => run(path(name, "/verify")), text: "Verify" }),
+      h("button", {
+        type: "button",
+        class: "needs-database",
+        onclick: () => run(path(name, "/verify")),
+        text: "Verify",
+      }),
       " ",
-      h("button", { type: "button", class: "writes", onclick: () => openRestore(entry), text: "Restore" }),
+      h("button", {
+        type: "button",
+        class: "writes needs-database",
+        onclick: () => openRestore(entry),
+        text: "Restore",
+      }),
       " ",
       h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
     ),
