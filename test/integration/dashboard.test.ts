@@ -10,7 +10,7 @@
  * SIGTERM, --host and --allow-remote, a busy port.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, truncate } from "node:fs/promises";
 import { connect as connectSocket, createServer as createNetServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,6 +132,85 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("writes as the CLI does: sizes in kB/MB, times in UTC, the server in the header, file names as written", async () => {
+      const made = await createBackup({ driver, storage, reason: "units", keep: Number.POSITIVE_INFINITY });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor();
+        const cells = await row.locator("td").allTextContents();
+        // powers of 1000, one decimal, like formatBytes
+        const expected =
+          made.bytes < 1000
+            ? `${made.bytes} B`
+            : made.bytes < 1e6
+              ? `${(made.bytes / 1e3).toFixed(1)} kB`
+              : `${(made.bytes / 1e6).toFixed(1)} MB`;
+        expect(cells).toContain(expected);
+        const created = (await listBackups(storage)).find((e) => e.name === made.name)!.created;
+        expect(await row.locator("td").nth(1).getAttribute("title")).toBe(
+          `${created.slice(0, 19).replace("T", " ")} UTC`,
+        );
+        const identity = (await readDatabaseIdentity(driver, database)).identity!;
+        expect(await page.textContent("#target")).toContain(`database ${database} on ${identity.address}`);
+        // the baseline's name is shown as written, not in the headings' capitals
+        expect(await page.textContent("#baseline")).toBe(made.name);
+        expect(
+          await page.evaluate(`getComputedStyle(document.getElementById("baseline")).textTransform`),
+        ).toBe("none");
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("the restore dialog: the CLI's default (empty) and its Replaces line; no restore for an invalid backup; buttons wait for a running job", async () => {
+      const made = await createBackup({ driver, storage, reason: "dialog", keep: Number.POSITIVE_INFINITY });
+      const counts = await countGraph(driver, database);
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor();
+        await row.locator("button", { hasText: "Restore" }).click();
+        await page.waitForSelector("#restore-dialog[open]");
+        expect(await page.inputValue("#restore-mode")).toBe("empty");
+        expect(await page.textContent("#restore-effect")).toContain("will be refused; choose replace");
+        await page.selectOption("#restore-mode", "replace");
+        expect(await page.textContent("#restore-effect")).toBe(
+          `Replaces: ${counts.nodes.toLocaleString("en-US")} nodes, ${counts.relationships.toLocaleString("en-US")} relationships now in the database (a safety backup is taken first)`,
+        );
+        await page.click("#restore-cancel");
+        // a validation runs: every button that starts a job waits for it, and is back afterwards
+        // (watched from inside the page: a short job may end before a poll from here would look)
+        await page.evaluate(`{
+          window.__allDisabled = false;
+          new MutationObserver(() => {
+            const buttons = [...document.querySelectorAll(".job-action")];
+            if (buttons.length > 0 && buttons.every((b) => b.disabled)) window.__allDisabled = true;
+          }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["disabled"] });
+        }`);
+        await row.locator("button", { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        expect(await page.evaluate("window.__allDisabled")).toBe(true);
+        await page.waitForFunction(`[...document.querySelectorAll(".job-action")].every((b) => !b.disabled)`);
+        // a backup that does not validate: the index says so, and the page offers no restore of it
+        const bad = await createBackup({
+          driver,
+          storage,
+          reason: "to be cut",
+          keep: Number.POSITIVE_INFINITY,
+        });
+        await truncate(join(storage.directory, bad.name), 1000);
+        await page.click("#refresh");
+        const badRow = page.locator(`tr[data-name="${bad.name}"]`);
+        await badRow.locator("text=invalid").waitFor();
+        expect(await badRow.locator("button", { hasText: "Restore" }).count()).toBe(0);
+        await storage.remove(bad.name);
+        await listBackups(storage);
+      } finally {
+        await page.close();
+      }
+    });
+
     it("shows the schedule's next run when one is set, and nothing of the kind when none is", async () => {
       const next = new Date(Date.now() + 3 * 3600_000);
       const scheduled = await startDashboard({
@@ -142,8 +221,9 @@ describe.skipIf(!haveChromium).each(testServers())(
       });
       try {
         const page = await openDashboard(browser, scheduled);
+        // in UTC, as the CLI writes times
         expect(await page.textContent("#next-run")).toBe(
-          await page.evaluate(`new Date(${JSON.stringify(next.toISOString())}).toLocaleString()`),
+          `${next.toISOString().slice(0, 19).replace("T", " ")} UTC`,
         );
         await page.close();
         const plain = await openDashboard(browser, dashboard);

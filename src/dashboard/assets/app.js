@@ -4,7 +4,7 @@
 const token = document.querySelector('meta[name="neo4j-backup-token"]')?.getAttribute("content") ?? "";
 const $ = (id) => document.getElementById(id);
 
-const state = { database: "", readOnly: true, following: null };
+const state = { database: "", readOnly: true, following: null, current: null, jobRunning: false };
 
 /** An element with properties (`class`, `text`, attributes) and children (nodes or text). */
 function h(tag, props = {}, ...children) {
@@ -43,9 +43,10 @@ async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-function showMessage(text) {
+function showMessage(text, code) {
   const box = $("message");
   box.textContent = text ?? "";
+  box.dataset.code = code ?? "";
   box.hidden = !text;
 }
 
@@ -55,16 +56,18 @@ const count = (n) => (typeof n === "number" ? n.toLocaleString("en-US") : "–")
 const signed = (n) => `${n > 0 ? "+" : ""}${count(n)}`;
 const percent = (p) => (typeof p === "number" ? `${p.toFixed(1)} %` : "–");
 
+/** Bytes as the CLI writes them: powers of 1000, `B`, `kB`, `MB`, `GB`, `TB`, one decimal. */
 function bytes(n) {
   if (typeof n !== "number") return "–";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = n;
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = n / 1000;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function age(ms) {
@@ -78,7 +81,11 @@ function age(ms) {
   return `${Math.round(hours / 24)} days ago`;
 }
 
-const instant = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
+/** A time as the CLI writes it: `2025-01-28 14:30:22 UTC`. */
+const instant = (iso) =>
+  iso && !Number.isNaN(Date.parse(iso))
+    ? `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`
+    : "–";
 const ageOf = (iso) => age(Date.now() - Date.parse(iso));
 
 // ---- status
@@ -111,7 +118,9 @@ function databaseChanges(s) {
   return [
     baseline && changes
       ? block(
-          `Changes since ${baseline.source === "restore" ? `the restore of ${baseline.name}` : baseline.name}`,
+          baseline.source === "restore" ? "Changes since the last restore" : "Changes since the last backup",
+          // a file name as it is written (the headings are set in capitals)
+          h("span", { class: "mono", id: "baseline", text: baseline.name }),
           `Nodes ${signed(changes.nodes)} (${percent(changes.nodesPercent)})`,
           `Relationships ${signed(changes.relationships)} (${percent(changes.relationshipsPercent)})`,
         )
@@ -135,10 +144,13 @@ function renderStatus(s) {
   state.database = s.database;
   state.readOnly = s.readOnly;
   state.databaseUp = s.databaseUp;
+  state.current = s.databaseUp ? s.current : null;
   document.body.classList.toggle("writable", !s.readOnly);
   document.body.classList.toggle("database-down", !s.databaseUp);
   $("read-only-badge").hidden = !s.readOnly;
-  $("target").textContent = `database ${s.database ?? "(home)"} · backups in ${s.location}`;
+  // the server as the database's identity records it (prod and staging tell apart at a glance)
+  const server = s.identity?.address ? ` on ${s.identity.address}` : "";
+  $("target").textContent = `database ${s.database ?? "(home)"}${server} · backups in ${s.location}`;
   $("version").textContent = `neo4j-backup ${s.version}`;
   clearTimeout(statusRetry);
   if (!s.databaseUp) statusRetry = setTimeout(loadStatus, 10_000);
@@ -241,21 +253,28 @@ function backupRow(entry) {
       { class: "actions" },
       h("button", { type: "button", onclick: () => showDetails(name), text: "Details" }),
       " ",
-      h("button", { type: "button", onclick: () => run(path(name, "/validate")), text: "Validate" }),
+      h("button", {
+        type: "button",
+        class: "job-action",
+        onclick: () => run(path(name, "/validate")),
+        text: "Validate",
+      }),
       " ",
       h("button", {
         type: "button",
-        class: "needs-database",
+        class: "needs-database job-action",
         onclick: () => run(path(name, "/verify")),
         text: "Verify",
       }),
       " ",
-      h("button", {
-        type: "button",
-        class: "writes needs-database",
-        onclick: () => openRestore(entry),
-        text: "Restore",
-      }),
+      // a backup that does not validate is not offered for restore (the server refuses it too)
+      entry.valid !== false &&
+        h("button", {
+          type: "button",
+          class: "writes needs-database job-action",
+          onclick: () => openRestore(entry),
+          text: "Restore",
+        }),
       " ",
       h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
     ),
@@ -334,8 +353,12 @@ const PHASES = {
   done: "Done",
 };
 
+/** Phases whose work is not counted in nodes and relationships: their bar runs without a value. */
+const UNCOUNTED = new Set(["safety-backup", "clearing", "schema", "publishing", "rolling-back"]);
+
 function progressText(p) {
   if (!p) return "";
+  if (UNCOUNTED.has(p.phase)) return `${PHASES[p.phase] ?? p.phase}…`;
   const phase = p.phase ? `${PHASES[p.phase] ?? p.phase}: ` : "";
   const totals = p.totalNodes || p.totalRelationships;
   const nodes = totals ? `${count(p.nodes)} / ${count(p.totalNodes)}` : count(p.nodes);
@@ -390,13 +413,23 @@ function renderJob(job) {
   const p = job.progress;
   const total = p ? (p.totalNodes ?? 0) + (p.totalRelationships ?? 0) : 0;
   if (job.state !== "running") bar.value = 1;
-  else if (total > 0) bar.value = Math.min(1, (p.nodes + p.relationships) / total);
+  else if (total > 0 && !UNCOUNTED.has(p?.phase))
+    bar.value = Math.min(1, (p.nodes + p.relationships) / total);
   else bar.removeAttribute("value");
+  setJobRunning(job.state === "running");
   $("job-result").replaceChildren(
     ...resultLines(job)
       .filter(Boolean)
       .map((line) => h("p", {}, line)),
   );
+}
+
+/** While a job runs, the buttons that start one are disabled (the server allows one at a time). */
+function setJobRunning(running) {
+  state.jobRunning = running;
+  for (const button of document.querySelectorAll(".job-action")) button.disabled = running;
+  // a "busy" message from before the job ended is no longer true
+  if (!running && $("message").dataset.code === "BUSY") showMessage("");
 }
 
 /** Follows a job's progress (server-sent events) until it ends; then reloads status and backups. */
@@ -422,7 +455,7 @@ async function run(url, body) {
   try {
     follow(await api(url, { method: "POST", body: body ?? {} }));
   } catch (error) {
-    showMessage(error.message);
+    showMessage(error.message, error.code);
   }
 }
 
@@ -436,7 +469,24 @@ function openRestore(entry) {
   $("restore-database").textContent = state.database;
   $("restore-confirm").value = "";
   $("restore-submit").disabled = true;
+  // as the CLI: into an empty database unless replacing is chosen
+  $("restore-mode").value = "empty";
+  describeRestoreMode();
   dialog.showModal();
+}
+
+/** What the chosen mode does to the database, in the CLI's words. */
+function describeRestoreMode() {
+  const c = state.current;
+  const now = c
+    ? `${count(c.nodes)} nodes, ${count(c.relationships)} relationships`
+    : "what the database holds";
+  $("restore-effect").textContent =
+    $("restore-mode").value === "replace"
+      ? `Replaces: ${now} now in the database (a safety backup is taken first)`
+      : c && c.nodes + c.relationships > 0
+        ? `Target: empty — the database holds ${now}, so this restore will be refused; choose replace`
+        : "Target: empty";
 }
 
 function wireRestore() {
@@ -445,6 +495,7 @@ function wireRestore() {
     $("restore-submit").disabled = event.target.value !== state.database;
   });
   $("restore-cancel").addEventListener("click", () => dialog.close());
+  $("restore-mode").addEventListener("change", describeRestoreMode);
   $("restore-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const confirm = $("restore-confirm").value;
