@@ -592,6 +592,30 @@ describe.skipIf(!haveChromium).each(testServers())(
   },
 );
 
+/** `neo4j-backup ui` as a process: resolves with the first match of `pattern` in its output. */
+function startUi(uiArgs: string[], env: NodeJS.ProcessEnv, pattern: RegExp) {
+  const { command, args } = cliCommand();
+  const child = spawn(command, [...args, "ui", ...uiArgs], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stderr.on("data", (d) => (output.stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const found = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      output.stdout += d;
+      const match = pattern.exec(output.stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) =>
+      reject(new Error(`ui exited with ${code}: ${output.stdout}\n${output.stderr}`)),
+    );
+  });
+  return { child, output, exited, found };
+}
+
 describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (server) => {
   let root: string;
 
@@ -609,9 +633,9 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
     const { command, args } = cliCommand();
     const dir = join(root, "host");
     await mkdir(dir);
-    const base = [...args, "ui", "--dir", dir, "--read-only"];
+    const options = ["--dir", dir, "--read-only"];
     const run = (extra: string[]) =>
-      spawnSync(command, [...base, ...extra], {
+      spawnSync(command, [...args, "ui", ...options, ...extra], {
         cwd: ROOT,
         env: serverEnv(server),
         encoding: "utf8",
@@ -635,27 +659,17 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
     } finally {
       await new Promise((resolve) => busy.close(resolve));
     }
-    const child = spawn(command, [...base, "--host", "0.0.0.0", "--allow-remote"], {
-      cwd: ROOT,
-      env: serverEnv(server),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const ui = startUi(
+      [...options, "--host", "0.0.0.0", "--allow-remote"],
+      serverEnv(server),
+      /from other machines: (http:\/\/\S+)/,
+    );
+    const { child, exited } = ui;
     try {
-      const remote = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          stdout += d;
-          const found = /from other machines: (http:\/\/\S+)/.exec(stdout);
-          if (found) resolve(found[1]!);
-        });
-        void exited.then((code) => reject(new Error(`ui exited with ${code}: ${stdout}\n${stderr}`)));
-      });
+      const remote = await ui.found;
       const url = new URL(remote);
       expect(url.hostname).toBe(hostname().toLowerCase());
-      expect(stderr).toContain("Warning: listening on 0.0.0.0 over plain HTTP");
+      expect(ui.output.stderr).toContain("Warning: listening on 0.0.0.0 over plain HTTP");
       // the address it prints reaches it (here through the loopback interface, as 0.0.0.0 includes it)
       const token = url.searchParams.get("token")!;
       const answer = await fetch(`http://127.0.0.1:${url.port}/api/status`, {
@@ -670,31 +684,16 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
   });
 
   it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {
-    const { command, args } = cliCommand();
     // a read-only dashboard wants an existing folder, as `status` does
     await mkdir(join(root, "backups"));
-    const child = spawn(
-      command,
-      [...args, "ui", "--dir", join(root, "backups"), "--read-only", "--port", "0"],
-      {
-        cwd: ROOT,
-        env: serverEnv(server),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+    const ui = startUi(
+      ["--dir", join(root, "backups"), "--read-only", "--port", "0"],
+      serverEnv(server),
+      /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/,
     );
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const { child, exited } = ui;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          stdout += d;
-          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/.exec(stdout);
-          if (found) resolve(found[1]!);
-        });
-        void exited.then((code) => reject(new Error(`ui exited with ${code}: ${stdout}\n${stderr}`)));
-      });
+      const url = await ui.found;
       const { origin, searchParams } = new URL(url);
       const token = searchParams.get("token")!;
       expect((await fetch(`${origin}/api/status`)).status).toBe(401);
@@ -703,11 +702,11 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
       const body = await status.text();
       expect(JSON.parse(body)).toMatchObject({ readOnly: true, current: { nodes: expect.any(Number) } });
       expect(body).not.toContain(server.password);
-      expect(stdout.split(token).length - 1).toBe(1);
+      expect(ui.output.stdout.split(token).length - 1).toBe(1);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      expect(stdout).toContain("Dashboard stopped.");
-      expect(`${stdout}${stderr}`).not.toContain(server.password);
+      expect(ui.output.stdout).toContain("Dashboard stopped.");
+      expect(`${ui.output.stdout}${ui.output.stderr}`).not.toContain(server.password);
     } finally {
       child.kill("SIGKILL");
     }

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BackupError } from "../../src/errors.js";
 import type { S3Storage } from "../../src/storage/s3/s3-storage.js";
 import { describeStorageContract } from "../../src/testing/index.js";
+import { expectLockSinceTaken } from "../support/lock-since.js";
 import {
   adminClient,
   listKeys,
@@ -375,21 +376,7 @@ const LEASE_MS = 1500;
 
 describe("S3Storage: the lock object", () => {
   it("records when it was taken: a waiter's lock says since its release, not since the wait began", async () => {
-    const s = storage();
-    const first = await s.lock();
-    const second = s.lock({ timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 400));
-    const releasedAt = Date.now();
-    await first.release();
-    const lock = await second;
-    try {
-      const refused = (await s.lock({ timeoutMs: 100 }).catch((e: Error) => e)) as Error;
-      const since = /\(since ([^)]+)\)/.exec(refused.message)?.[1];
-      expect(since, refused.message).toBeDefined();
-      expect(Date.parse(since!)).toBeGreaterThanOrEqual(releasedAt - 1);
-    } finally {
-      await lock.release();
-    }
+    await expectLockSinceTaken(storage());
   });
 
   it("holds across processes; a holder killed with SIGKILL on this host is taken over at once", async () => {

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { breakStale, type LockOwner } from "../../src/storage/file-lock.js";
 import { FileSystemStorage, LOCK_FILE_NAME } from "../../src/storage/filesystem.js";
 import { hostTag } from "../../src/storage/temp-files.js";
+import { expectLockSinceTaken } from "../support/lock-since.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/storage/filesystem.ts", import.meta.url));
 // long enough that a heartbeat delayed by a busy machine is not taken for a dead holder
@@ -28,28 +29,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "neo4j-backup-lock-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/**
- * Takes the lock, lets a second taker wait `waitMs` for it, releases it; then the holder a third
- * taker is refused by must say it holds the lock since the release, not since it began waiting.
- */
-async function sinceIsWhenTaken(storage: { lock: FileSystemStorage["lock"] }, waitMs: number): Promise<void> {
-  const first = await storage.lock();
-  const second = storage.lock({ timeoutMs: 30_000 });
-  await new Promise((r) => setTimeout(r, waitMs));
-  const releasedAt = Date.now();
-  await first.release();
-  const lock = await second;
-  try {
-    const refused = (await storage.lock({ timeoutMs: 100 }).catch((e: Error) => e)) as Error;
-    const since = /\(since ([^)]+)\)/.exec(refused.message)?.[1];
-    expect(since, refused.message).toBeDefined();
-    // the clock's resolution: a millisecond
-    expect(Date.parse(since!)).toBeGreaterThanOrEqual(releasedAt - 1);
-  } finally {
-    await lock.release();
-  }
 }
 
 /** Starts a helper script of test/support under tsx; killed at the end of the test. */
@@ -109,7 +88,7 @@ describe("the lock's lease", () => {
   it("records when it was taken: a waiter's lock says since its release, not since the wait began", async () => {
     const storage = new FileSystemStorage({ directory: await tempDir() });
     await storage.init();
-    await sinceIsWhenTaken(storage, 400);
+    await expectLockSinceTaken(storage);
   });
 
   it("is configurable and must be positive", () => {
