@@ -119,6 +119,64 @@ async function storageOnlyStatus(ctx: DashboardContext, error: BackupError) {
   };
 }
 
+/** `GET /api/status/events`: what the page shows, sent again whenever it changes. */
+export async function readLive(ctx: DashboardContext) {
+  const [status, { backups }] = await Promise.all([readStatus(ctx), readBackups(ctx)]);
+  return { status, backups };
+}
+
+/** One line of the history: a backup taken, a restore, or a failure. */
+export interface HistoryEvent {
+  at: string;
+  kind: "backup" | "restore" | "failure";
+  /** The backup (taken, or restored); null for a failure. */
+  name: string | null;
+  /** In words: what happened, with its counts, duration or error. */
+  text: string;
+  failed: boolean;
+}
+
+/** How many events the history answer holds at most. */
+const HISTORY_LENGTH = 50;
+
+/**
+ * `GET /api/history`: the backups taken, the restores and the recorded failures, newest first, from
+ * the index (which keeps the restores and the last failures).
+ */
+export async function readHistory(ctx: DashboardContext): Promise<{ events: HistoryEvent[] }> {
+  const index = await readIndex(ctx.options.storage, {
+    decryption: ctx.options.decryption,
+    logger: ctx.logger,
+  });
+  const seconds = (ms: number | null | undefined) =>
+    typeof ms === "number" ? ` in ${(ms / 1000).toFixed(1)} s` : "";
+  const events: HistoryEvent[] = [
+    ...index.backups.map((b) => ({
+      at: b.created,
+      kind: "backup" as const,
+      name: b.name,
+      text: `${b.kind === "safety" ? "safety backup" : b.kind === "backup" ? "backup" : b.kind} of ${b.database ?? "the home database"}${b.series ? ` (series ${b.series})` : ""}: ${b.nodeCount.toLocaleString("en-US")} nodes, ${b.relationshipCount.toLocaleString("en-US")} relationships${seconds(b.durationMs)}${b.valid === false ? "; does not validate" : ""}`,
+      failed: b.valid === false,
+    })),
+    ...index.restores.map((r) => ({
+      at: r.restoredAt,
+      kind: "restore" as const,
+      name: r.name,
+      text: `restored into ${r.database ?? "the home database"} (${r.mode}): ${r.nodeCount.toLocaleString("en-US")} nodes, ${r.relationshipCount.toLocaleString("en-US")} relationships${seconds(r.durationMs)}`,
+      failed: false,
+    })),
+    ...(index.failures ?? []).map((f) => ({
+      at: f.at,
+      kind: "failure" as const,
+      name: null,
+      text: `${f.operation} of ${f.database ?? "the home database"} failed: ${f.code}: ${f.message}`,
+      failed: true,
+    })),
+  ];
+  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return { events: events.slice(0, HISTORY_LENGTH) };
+}
+
 /** `GET /api/backups`: every backup, newest first. */
 export async function readBackups(ctx: DashboardContext) {
   const { storage, decryption } = ctx.options;

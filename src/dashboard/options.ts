@@ -42,6 +42,8 @@ export interface DashboardOptions extends EncodingOptions {
    * `nextScheduledRun` and the page shows it.
    */
   nextScheduledRun?: () => Date | null | undefined;
+  /** How often an open page's live status is read again, in milliseconds; default 5,000. */
+  statusIntervalMs?: number;
   /**
    * The Prometheus text served at `/metrics` (open without the token, like `/healthz`); without
    * it `/metrics` answers 404.

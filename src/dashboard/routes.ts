@@ -8,6 +8,8 @@ export type RouteName =
   | "page"
   | "asset"
   | "status"
+  | "status-events"
+  | "history"
   | "backups"
   | "backup"
   | "download"
@@ -33,6 +35,8 @@ const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/$/, name: "page" },
   { method: "GET", pattern: /^\/assets\/([^/]+)$/, name: "asset", params: ["file"] },
   { method: "GET", pattern: /^\/api\/status$/, name: "status" },
+  { method: "GET", pattern: /^\/api\/status\/events$/, name: "status-events" },
+  { method: "GET", pattern: /^\/api\/history$/, name: "history" },
   { method: "GET", pattern: /^\/api\/backups$/, name: "backups" },
   { method: "POST", pattern: /^\/api\/backups$/, name: "create" },
   { method: "GET", pattern: /^\/api\/backups\/([^/]+)$/, name: "backup", params: ["name"] },

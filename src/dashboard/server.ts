@@ -13,6 +13,8 @@ import {
   readBackup,
   readBackups,
   readHealth,
+  readHistory,
+  readLive,
   readStatus,
   sendDownload,
   startCreate,
@@ -26,7 +28,7 @@ import { RequestError, readJsonBody, SECURITY_HEADERS, sendJson, sendText } from
 import { Jobs } from "./jobs.js";
 import type { Dashboard, DashboardOptions } from "./options.js";
 import { matchRoute, type RouteName } from "./routes.js";
-import { followJob } from "./sse.js";
+import { followJob, followStatus } from "./sse.js";
 
 /** Everything a request is answered with. */
 interface Site {
@@ -204,6 +206,15 @@ async function dispatch(
       return sendAsset(site, params.file!, response);
     case "status":
       return json(200, readStatus(ctx));
+    case "status-events":
+      return followStatus(
+        () => readLive(ctx),
+        (error) => describeError(error, ctx.logger),
+        response,
+        ctx.options.statusIntervalMs,
+      );
+    case "history":
+      return json(200, readHistory(ctx));
     case "backups":
       return json(200, readBackups(ctx));
     case "backup":

@@ -88,7 +88,13 @@ describe.skipIf(!haveChromium).each(testServers())(
       await clearDatabase(driver);
       await loadSampleGraph(driver, { seed: 71, nodes: 3000 });
       database = await resolveDatabase(driver, undefined);
-      dashboard = await startDashboard({ driver, storage, keep: Number.POSITIVE_INFINITY });
+      // the live status checks every 300 ms here (5 s by default)
+      dashboard = await startDashboard({
+        driver,
+        storage,
+        keep: Number.POSITIVE_INFINITY,
+        statusIntervalMs: 300,
+      });
     });
 
     afterAll(async () => {
@@ -208,6 +214,102 @@ describe.skipIf(!haveChromium).each(testServers())(
         await listBackups(storage);
       } finally {
         await page.close();
+      }
+    });
+
+    it("keeps itself current: a backup taken elsewhere appears without a reload, health first in a banner, the history lists it", async () => {
+      const page = await openDashboard(browser, dashboard);
+      try {
+        await page.locator("#live", { hasText: "live" }).waitFor();
+        const before = await page.locator("#backup-rows tr[data-name]").count();
+        const made = await createBackup({
+          driver,
+          storage,
+          reason: "taken by another process",
+          series: "nightly",
+          keep: Number.POSITIVE_INFINITY,
+        });
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor({ timeout: 10_000 });
+        expect(await page.locator("#backup-rows tr[data-name]").count()).toBe(before + 1);
+        expect(await row.locator("td.kind").textContent()).toBe("backup · nightly");
+        // the newest backup is valid and young: healthy, said first
+        await page.locator("#health-banner", { hasText: "Backups healthy" }).waitFor();
+        const banner = await page.locator("main > *:not([hidden])").first().getAttribute("id");
+        expect(banner).toBe("health-banner");
+        await page.click("#refresh");
+        await page.locator("#history-rows li", { hasText: made.name }).waitFor();
+        expect(
+          await page.locator(`#history-rows li[data-kind="backup"]`, { hasText: made.name }).textContent(),
+        ).toContain("(series nightly)");
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("sorts and filters the backups, and shows a job's result under the row it was started from", async () => {
+      await createBackup({
+        driver,
+        storage,
+        reason: "sorted",
+        series: "nightly",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const all = await listBackups(storage);
+        await page.locator("#backup-rows tr[data-name]").first().waitFor();
+        const names = async () =>
+          page
+            .locator("#backup-rows tr[data-name]")
+            .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+        // newest first by default; by name, ascending, after a click on its header
+        expect(await names()).toEqual(all.map((e) => e.name));
+        await page.click('th[data-sort="name"] button');
+        expect(await names()).toEqual(all.map((e) => e.name).sort());
+        expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBe("ascending");
+        // filtered by text (series, reason) and by kind
+        await page.fill("#filter-text", "nightly");
+        const nightly = all.filter((e) =>
+          [e.name, e.reason, e.series ?? ""].some((v) => v.toLowerCase().includes("nightly")),
+        );
+        expect(nightly.length).toBeGreaterThan(0);
+        expect((await names()).sort()).toEqual(nightly.map((e) => e.name).sort());
+        expect(await page.textContent("#backup-count")).toBe(`${nightly.length} of ${all.length}`);
+        await page.fill("#filter-text", "");
+        await page.selectOption("#filter-kind", "snapshot");
+        expect(await names()).toEqual(
+          all
+            .filter((e) => e.snapshot)
+            .map((e) => e.name)
+            .sort(),
+        );
+        await page.selectOption("#filter-kind", "");
+        // a validation's result under its row
+        const name = all.find((e) => !e.snapshot && e.valid)!.name;
+        await page.locator(`tr[data-name="${name}"] button`, { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        const result = page.locator(`tr.row-result[data-for="${name}"]`);
+        await result.waitFor();
+        expect(await result.textContent()).toContain("Validation succeeded");
+        expect(await result.textContent()).toContain("Valid:");
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("holds from 700 px to wide screens: no sideways scrolling of the page", async () => {
+      for (const width of [700, 1400]) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        try {
+          await page.goto(dashboard.url);
+          await page.waitForSelector('#status-body[aria-busy="false"]');
+          await page.locator("#backup-rows tr[data-name]").first().waitFor();
+          const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+          expect(overflow, `${width} px`).toBeLessThanOrEqual(0);
+        } finally {
+          await page.close();
+        }
       }
     });
 

@@ -4,7 +4,19 @@
 const token = document.querySelector('meta[name="neo4j-backup-token"]')?.getAttribute("content") ?? "";
 const $ = (id) => document.getElementById(id);
 
-const state = { database: "", readOnly: true, following: null, current: null, jobRunning: false };
+const state = {
+  database: "",
+  readOnly: true,
+  following: null,
+  current: null,
+  jobRunning: false,
+  /** The backups as last read, and how the table shows them. */
+  backups: [],
+  sort: { key: "created", descending: true },
+  filter: { text: "", kind: "" },
+  /** The result of the last job on a backup, shown under its row. */
+  rowResults: new Map(),
+};
 
 /** An element with properties (`class`, `text`, attributes) and children (nodes or text). */
 function h(tag, props = {}, ...children) {
@@ -137,9 +149,6 @@ function databaseChanges(s) {
   ];
 }
 
-/** While the database cannot be reached, the status is read again every 10 s. */
-let statusRetry;
-
 function renderStatus(s) {
   state.database = s.database;
   state.readOnly = s.readOnly;
@@ -152,8 +161,7 @@ function renderStatus(s) {
   const server = s.identity?.address ? ` on ${s.identity.address}` : "";
   $("target").textContent = `database ${s.database ?? "(home)"}${server} · backups in ${s.location}`;
   $("version").textContent = `neo4j-backup ${s.version}`;
-  clearTimeout(statusRetry);
-  if (!s.databaseUp) statusRetry = setTimeout(loadStatus, 10_000);
+  renderHealthBanner(s.health);
   const last = s.lastBackup;
   const health = s.health;
   const body = h(
@@ -212,12 +220,44 @@ function renderStatus(s) {
   target.setAttribute("aria-busy", "false");
 }
 
+/** Health first: a banner with the verdict and the first reason. */
+function renderHealthBanner(health) {
+  const banner = $("health-banner");
+  banner.hidden = false;
+  banner.className = health.healthy ? "banner ok" : "banner bad";
+  const more = health.problems.length > 1 ? ` (and ${health.problems.length - 1} more below)` : "";
+  banner.textContent = health.healthy
+    ? "Backups healthy"
+    : `Backups need attention: ${health.problems[0]}${more}`;
+}
+
 async function loadStatus() {
   try {
     renderStatus(await api("/api/status"));
   } catch (error) {
     $("status-body").textContent = `The status could not be read: ${error.message}`;
   }
+}
+
+/**
+ * The live status: the server sends the status and the backups at once and whenever they change
+ * (server-sent events); the browser reconnects by itself when the connection drops.
+ */
+function followStatus() {
+  const events = new EventSource("/api/status/events");
+  events.addEventListener("status", (event) => {
+    const { status, backups } = JSON.parse(event.data);
+    renderStatus(status);
+    renderBackups(backups);
+    $("live").textContent = `live · updated ${instant(new Date().toISOString())}`;
+  });
+  events.addEventListener("status-error", (event) => {
+    const error = JSON.parse(event.data);
+    $("live").textContent = `live · the status could not be read: ${error.message}`;
+  });
+  events.addEventListener("error", () => {
+    $("live").textContent = "reconnecting…";
+  });
 }
 
 // ---- backups
@@ -230,12 +270,49 @@ function validity(entry) {
 
 const path = (name, action = "") => `/api/backups/${encodeURIComponent(name)}${action}`;
 
+/** What a backup is: its kind (a snapshot says so), and its series. */
+function kindOf(entry) {
+  const kind = entry.snapshot
+    ? `${entry.kind === "backup" ? "snapshot" : `${entry.kind} snapshot`}`
+    : entry.kind;
+  return entry.series ? `${kind} · ${entry.series}` : kind;
+}
+
+/** The values the table sorts by. */
+const SORT_KEYS = {
+  name: (e) => e.name,
+  created: (e) => e.created,
+  nodes: (e) => e.nodeCount,
+  size: (e) => e.snapshot?.logicalBytes ?? e.size,
+  kind: (e) => kindOf(e),
+};
+
+/** The backups the filter lets through, in the chosen order. */
+function shownBackups() {
+  const { text, kind } = state.filter;
+  const needle = text.trim().toLowerCase();
+  const key = SORT_KEYS[state.sort.key];
+  return state.backups
+    .filter((e) => !kind || (kind === "snapshot" ? !!e.snapshot : e.kind === kind))
+    .filter(
+      (e) =>
+        !needle ||
+        [e.name, e.reason, e.series ?? "", e.database ?? ""].some((v) => v.toLowerCase().includes(needle)),
+    )
+    .sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      const order = x < y ? -1 : x > y ? 1 : 0;
+      return state.sort.descending ? -order : order;
+    });
+}
+
 function backupRow(entry) {
   const name = entry.name;
   return h(
     "tr",
     { "data-name": name },
     h("td", { class: "name", text: name }),
+    h("td", { class: "kind", text: kindOf(entry) }),
     h("td", { title: instant(entry.created) }, ageOf(entry.created)),
     h("td", { class: "num", text: count(entry.nodeCount) }),
     h("td", { class: "num", text: count(entry.relationshipCount) }),
@@ -281,13 +358,85 @@ function backupRow(entry) {
   );
 }
 
+/** The row under a backup's row with the result of the last job on it. */
+function resultRow(name) {
+  const lines = state.rowResults.get(name);
+  if (!lines) return null;
+  return h(
+    "tr",
+    { class: "row-result", "data-for": name },
+    h("td", { colspan: "9" }, ...lines.filter(Boolean).map((line) => h("p", {}, line))),
+  );
+}
+
+function renderBackups(backups) {
+  if (backups) state.backups = backups;
+  const shown = shownBackups();
+  $("backup-rows").replaceChildren(
+    ...shown.flatMap((entry) => [backupRow(entry), resultRow(entry.name)].filter(Boolean)),
+  );
+  $("no-backups").hidden = state.backups.length > 0;
+  $("backup-count").textContent =
+    shown.length === state.backups.length ? `${shown.length}` : `${shown.length} of ${state.backups.length}`;
+  setJobRunning(state.jobRunning);
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    const active = th.dataset.sort === state.sort.key;
+    th.setAttribute("aria-sort", active ? (state.sort.descending ? "descending" : "ascending") : "none");
+  }
+}
+
 async function loadBackups() {
   try {
     const { backups } = await api("/api/backups");
-    $("backup-rows").replaceChildren(...backups.map(backupRow));
-    $("no-backups").hidden = backups.length > 0;
+    renderBackups(backups);
   } catch (error) {
     showMessage(`The backups could not be listed: ${error.message}`);
+  }
+}
+
+function wireBackupTable() {
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    const button = th.querySelector("button");
+    button.addEventListener("click", () => {
+      const key = th.dataset.sort;
+      state.sort =
+        state.sort.key === key
+          ? { key, descending: !state.sort.descending }
+          : { key, descending: key !== "name" };
+      renderBackups();
+    });
+  }
+  $("filter-text").addEventListener("input", (event) => {
+    state.filter.text = event.target.value;
+    renderBackups();
+  });
+  $("filter-kind").addEventListener("change", (event) => {
+    state.filter.kind = event.target.value;
+    renderBackups();
+  });
+}
+
+// ---- history
+
+async function loadHistory() {
+  try {
+    const { events } = await api("/api/history");
+    $("history-rows").replaceChildren(
+      ...events.map((e) =>
+        h(
+          "li",
+          { class: e.failed ? "bad" : "", "data-kind": e.kind },
+          h("time", { datetime: e.at, text: instant(e.at) }),
+          " ",
+          e.name ? h("span", { class: "mono", text: e.name }) : "",
+          e.name ? " — " : "",
+          e.text,
+        ),
+      ),
+    );
+    $("no-history").hidden = events.length > 0;
+  } catch (error) {
+    showMessage(`The history could not be read: ${error.message}`);
   }
 }
 
@@ -445,6 +594,12 @@ function follow(job) {
     if (current.state !== "running") {
       events.close();
       state.following = null;
+      if (current.backup) {
+        state.rowResults.set(current.backup, [
+          h("strong", { text: `${TITLES[current.kind] ?? current.kind} ${current.state}` }),
+          ...resultLines(current),
+        ]);
+      }
       void refresh();
     }
   });
@@ -508,7 +663,7 @@ function wireRestore() {
 // ---- start
 
 async function refresh() {
-  await Promise.all([loadStatus(), loadBackups()]);
+  await Promise.all([loadStatus(), loadBackups(), loadHistory()]);
 }
 
 function wire() {
@@ -519,11 +674,13 @@ function wire() {
     if (reason) void run("/api/backups", { reason });
   });
   wireRestore();
+  wireBackupTable();
 }
 
 async function start() {
   wire();
   await refresh();
+  followStatus();
   // a job started before this page was opened (or before it was reloaded) is followed again
   try {
     const { jobs } = await api("/api/jobs");
