@@ -369,8 +369,84 @@ function resultRow(name) {
   );
 }
 
+// ---- charts
+
+/** The charts drawn, to resize with the page. */
+const charts = [];
+
+/** A chart of `series` (label, colour, scale, values) over `times` (Unix seconds) into `target`. */
+function drawChart(target, times, series) {
+  const width = Math.max(280, $(target).clientWidth);
+  const scales = [...new Set(series.map((s) => s.scale))];
+  const options = {
+    width,
+    height: 200,
+    // times in UTC, as everywhere on the page
+    tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+    series: [
+      {},
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        scale: s.scale,
+        points: { show: true },
+      })),
+    ],
+    axes: [
+      {},
+      ...scales.map((scale, i) => ({ scale, side: i === 0 ? 3 : 1, label: scale, grid: { show: i === 0 } })),
+    ],
+  };
+  const chart = new window.uPlot(options, [times, ...series.map((s) => s.values)], $(target));
+  charts.push({ chart, target });
+}
+
+/** Size, duration and counts of the backups the jobs took, oldest first. */
+function renderCharts(backups) {
+  const taken = backups
+    .filter((e) => e.kind === "backup" || e.kind === "pre-upgrade")
+    .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  const section = $("charts");
+  section.hidden = taken.length < 2 || typeof window.uPlot !== "function";
+  for (const { chart } of charts.splice(0)) chart.destroy();
+  if (section.hidden) return;
+  const times = taken.map((e) => Date.parse(e.created) / 1000);
+  drawChart("chart-size", times, [
+    {
+      label: "Size (MB)",
+      color: "#0b6bcb",
+      scale: "MB",
+      values: taken.map((e) => (e.snapshot?.logicalBytes ?? e.size) / 1e6),
+    },
+    {
+      label: "Duration (s)",
+      color: "#9a6700",
+      scale: "s",
+      values: taken.map((e) => (typeof e.durationMs === "number" ? e.durationMs / 1000 : null)),
+    },
+  ]);
+  drawChart("chart-counts", times, [
+    { label: "Nodes", color: "#1a7f37", scale: "count", values: taken.map((e) => e.nodeCount) },
+    {
+      label: "Relationships",
+      color: "#8250df",
+      scale: "count",
+      values: taken.map((e) => e.relationshipCount),
+    },
+  ]);
+}
+
+window.addEventListener("resize", () => {
+  for (const { chart, target } of charts)
+    chart.setSize({ width: Math.max(280, $(target).clientWidth), height: 200 });
+});
+
 function renderBackups(backups) {
-  if (backups) state.backups = backups;
+  if (backups) {
+    state.backups = backups;
+    renderCharts(backups);
+  }
   const shown = shownBackups();
   $("backup-rows").replaceChildren(
     ...shown.flatMap((entry) => [backupRow(entry), resultRow(entry.name)].filter(Boolean)),
