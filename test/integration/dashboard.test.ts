@@ -11,6 +11,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, truncate } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { connect as connectSocket, createServer as createNetServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -298,17 +299,59 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
-    it("holds from 700 px to wide screens: no sideways scrolling of the page", async () => {
-      for (const width of [700, 1400]) {
-        const page = await browser.newPage({ viewport: { width, height: 900 } });
+    it("every main view at 1,400 and 700 px: a screenshot, no sideways scrolling, no console error, no serious or critical axe-core violation", async () => {
+      const shots = join(ROOT, "test-results", "dashboard", server.label);
+      await mkdir(shots, { recursive: true });
+      const axe = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+      const names = (await listBackups(storage)).map((e) => e.name);
+      // the views: the page (status, charts, backups, history), a backup's details, the restore dialog
+      const views: [string, (page: Page) => Promise<void>][] = [
+        ["status", async () => {}],
+        [
+          "details",
+          async (page) => {
+            await page.locator(`tr[data-name="${names[0]}"] button`, { hasText: "Details" }).click();
+            await page.waitForSelector("#details:not([hidden])");
+          },
+        ],
+        [
+          "restore-dialog",
+          async (page) => {
+            await page.locator(`tr[data-name="${names[0]}"] button`, { hasText: "Restore" }).click();
+            await page.waitForSelector("#restore-dialog[open]");
+            await page.selectOption("#restore-mode", "replace");
+          },
+        ],
+      ];
+      for (const width of [1400, 700]) {
+        // axe's script is added to the page by the test: the page's own policy allows only its files
+        const context = await browser.newContext({ viewport: { width, height: 1000 }, bypassCSP: true });
         try {
-          await page.goto(dashboard.url);
-          await page.waitForSelector('#status-body[aria-busy="false"]');
-          await page.locator("#backup-rows tr[data-name]").first().waitFor();
-          const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
-          expect(overflow, `${width} px`).toBeLessThanOrEqual(0);
+          for (const [view, open] of views) {
+            const page = await context.newPage();
+            const errors: string[] = [];
+            page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+            page.on("pageerror", (e) => errors.push(e.message));
+            await page.goto(dashboard.url);
+            await page.waitForSelector('#status-body[aria-busy="false"]');
+            await page.locator("#backup-rows tr[data-name]").first().waitFor();
+            await open(page);
+            const where = `${view} at ${width} px`;
+            expect(
+              await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+              where,
+            ).toBeLessThanOrEqual(0);
+            await page.screenshot({ path: join(shots, `${view}-${width}.png`), fullPage: true });
+            await page.addScriptTag({ content: axe });
+            const violations = (await page.evaluate(
+              `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`,
+            )) as string[];
+            expect(violations, where).toEqual([]);
+            expect(errors, where).toEqual([]);
+            await page.close();
+          }
         } finally {
-          await page.close();
+          await context.close();
         }
       }
     });
