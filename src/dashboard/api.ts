@@ -68,8 +68,15 @@ export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus
   const next = options.nextScheduledRun?.();
   const index = await readIndex(options.storage, { decryption: options.decryption, logger: ctx.logger });
   const snapshots = await measureSnapshotStorage(options.storage, index.backups);
+  // every file as stored; a snapshot's chunks once (they are shared), its manifest in its entry
+  const files = index.backups.filter((e) => !e.snapshot).reduce((sum, e) => sum + e.size, 0);
   return {
     ...status,
+    storage: {
+      backups: index.backups.length,
+      bytes: snapshots.storedBytes === null ? null : files + snapshots.storedBytes,
+    },
+    retention: { prefix: options.prefix ?? "neo4j_backup", keep: options.keep ?? 1 },
     readOnly: options.readOnly === true,
     version: LIBRARY_VERSION,
     ...(next ? { nextScheduledRun: next.toISOString() } : {}),

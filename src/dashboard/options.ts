@@ -97,6 +97,10 @@ export type DashboardStatus = (
 
 /** How the dashboard runs, in every status answer. */
 export interface DashboardRun {
+  /** What the storage holds: its backups (every database's) and their bytes as stored (null when a snapshot's chunks could not be listed). */
+  storage: { backups: number; bytes: number | null };
+  /** The retention of the backups this page creates: the newest `keep` of `prefix` (Infinity: all). */
+  retention: { prefix: string; keep: number };
   readOnly: boolean;
   /** The library's version. */
   version: string;

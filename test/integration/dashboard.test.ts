@@ -155,7 +155,7 @@ describe.skipIf(!haveChromium).each(testServers())(
               : `${(made.bytes / 1e6).toFixed(1)} MB`;
         expect(cells).toContain(expected);
         const created = (await listBackups(storage)).find((e) => e.name === made.name)!.created;
-        expect(await row.locator("td").nth(1).getAttribute("title")).toBe(
+        expect(await row.locator("td").nth(2).getAttribute("title")).toBe(
           `${created.slice(0, 19).replace("T", " ")} UTC`,
         );
         const identity = (await readDatabaseIdentity(driver, database)).identity!;
@@ -392,7 +392,7 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(await page.textContent("#job-result")).toContain(`Created ${backup!.name}`);
         const row = page.locator(`tr[data-name="${backup!.name}"]`);
         await row.waitFor();
-        expect(await row.locator("td").nth(6).textContent()).toBe(HOSTILE_REASON);
+        expect(await row.locator("td").nth(7).textContent()).toBe(HOSTILE_REASON);
         expect(await page.locator("#backup-rows img").count()).toBe(0);
         expect(await page.evaluate("window.__injected")).toBeUndefined();
         await page.locator("#health", { hasText: /^OK$/ }).waitFor();
@@ -825,6 +825,49 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+
+  it("--schedule backs up while the page runs, which shows the next run; not with --read-only", async () => {
+    const dir = join(root, "scheduled");
+    await mkdir(dir);
+    const { command, args } = cliCommand();
+    const refused = spawnSync(
+      command,
+      [...args, "ui", "--dir", dir, "--read-only", "--schedule", "0 3 * * *"],
+      {
+        cwd: ROOT,
+        env: serverEnv(server),
+        encoding: "utf8",
+      },
+    );
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      expect.stringContaining("does not go with --read-only"),
+    ]);
+    // every 2 seconds; --auto: after the first backup, only when the graph changed
+    const ui = startUi(
+      ["--dir", dir, "--schedule", "*/2 * * * * *", "--auto", "--timezone", "UTC"],
+      serverEnv(server),
+      /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/,
+    );
+    try {
+      const url = new URL(await ui.found);
+      expect(ui.output.stdout).toMatch(/Backing up at "\*\/2 \* \* \* \* \*"; next run \d{4}-/);
+      const storage = new FileSystemStorage({ directory: dir });
+      const deadline = Date.now() + 60_000;
+      while ((await listBackups(storage)).length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(await listBackups(storage)).toHaveLength(1);
+      const status = await fetch(`${url.origin}/api/status`, {
+        headers: { [TOKEN_HEADER]: url.searchParams.get("token")! },
+      });
+      const body = (await status.json()) as { nextScheduledRun?: string };
+      expect(Date.parse(body.nextScheduledRun!)).toBeGreaterThan(Date.now() - 2000);
+      ui.child.kill("SIGTERM");
+      expect(await ui.exited).toBe(0);
+    } finally {
+      ui.child.kill("SIGKILL");
     }
   });
 

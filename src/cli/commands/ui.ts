@@ -4,6 +4,7 @@
  */
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
+import type { BackupSchedule, ScheduledRun } from "../../index.js";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -36,6 +37,12 @@ export function registerUi(program: Command): void {
       "let --host name an address other machines reach (plain HTTP: put it behind TLS, see docs/operations.md)",
     )
     .option("--read-only", "no create and no restore: the page shows and checks backups only")
+    .option(
+      "--schedule <cron>",
+      'also back up at the times of a cron pattern such as "0 3 * * *" while the page runs (it shows the next run)',
+    )
+    .option("--timezone <zone>", "IANA time zone of --schedule's times (default: the local time zone)")
+    .option("--auto", "with --schedule: a run backs up only when the changes reach a threshold")
     .option("--prefix <prefix>", "file name prefix of the backups the page creates (default neo4j_backup)")
     .addOption(
       new Option(
@@ -109,12 +116,21 @@ async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitC
   const host = typeof opts.host === "string" ? opts.host : undefined;
   checkHost(cli, host, opts.allowRemote === true);
   const readOnly = opts.readOnly === true;
+  if (readOnly && typeof opts.schedule === "string")
+    throw new CliError("USAGE", "--schedule backs up: it does not go with --read-only", EXIT.usage);
   const storage = await openStorage(cli, readOnly);
   const encoding = readOnly ? {} : await encodingFrom(cli, opts);
   const decryption = await decryptionFrom(cli, opts);
   // the page starts without the database too: it shows the storage and fills in the database's
   // part when the server answers
   const connection = await connect(cli, connectionOptions(opts), { check: false });
+  const schedule =
+    typeof opts.schedule === "string"
+      ? startSchedule(cli, lib, opts, storage, connection, encoding, decryption)
+      : undefined;
+  cli.onCleanup(async () => {
+    await schedule?.stop({ abort: true });
+  });
   const dashboard = await startDashboard({
     driver: connection.driver,
     storage,
@@ -130,6 +146,7 @@ async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitC
     thresholds: thresholds(opts),
     lockTimeoutMs: lockTimeoutMs(opts),
     logger: cli.logger(),
+    ...(schedule ? { nextScheduledRun: () => schedule.nextRun() } : {}),
     // the page's /metrics: the same text as `neo4j-backup metrics`, for a scraper
     renderMetrics: () =>
       lib.collectMetrics({
@@ -140,6 +157,7 @@ async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitC
         thresholds: thresholds(opts),
         decryption,
         logger: cli.logger(),
+        ...(schedule ? { schedule } : {}),
       }),
   }).catch((error: unknown) => {
     throw listenError(error, opts);
@@ -157,13 +175,59 @@ async function ui(cli: CliContext, opts: Record<string, unknown>): Promise<ExitC
       : []),
     "  (the URL carries this run's access token: keep it private)",
     ...(readOnly ? ["Read-only: the page does not create or restore backups."] : []),
+    ...(schedule
+      ? [`Backing up at "${String(opts.schedule)}"; next run ${schedule.nextRun()?.toISOString() ?? "none"}`]
+      : []),
     "Press Ctrl-C to stop.",
   );
   await stopRequested(cli);
   cli.note("Stopping the dashboard (a running job is aborted and undone)");
+  await schedule?.stop({ abort: true });
   await dashboard.close();
   cli.print("Dashboard stopped.");
   return EXIT.ok;
+}
+
+/** `--schedule`: scheduleBackups in this process, with the page's prefix, retention and encoding. */
+function startSchedule(
+  cli: CliContext,
+  lib: typeof import("../../index.js"),
+  opts: Record<string, unknown>,
+  storage: Awaited<ReturnType<typeof openStorage>>,
+  connection: Awaited<ReturnType<typeof connect>>,
+  encoding: Awaited<ReturnType<typeof encodingFrom>> | Record<string, never>,
+  decryption: Awaited<ReturnType<typeof decryptionFrom>>,
+): BackupSchedule {
+  const logger = cli.logger();
+  const report = (run: ScheduledRun) =>
+    (run.outcome === "failed" ? logger.warn : logger.info)(
+      { outcome: run.outcome, ...(run.backup ? { name: run.backup.name } : {}) },
+      `scheduled backup: ${run.outcome}`,
+    );
+  try {
+    return lib.scheduleBackups({
+      driver: connection.driver,
+      storage,
+      database: connection.database,
+      schedule: String(opts.schedule),
+      ...(typeof opts.timezone === "string" ? { timezone: opts.timezone } : {}),
+      auto: opts.auto === true,
+      ...encoding,
+      decryption,
+      ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
+      ...(typeof opts.keep === "number" ? { keep: opts.keep } : {}),
+      thresholds: thresholds(opts),
+      lockTimeoutMs: lockTimeoutMs(opts),
+      logger,
+      onSuccess: report,
+      onFailure: report,
+      onSkip: report,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "INVALID_OPTIONS")
+      throw new CliError("USAGE", (error as Error).message, EXIT.usage);
+    throw error;
+  }
 }
 
 /** Resolves on the first Ctrl-C (the command's signal) or SIGTERM. */

@@ -199,6 +199,16 @@ function renderStatus(s) {
           ? "stored size unknown"
           : `stored in ${bytes(s.snapshots.storedBytes)} (${s.snapshots.deduplicationRatio.toFixed(1)}× deduplication)`,
       ),
+    block(
+      "Storage",
+      h("span", {
+        id: "storage-use",
+        text: `${s.storage.bytes === null ? "size unknown" : bytes(s.storage.bytes)} in ${count(s.storage.backups)} backup${s.storage.backups === 1 ? "" : "s"}`,
+      }),
+      s.readOnly
+        ? "This page creates no backups"
+        : `Backups made here keep the newest ${s.retention.keep === null || s.retention.keep > 1e9 ? "all" : count(s.retention.keep)} of ${s.retention.prefix}`,
+    ),
     s.nextScheduledRun &&
       block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
   );
