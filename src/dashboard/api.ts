@@ -14,6 +14,7 @@ import {
   backupStatus,
   checkBackupHealth,
   createBackup,
+  deleteBackup,
   LIBRARY_VERSION,
   type Logger,
   listBackups,
@@ -322,6 +323,34 @@ export async function startRestore(
       signal: control.signal,
     }),
   );
+}
+
+/**
+ * `POST /api/backups/:name/delete` with `{ confirm }`: `confirm` must be the backup's name (the page
+ * asks first). Removes it with deleteBackup, holding the storage lock; refused while an unfinished
+ * restore needs it, and while a job runs (it may be reading it).
+ */
+export async function removeBackup(ctx: DashboardContext, name: string, body: Record<string, unknown>) {
+  refuseWhenReadOnly(ctx, "delete backups");
+  await existingBackup(ctx, name);
+  if (body.confirm !== name) {
+    throw new RequestError(
+      400,
+      "CONFIRMATION_MISMATCH",
+      `confirm with the backup's name (${name}); nothing was removed`,
+    );
+  }
+  if (ctx.jobs.list().some((job) => job.state === "running"))
+    throw new RequestError(409, "BUSY", "a job is running; delete the backup when it has ended");
+  const o = ctx.options;
+  const result = await deleteBackup({
+    storage: o.storage,
+    name,
+    lockTimeoutMs: o.lockTimeoutMs,
+    logger: ctx.logger,
+  });
+  ctx.logger.info({ name }, "dashboard: backup deleted");
+  return result;
 }
 
 /**

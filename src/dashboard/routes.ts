@@ -17,6 +17,7 @@ export type RouteName =
   | "validate"
   | "verify"
   | "restore"
+  | "delete"
   | "jobs"
   | "job"
   | "job-events"
@@ -44,6 +45,7 @@ const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/validate$/, name: "validate", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/verify$/, name: "verify", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/restore$/, name: "restore", params: ["name"] },
+  { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/delete$/, name: "delete", params: ["name"] },
   { method: "GET", pattern: /^\/api\/jobs$/, name: "jobs" },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)$/, name: "job", params: ["id"] },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)\/events$/, name: "job-events", params: ["id"] },
@@ -51,8 +53,8 @@ const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/metrics$/, name: "metrics" },
 ];
 
-/** Routes that create or restore a backup: a read-only dashboard refuses them. */
-export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore"]);
+/** Routes that create, restore or delete a backup: a read-only dashboard refuses them. */
+export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore", "delete"]);
 
 /** The outcome of {@link matchRoute}. */
 export type RouteMatch =

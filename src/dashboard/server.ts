@@ -16,6 +16,7 @@ import {
   readHistory,
   readLive,
   readStatus,
+  removeBackup,
   sendDownload,
   startCreate,
   startRestore,
@@ -229,6 +230,8 @@ async function dispatch(
       return json(202, startVerify(ctx, params.name!));
     case "restore":
       return json(202, startRestore(ctx, params.name!, await readJsonBody(request)));
+    case "delete":
+      return json(200, removeBackup(ctx, params.name!, await readJsonBody(request)));
     case "jobs":
       return json(200, { jobs: ctx.jobs.list() });
     case "job":

@@ -356,6 +356,49 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("deletes a backup after a confirmation (cancel keeps it); the chart and the Storage panel follow the backups", async () => {
+      const made = await createBackup({
+        driver,
+        storage,
+        reason: "to delete",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const all = await listBackups(storage);
+        // the chart of the backups the jobs took: drawn by the charting library from the package
+        await page.waitForSelector("#charts:not([hidden]) #chart-size canvas");
+        expect(await page.locator("#chart-counts canvas").count()).toBeGreaterThan(0);
+        const library = await page.request.get(`${dashboard.origin}/assets/uplot.js`);
+        expect([library.status(), library.headers()["content-type"]]).toEqual([
+          200,
+          "text/javascript; charset=utf-8",
+        ]);
+        const stored = all.filter((e) => !e.snapshot).reduce((sum, e) => sum + e.size, 0);
+        expect(await page.textContent("#storage-use")).toContain(`in ${all.length} backups`);
+        expect(stored).toBeGreaterThan(0);
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.locator("button", { hasText: "Delete" }).click();
+        await page.waitForSelector("#delete-dialog[open]");
+        expect(await page.textContent("#delete-summary")).toContain(made.name);
+        await page.click("#delete-cancel");
+        expect(await storage.stat(made.name)).toBeDefined();
+        await row.locator("button", { hasText: "Delete" }).click();
+        await page.click("#delete-submit");
+        await row.waitFor({ state: "detached" });
+        expect(await storage.stat(made.name)).toBeUndefined();
+        expect((await listBackups(storage)).map((e) => e.name)).not.toContain(made.name);
+        // the server wants the name as the confirmation
+        const other = (await listBackups(storage)).find((e) => !e.snapshot)!.name;
+        expect(
+          await postFromPage(page, `/api/backups/${other}/delete`, { confirm: "yes" }, dashboard.token),
+        ).toBe(400);
+        expect(await storage.stat(other)).toBeDefined();
+      } finally {
+        await page.close();
+      }
+    });
+
     it("shows the schedule's next run when one is set, and nothing of the kind when none is", async () => {
       const next = new Date(Date.now() + 3 * 3600_000);
       const scheduled = await startDashboard({
@@ -442,8 +485,13 @@ describe.skipIf(!haveChromium).each(testServers())(
         // every phase text the page shows, in order
         await page.evaluate(`(() => {
           const seen = (window.__phases = []);
+          const bars = (window.__bars = []);
           const phase = document.getElementById("job-phase");
-          new MutationObserver(() => seen.push(phase.textContent)).observe(phase, {
+          const bar = document.getElementById("job-progress");
+          new MutationObserver(() => {
+            seen.push(phase.textContent);
+            bars.push([phase.textContent, bar.getAttribute("value")]);
+          }).observe(phase, {
             childList: true,
             characterData: true,
             subtree: true,
@@ -454,6 +502,17 @@ describe.skipIf(!haveChromium).each(testServers())(
         const phases = (await page.evaluate("window.__phases")) as string[];
         expect(phases.some((p) => p.startsWith("Nodes:"))).toBe(true);
         expect(phases.at(-1)).toMatch(/^Done: /);
+        // the safety backup and the clearing are not counted: their text has no "0 / N" and their
+        // bar runs without a value
+        const bars = (await page.evaluate("window.__bars")) as [string, string | null][];
+        const uncounted = bars.filter(([text]) =>
+          /^(Taking a safety backup|Clearing the database)/.test(text),
+        );
+        expect(uncounted.length).toBeGreaterThan(0);
+        for (const [text, value] of uncounted) {
+          expect(text).not.toMatch(/\d+ \/ \d/);
+          expect(value).toBeNull();
+        }
         expect(await page.getAttribute("#job-progress", "value")).toBe("1");
         const result = await page.textContent("#job-result");
         expect(result).toContain(`Restored ${backup!.name}`);
@@ -606,7 +665,11 @@ describe.skipIf(!haveChromium).each(testServers())(
         await row.waitFor();
         expect(await row.locator("button", { hasText: "Validate" }).isVisible()).toBe(true);
         expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(false);
+        expect(await row.locator("button", { hasText: "Delete" }).isVisible()).toBe(false);
         expect(await postFromPage(page, "/api/backups", { reason: "x" }, readOnly.token)).toBe(403);
+        expect(
+          await postFromPage(page, `/api/backups/${names[0]}/delete`, { confirm: names[0] }, readOnly.token),
+        ).toBe(403);
         expect(
           await postFromPage(
             page,

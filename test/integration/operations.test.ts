@@ -287,5 +287,15 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
     expect(old.code).toBe(0);
     expect(old.stdout).toMatch(/^neo4j_backup_healthy\{database="neo4j"\} 0$/m);
     expect((await readIndex(new FileSystemStorage({ directory: dir }))).failures ?? []).toEqual([]);
+    // --output into a folder that does not exist: a usage error naming it, before anything is read
+    const missing = join(root, "no-such-folder", "neo4j_backup.prom");
+    const nowhere = await runCli(["--dir", dir, "metrics", "--storage-only", "--output", missing], {
+      env: serverEnv(server),
+    }).catch((e) => e);
+    expect(nowhere.code).toBe(EXIT.usage);
+    expect(nowhere.stderr).toContain(
+      `--output ${missing}: the folder ${join(root, "no-such-folder")} does not exist`,
+    );
+    expect(nowhere.stderr).not.toContain("ENOENT");
   });
 });

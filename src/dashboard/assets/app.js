@@ -364,6 +364,8 @@ function backupRow(entry) {
         }),
       " ",
       h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
+      " ",
+      h("button", { type: "button", class: "writes job-action", onclick: () => openDelete(entry), text: "Delete" }),
     ),
   );
 }
@@ -746,6 +748,34 @@ function wireRestore() {
   });
 }
 
+// ---- delete
+
+function openDelete(entry) {
+  const dialog = $("delete-dialog");
+  dialog.dataset.name = entry.name;
+  $("delete-summary").textContent =
+    `Delete ${entry.name} (${kindOf(entry)}, ${count(entry.nodeCount)} nodes, taken ${instant(entry.created)})?`;
+  dialog.showModal();
+}
+
+function wireDelete() {
+  const dialog = $("delete-dialog");
+  $("delete-cancel").addEventListener("click", () => dialog.close());
+  $("delete-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = dialog.dataset.name;
+    dialog.close();
+    showMessage("");
+    try {
+      await api(path(name, "/delete"), { method: "POST", body: { confirm: name } });
+      state.rowResults.delete(name);
+      await refresh();
+    } catch (error) {
+      showMessage(error.message, error.code);
+    }
+  });
+}
+
 // ---- start
 
 async function refresh() {
@@ -760,6 +790,7 @@ function wire() {
     if (reason) void run("/api/backups", { reason });
   });
   wireRestore();
+  wireDelete();
   wireBackupTable();
 }
 
