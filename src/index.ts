@@ -95,6 +95,7 @@ export {
   initializeDatabase,
 } from "./operations/initialize.js";
 export { type CollectMetricsOptions, collectMetrics } from "./operations/metrics.js";
+export { type PinBackupOptions, pinBackup } from "./operations/pin-backup.js";
 export {
   type MetricFamily,
   type MetricSample,

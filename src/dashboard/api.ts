@@ -20,6 +20,7 @@ import {
   listBackups,
   measureSnapshotStorage,
   openBackupBytes,
+  pinBackup,
   readDatabaseIdentity,
   readIndex,
   resolveDatabase,
@@ -185,10 +186,28 @@ export async function readHistory(ctx: DashboardContext): Promise<{ events: Hist
   return { events: events.slice(0, HISTORY_LENGTH) };
 }
 
-/** `GET /api/backups`: every backup, newest first. */
+/** `GET /api/backups`: every backup, newest first, each saying whether it is pinned. */
 export async function readBackups(ctx: DashboardContext) {
   const { storage, decryption } = ctx.options;
-  return { backups: await listBackups(storage, { decryption, logger: ctx.logger }) };
+  const index = await readIndex(storage, { decryption, logger: ctx.logger });
+  const pins = new Set(index.pinned ?? []);
+  return { backups: index.backups.map((entry) => ({ ...entry, pinned: pins.has(entry.name) })) };
+}
+
+/** `POST /api/backups/:name/pin` with `{ pinned }`: pinBackup (retention never removes a pinned backup). */
+export async function setPinned(ctx: DashboardContext, name: string, body: Record<string, unknown>) {
+  refuseWhenReadOnly(ctx, "pin backups");
+  await existingBackup(ctx, name);
+  if (typeof body.pinned !== "boolean") throw new RequestError(400, "BAD_REQUEST", "pinned is true or false");
+  const o = ctx.options;
+  const { all } = await pinBackup({
+    storage: o.storage,
+    name,
+    pinned: body.pinned,
+    lockTimeoutMs: o.lockTimeoutMs,
+    logger: ctx.logger,
+  });
+  return { name, pinned: body.pinned, all };
 }
 
 /** `GET /api/backups/:name`: one backup and the restores of it. */

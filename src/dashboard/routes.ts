@@ -18,6 +18,7 @@ export type RouteName =
   | "verify"
   | "restore"
   | "delete"
+  | "pin"
   | "jobs"
   | "job"
   | "job-events"
@@ -46,6 +47,7 @@ const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/verify$/, name: "verify", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/restore$/, name: "restore", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/delete$/, name: "delete", params: ["name"] },
+  { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/pin$/, name: "pin", params: ["name"] },
   { method: "GET", pattern: /^\/api\/jobs$/, name: "jobs" },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)$/, name: "job", params: ["id"] },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)\/events$/, name: "job-events", params: ["id"] },
@@ -53,8 +55,8 @@ const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/metrics$/, name: "metrics" },
 ];
 
-/** Routes that create, restore or delete a backup: a read-only dashboard refuses them. */
-export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore", "delete"]);
+/** Routes that create, restore, delete or pin a backup: a read-only dashboard refuses them. */
+export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore", "delete", "pin"]);
 
 /** The outcome of {@link matchRoute}. */
 export type RouteMatch =

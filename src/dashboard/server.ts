@@ -18,6 +18,7 @@ import {
   readStatus,
   removeBackup,
   sendDownload,
+  setPinned,
   startCreate,
   startRestore,
   startValidate,
@@ -232,6 +233,8 @@ async function dispatch(
       return json(202, startRestore(ctx, params.name!, await readJsonBody(request)));
     case "delete":
       return json(200, removeBackup(ctx, params.name!, await readJsonBody(request)));
+    case "pin":
+      return json(200, setPinned(ctx, params.name!, await readJsonBody(request)));
     case "jobs":
       return json(200, { jobs: ctx.jobs.list() });
     case "job":

@@ -29,7 +29,7 @@ export interface DeleteResult {
 
 /**
  * Removes the backup `name` and its entry in the index, holding the storage lock. Refused, with
- * nothing removed, when an unfinished restore needs it (the backup being restored, or the safety
+ * nothing removed, when it is pinned (`pinBackup`), or when an unfinished restore needs it (the backup being restored, or the safety
  * backup that puts the previous contents back). A snapshot's chunks stay until `pruneChunks`.
  *
  * @throws BackupError — `NOT_FOUND`, `INVALID_OPTIONS` (a bad name, or a backup an unfinished
@@ -45,6 +45,12 @@ export async function deleteBackup(options: DeleteBackupOptions): Promise<Delete
     const stored = await storage.stat(name);
     if (!stored) throw new BackupError("NOT_FOUND", `backup ${name} not found in ${storage.describe()}`);
     const index = await updateIndex(storage, () => {}, { logger, signal: options.signal });
+    if (index.pinned?.includes(name)) {
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        `backup ${name} is pinned; unpin it first (pinBackup with pinned: false); nothing was removed`,
+      );
+    }
     const needed = index.pendingRestores.find((p) => p.name === name || p.safetyBackup === name);
     if (needed) {
       throw new BackupError(

@@ -356,7 +356,7 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
-    it("deletes a backup after a confirmation (cancel keeps it); the chart and the Storage panel follow the backups", async () => {
+    it("deletes a backup after a confirmation (cancel keeps it), pins and unpins one; the chart and the Storage panel follow the backups", async () => {
       const made = await createBackup({
         driver,
         storage,
@@ -388,6 +388,16 @@ describe.skipIf(!haveChromium).each(testServers())(
         await row.waitFor({ state: "detached" });
         expect(await storage.stat(made.name)).toBeUndefined();
         expect((await listBackups(storage)).map((e) => e.name)).not.toContain(made.name);
+        // pinned: marked, not offered for deletion, kept by retention (the index says so); unpinned again
+        const pin = (await listBackups(storage)).find((e) => !e.snapshot)!.name;
+        const pinRow = page.locator(`tr[data-name="${pin}"]`);
+        await pinRow.locator("button", { hasText: "Pin" }).click();
+        await pinRow.locator("td.kind", { hasText: "pinned" }).waitFor();
+        expect(await pinRow.locator("button", { hasText: "Delete" }).count()).toBe(0);
+        expect((await readIndex(storage)).pinned).toEqual([pin]);
+        await pinRow.locator("button", { hasText: "Unpin" }).click();
+        await pinRow.locator("button", { hasText: "Delete" }).waitFor();
+        expect((await readIndex(storage)).pinned).toEqual([]);
         // the server wants the name as the confirmation
         const other = (await listBackups(storage)).find((e) => !e.snapshot)!.name;
         expect(

@@ -4,7 +4,7 @@
  * needs.
  */
 import { describe, expect, it } from "vitest";
-import { deleteBackup, listBackups, MemoryStorage } from "../../src/index.js";
+import { deleteBackup, listBackups, MemoryStorage, pinBackup } from "../../src/index.js";
 import { markPendingRestore } from "../../src/lifecycle/backup-index.js";
 import { buildDocument, chunks } from "../support/documents.js";
 
@@ -54,6 +54,27 @@ describe("deleteBackup", () => {
       });
     }
     expect((await storage.list()).map((f) => f.name).sort()).toEqual([A, B]);
+  });
+
+  it("pins: kept in the index, refused by deleteBackup until unpinned, gone with their file", async () => {
+    const storage = await storageWith([A, B]);
+    expect(await pinBackup({ storage, name: A })).toEqual({ name: A, pinned: true, all: [A] });
+    expect(JSON.parse((await storage.readIndex())!).pinned).toEqual([A]);
+    await expect(deleteBackup({ storage, name: A })).rejects.toMatchObject({
+      code: "INVALID_OPTIONS",
+      message: expect.stringContaining("is pinned"),
+    });
+    expect(await storage.stat(A)).toBeDefined();
+    await expect(pinBackup({ storage, name: "neo4j_backup_20300101_000000.json" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect((await pinBackup({ storage, name: A, pinned: false })).all).toEqual([]);
+    await deleteBackup({ storage, name: A });
+    // a pin names a file: when the file goes (by hand), so does the pin
+    await pinBackup({ storage, name: B });
+    await storage.remove(B);
+    await listBackups(storage);
+    expect(JSON.parse((await storage.readIndex())!).pinned).toEqual([]);
   });
 
   it("waits for the storage lock another holder has, and gives up with LOCKED", async () => {

@@ -285,7 +285,8 @@ function kindOf(entry) {
   const kind = entry.snapshot
     ? `${entry.kind === "backup" ? "snapshot" : `${entry.kind} snapshot`}`
     : entry.kind;
-  return entry.series ? `${kind} · ${entry.series}` : kind;
+  const described = entry.series ? `${kind} · ${entry.series}` : kind;
+  return entry.pinned ? `${described} · pinned` : described;
 }
 
 /** The values the table sorts by. */
@@ -365,7 +366,22 @@ function backupRow(entry) {
       " ",
       h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
       " ",
-      h("button", { type: "button", class: "writes job-action", onclick: () => openDelete(entry), text: "Delete" }),
+      h("button", {
+        type: "button",
+        class: "writes job-action",
+        title: entry.pinned ? "Retention may remove it again" : "Retention never removes a pinned backup",
+        onclick: () => setPinned(entry.name, !entry.pinned),
+        text: entry.pinned ? "Unpin" : "Pin",
+      }),
+      // a pinned backup is unpinned before it can be deleted
+      !entry.pinned && " ",
+      !entry.pinned &&
+        h("button", {
+          type: "button",
+          class: "writes job-action",
+          onclick: () => openDelete(entry),
+          text: "Delete",
+        }),
     ),
   );
 }
@@ -748,7 +764,17 @@ function wireRestore() {
   });
 }
 
-// ---- delete
+// ---- pin and delete
+
+async function setPinned(name, pinned) {
+  showMessage("");
+  try {
+    await api(path(name, "/pin"), { method: "POST", body: { pinned } });
+    await loadBackups();
+  } catch (error) {
+    showMessage(error.message, error.code);
+  }
+}
 
 function openDelete(entry) {
   const dialog = $("delete-dialog");
