@@ -128,10 +128,14 @@ async function storageOnlyStatus(ctx: DashboardContext, error: BackupError) {
   };
 }
 
-/** `GET /api/status/events`: what the page shows, sent again whenever it changes. */
+/**
+ * `GET /api/status/events`: what the page shows, sent again whenever it changes — with the id of
+ * the job that runs, so that every open page follows it (and waits for it).
+ */
 export async function readLive(ctx: DashboardContext) {
   const [status, { backups }] = await Promise.all([readStatus(ctx), readBackups(ctx)]);
-  return { status, backups };
+  const running = ctx.jobs.list().find((job) => job.state === "running");
+  return { status, backups, runningJob: running?.id ?? null };
 }
 
 /** One line of the history: a backup taken, a restore, or a failure. */

@@ -243,6 +243,27 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(
           await page.locator(`#history-rows li[data-kind="backup"]`, { hasText: made.name }).textContent(),
         ).toContain("(series nightly)");
+        // a failed backup is recorded and listed, marked as a failure
+        const down = neo4j.driver(
+          `bolt://127.0.0.1:${await closedPort()}`,
+          neo4j.auth.basic("neo4j", "unused"),
+          {
+            connectionTimeout: 2000,
+            maxTransactionRetryTime: 0,
+          },
+        );
+        try {
+          await createBackup({ driver: down, storage, reason: "fails", recordFailure: true }).catch(
+            () => undefined,
+          );
+        } finally {
+          await down.close();
+        }
+        await page.click("#refresh");
+        const failure = page.locator('#history-rows li[data-kind="failure"]').first();
+        await failure.waitFor();
+        expect(await failure.getAttribute("class")).toBe("bad");
+        expect(await failure.textContent()).toMatch(/backup of the home database failed: CONNECTION: /);
       } finally {
         await page.close();
       }
@@ -534,6 +555,34 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(bodies.join("\n")).not.toContain(server.password);
       } finally {
         await page.close();
+      }
+    });
+
+    it("a job started on one page is followed on every open page, whose buttons wait for it", async () => {
+      const backup = (await listBackups(storage)).find((e) => e.kind === "backup" && !e.snapshot && e.valid)!;
+      const first = await openDashboard(browser, dashboard);
+      const second = await openDashboard(browser, dashboard);
+      try {
+        await second.locator("#live", { hasText: "live" }).waitFor();
+        await restoreFromPage(first, backup.name, database, "replace");
+        // the other page learns of it from the live status and follows it
+        await second.waitForSelector('#job[data-state="running"]', { timeout: 10_000 });
+        expect(await second.textContent("#job-what")).toBe(`Restore of ${backup.name}`);
+        expect(
+          await second.evaluate(`[...document.querySelectorAll(".job-action")].every((b) => b.disabled)`),
+        ).toBe(true);
+        // one job at a time: the server refuses a second one
+        expect(await postFromPage(second, `/api/backups/${backup.name}/validate`, {}, dashboard.token)).toBe(
+          409,
+        );
+        expect(await jobEnd(first)).toBe("succeeded");
+        expect(await jobEnd(second)).toBe("succeeded");
+        await second.waitForFunction(
+          `[...document.querySelectorAll(".job-action")].every((b) => !b.disabled)`,
+        );
+      } finally {
+        await first.close();
+        await second.close();
       }
     });
 

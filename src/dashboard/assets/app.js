@@ -8,6 +8,8 @@ const state = {
   database: "",
   readOnly: true,
   following: null,
+  /** The id of the job this page follows. */
+  followingId: null,
   current: null,
   jobRunning: false,
   /** The backups as last read, and how the table shows them. */
@@ -256,9 +258,11 @@ async function loadStatus() {
 function followStatus() {
   const events = new EventSource("/api/status/events");
   events.addEventListener("status", (event) => {
-    const { status, backups } = JSON.parse(event.data);
+    const { status, backups, runningJob } = JSON.parse(event.data);
     renderStatus(status);
     renderBackups(backups);
+    // a job started from another page (or before this one opened): followed here too
+    if (runningJob && runningJob !== state.followingId) void followById(runningJob);
     $("live").textContent = `live · updated ${instant(new Date().toISOString())}`;
   });
   events.addEventListener("status-error", (event) => {
@@ -692,6 +696,7 @@ function follow(job) {
   if (job.state !== "running") return;
   const events = new EventSource(`/api/jobs/${encodeURIComponent(job.id)}/events`);
   state.following = events;
+  state.followingId = job.id;
   events.addEventListener("job", (event) => {
     const current = JSON.parse(event.data);
     renderJob(current);
@@ -707,6 +712,14 @@ function follow(job) {
       void refresh();
     }
   });
+}
+
+async function followById(id) {
+  try {
+    follow(await api(`/api/jobs/${encodeURIComponent(id)}`));
+  } catch (error) {
+    showMessage(error.message, error.code);
+  }
 }
 
 async function run(url, body) {
