@@ -209,7 +209,9 @@ function renderStatus(s) {
       }),
       s.readOnly
         ? "This page creates no backups"
-        : `Backups made here keep the newest ${s.retention.keep === null || s.retention.keep > 1e9 ? "all" : count(s.retention.keep)} of ${s.retention.prefix}`,
+        : s.retention.keep === null || s.retention.keep > 1e9
+          ? `Backups made here: all of ${s.retention.prefix} are kept`
+          : `Backups made here keep the newest ${count(s.retention.keep)} of ${s.retention.prefix}`,
     ),
     s.nextScheduledRun &&
       block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
@@ -427,7 +429,14 @@ function drawChart(target, times, series) {
     ],
     axes: [
       {},
-      ...scales.map((scale, i) => ({ scale, side: i === 0 ? 3 : 1, label: scale, grid: { show: i === 0 } })),
+      // room for the widest tick label (125,000) beside the axis's name
+      ...scales.map((scale, i) => ({
+        scale,
+        side: i === 0 ? 3 : 1,
+        label: scale,
+        size: 64,
+        grid: { show: i === 0 },
+      })),
     ],
   };
   const chart = new window.uPlot(options, [times, ...series.map((s) => s.values)], $(target));
