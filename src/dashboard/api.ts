@@ -1,6 +1,6 @@
 /**
  * What the dashboard's API does: each answer is one call of the public API (backupStatus,
- * listBackups, createBackup, validateBackup, verifyBackup, restoreBackup, checkBackupHealth, the
+ * readIndex, createBackup, validateBackup, verifyBackup, restoreBackup, checkBackupHealth, the
  * storage's read). Nothing here decides anything the library does not; keys and passwords stay in
  * this process.
  */
@@ -17,7 +17,6 @@ import {
   deleteBackup,
   LIBRARY_VERSION,
   type Logger,
-  listBackups,
   measureSnapshotStorage,
   openBackupBytes,
   pinBackup,
@@ -150,7 +149,7 @@ export interface HistoryEvent {
 }
 
 /** How many events the history answer holds at most. */
-const HISTORY_LENGTH = 50;
+const HISTORY_LENGTH = 30;
 
 /**
  * `GET /api/history`: the backups taken, the restores and the recorded failures, newest first, from
