@@ -17,6 +17,8 @@ import {
 export const SNAPSHOTS_START = "<!-- snapshots:start -->";
 /** Marks the end of the generated block. */
 export const SNAPSHOTS_END = "<!-- snapshots:end -->";
+/** The chart's file name, beside the report. */
+export const SNAPSHOT_CHART = "snapshots-storage.svg";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 2 : 1)} MB`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
@@ -186,6 +188,8 @@ export function renderSnapshotReport(result: SnapshotBenchResult): string {
     ...machineLines(result),
     "",
     ...changeLines(result),
+    "",
+    `![What the storage holds after each day: snapshots, restic, a full backup a day](${SNAPSHOT_CHART})`,
     "",
     "#### Goals",
     "",

@@ -29,7 +29,8 @@
  * day 1 and day 2 at other chunk sizes.
  *
  * The raw results go to bench/results/snapshots-<start>-<commit>.json; the report to the block
- * between `<!-- snapshots:start -->` and `<!-- snapshots:end -->` of docs/performance.md.
+ * between `<!-- snapshots:start -->` and `<!-- snapshots:end -->` of docs/performance.md, and its
+ * chart to docs/snapshots-storage.svg (beside the report).
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -54,8 +55,9 @@ import { FileSystemStorage, LIBRARY_VERSION, openBackupBytes } from "../src/inde
 import { gitCommit, gitSourceTree, parseSize, type Run, runWorkerOnce, sizeLabel } from "./common.js";
 import { writeReport } from "./report.js";
 import { applyChange, CHANGE_MODELS, type ChangeModel, MODEL_DESCRIPTIONS } from "./snapshot-changes.js";
+import { renderSnapshotChart } from "./snapshot-chart.js";
 import { measureChunkSizes } from "./snapshot-chunking.js";
-import { renderSnapshotReport, SNAPSHOTS_END, SNAPSHOTS_START } from "./snapshot-report.js";
+import { renderSnapshotReport, SNAPSHOT_CHART, SNAPSHOTS_END, SNAPSHOTS_START } from "./snapshot-report.js";
 import type {
   DayResult,
   ModelResult,
@@ -427,11 +429,14 @@ function machine(
 const shellQuote = (arg: string) =>
   /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 
+/** The report's block, and its chart (`snapshots.svg`) beside the report. */
 function render(result: SnapshotBenchResult, report: string): void {
   const block = renderSnapshotReport(result);
   writeReport(report, block, SNAPSHOTS_START, SNAPSHOTS_END);
+  const chart = join(dirname(report), SNAPSHOT_CHART);
+  writeFileSync(chart, renderSnapshotChart(result));
   console.log(`\n${block}\n`);
-  log(`wrote ${relative(ROOT, report)}`);
+  log(`wrote ${relative(ROOT, report)} and ${relative(ROOT, chart)}`);
 }
 
 async function main(): Promise<void> {

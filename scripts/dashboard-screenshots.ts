@@ -5,8 +5,9 @@
  * Starts a local Neo4j 5.26 Community server from Maven Central jars (or uses NEO4J_URI, whose
  * database it EMPTIES), loads the sample graph, takes two backups, starts the dashboard and takes
  * the pictures in the system's headless Chromium (CHROMIUM_PATH, or `chromium` on PATH): the
- * status and the backups, a backup's details, the restore's confirmation, a restore in progress,
- * and the read-only page.
+ * status and the backups at 1,400 and at 700 px, a backup's details, the restore's confirmation, a
+ * restore in progress and done, the read-only page, and the page while the database cannot be
+ * reached.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,9 +40,11 @@ async function main(): Promise<void> {
     await loadSampleGraph(driver, { seed: 7, nodes: 40_000, special: false });
     const storage = new FileSystemStorage({ directory: join(root, "fullbackup") });
     const keep = Number.POSITIVE_INFINITY;
-    const first = await createBackup({ driver, storage, reason: "Nightly backup", keep });
+    const first = await createBackup({ driver, storage, reason: "Nightly backup", series: "nightly", keep });
     await loadSampleGraph(driver, { seed: 8, nodes: 600, special: false });
     await createBackup({ driver, storage, reason: "Before the bulk import", keep });
+    await loadSampleGraph(driver, { seed: 9, nodes: 900, special: false });
+    await createBackup({ driver, storage, reason: "Nightly backup", series: "nightly", keep });
     await driver.executeQuery("MATCH (n) WITH n LIMIT 120 DETACH DELETE n");
     const database = await resolveDatabase(driver, undefined);
     await views(browser, { driver, storage, database, name: first.name });
@@ -61,8 +64,13 @@ async function views(
   const dashboard = await startDashboard({ driver, storage, keep: Number.POSITIVE_INFINITY });
   try {
     const page = await openDashboard(browser, dashboard);
+    await page.setViewportSize({ width: 1400, height: 900 });
     const shot = (file: string) => page.screenshot({ path: join(OUT, file), fullPage: true });
+    await page.locator("#backup-rows tr[data-name]").first().waitFor();
     await shot("dashboard-status.png");
+    await page.setViewportSize({ width: 700, height: 900 });
+    await shot("dashboard-status-700.png");
+    await page.setViewportSize({ width: 1400, height: 900 });
     await page.locator(`tr[data-name="${name}"] button`, { hasText: "Details" }).click();
     await page.waitForSelector("#details:not([hidden])");
     await shot("dashboard-details.png");
@@ -89,6 +97,21 @@ async function views(
     await page.close();
   } finally {
     await readOnly.close();
+  }
+  // a server that does not answer (nothing listens on port 9 here)
+  const down = neo4j.driver("bolt://127.0.0.1:9", neo4j.auth.basic("neo4j", "unused"), {
+    connectionTimeout: 2000,
+  });
+  const offline = await startDashboard({ driver: down, storage });
+  try {
+    const page = await openDashboard(browser, offline);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.locator("#database-down").waitFor();
+    await page.screenshot({ path: join(OUT, "dashboard-offline.png"), fullPage: true });
+    await page.close();
+  } finally {
+    await offline.close();
+    await down.close();
   }
 }
 

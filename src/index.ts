@@ -85,6 +85,7 @@ export {
 export type { CreateBackupOptions } from "./operations/backup-under-lock.js";
 export { type CopyBackupOptions, type CopyResult, copyBackup } from "./operations/copy-backup.js";
 export { createBackup } from "./operations/create-backup.js";
+export { type DeleteBackupOptions, type DeleteResult, deleteBackup } from "./operations/delete-backup.js";
 export { type CreateDistributionBackupOptions, createDistributionBackup } from "./operations/distribution.js";
 export { type ForgetBackupsOptions, type ForgetResult, forgetBackups } from "./operations/forget.js";
 export {
@@ -94,6 +95,7 @@ export {
   initializeDatabase,
 } from "./operations/initialize.js";
 export { type CollectMetricsOptions, collectMetrics } from "./operations/metrics.js";
+export { type PinBackupOptions, pinBackup } from "./operations/pin-backup.js";
 export {
   type MetricFamily,
   type MetricSample,

@@ -104,9 +104,9 @@ export class CliContext {
     return out;
   }
 
-  /** Writes human-readable lines to stdout (nothing with `--json`). */
+  /** Writes human-readable lines to stdout (nothing with `--json` or `--quiet`). */
   print(...lines: string[]): void {
-    if (this.json) return;
+    if (this.json || this.options.quiet) return;
     this.progressDisplay?.end();
     this.io.stdout.write(this.scrub(`${lines.join("\n")}\n`));
   }

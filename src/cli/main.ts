@@ -64,7 +64,7 @@ export function buildProgram(options: BuildOptions = {}): Command {
     .version(LIBRARY_VERSION, "-V, --version")
     .addOption(new Option("--dir <folder>", "backup folder").env("NEO4J_BACKUP_DIR").default(DEFAULT_DIR))
     .option("--json", "machine-readable output: one JSON document on stdout, errors as JSON on stderr")
-    .option("-q, --quiet", "no progress display")
+    .option("-q, --quiet", "print nothing on success (errors and warnings still go to stderr)")
     .option("-v, --verbose", "log what happens; stack traces with errors")
     .option("--no-color", "no colours (NO_COLOR=1 works too)")
     .configureHelp({ showGlobalOptions: true })

@@ -1,6 +1,6 @@
 /**
  * What the dashboard's API does: each answer is one call of the public API (backupStatus,
- * listBackups, createBackup, validateBackup, verifyBackup, restoreBackup, checkBackupHealth, the
+ * readIndex, createBackup, validateBackup, verifyBackup, restoreBackup, checkBackupHealth, the
  * storage's read). Nothing here decides anything the library does not; keys and passwords stay in
  * this process.
  */
@@ -14,13 +14,15 @@ import {
   backupStatus,
   checkBackupHealth,
   createBackup,
+  deleteBackup,
   LIBRARY_VERSION,
   type Logger,
-  listBackups,
   measureSnapshotStorage,
   openBackupBytes,
+  pinBackup,
   readDatabaseIdentity,
   readIndex,
+  resolveDatabase,
   restoreBackup,
   validateBackup,
   verifyBackup,
@@ -32,10 +34,26 @@ import type { DashboardOptions, DashboardStatus } from "./options.js";
 /** What every handler works with. */
 export interface DashboardContext {
   options: DashboardOptions;
-  /** The database, resolved once at start (the name a restore must be confirmed with). */
-  database: string;
+  /**
+   * The database (the name a restore must be confirmed with): resolved at start, or — when the
+   * server did not answer then — at the first request it answers; null until then.
+   */
+  database: string | null;
   jobs: Jobs;
   logger: Logger;
+}
+
+/** True for the errors of a database that cannot be reached or refuses the login. */
+export function isUnreachable(error: unknown): error is BackupError {
+  return error instanceof BackupError && (error.code === "CONNECTION" || error.code === "AUTHENTICATION");
+}
+
+/** The database's name, resolving it now if the server did not answer at start; throws when it still does not. */
+async function requireDatabase(ctx: DashboardContext): Promise<string> {
+  if (ctx.database !== null) return ctx.database;
+  ctx.database = await resolveDatabase(ctx.options.driver, ctx.options.database);
+  ctx.logger.info({ database: ctx.database }, "dashboard: the database answers");
+  return ctx.database;
 }
 
 /** Longest reason accepted for a backup. */
@@ -44,20 +62,22 @@ const MAX_REASON = 1000;
 /** `GET /api/status`. */
 export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus> {
   const { options } = ctx;
-  const status = await backupStatus({
-    driver: options.driver,
-    storage: options.storage,
-    database: ctx.database,
-    thresholds: options.thresholds,
-    maxAgeDays: options.maxAgeDays,
-    decryption: options.decryption,
-    logger: ctx.logger,
+  const status = await databaseStatus(ctx).catch(async (error: unknown) => {
+    if (!isUnreachable(error)) throw error;
+    return storageOnlyStatus(ctx, error);
   });
   const next = options.nextScheduledRun?.();
   const index = await readIndex(options.storage, { decryption: options.decryption, logger: ctx.logger });
   const snapshots = await measureSnapshotStorage(options.storage, index.backups);
+  // every file as stored; a snapshot's chunks once (they are shared), its manifest in its entry
+  const files = index.backups.filter((e) => !e.snapshot).reduce((sum, e) => sum + e.size, 0);
   return {
     ...status,
+    storage: {
+      backups: index.backups.length,
+      bytes: snapshots.storedBytes === null ? null : files + snapshots.storedBytes,
+    },
+    retention: { prefix: options.prefix ?? "neo4j_backup", keep: options.keep ?? 1 },
     readOnly: options.readOnly === true,
     version: LIBRARY_VERSION,
     ...(next ? { nextScheduledRun: next.toISOString() } : {}),
@@ -65,10 +85,132 @@ export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus
   };
 }
 
-/** `GET /api/backups`: every backup, newest first. */
+/** backupStatus of the dashboard's database (its name resolved first when it was not yet). */
+async function databaseStatus(ctx: DashboardContext) {
+  const { options } = ctx;
+  const database = await requireDatabase(ctx);
+  const status = await backupStatus({
+    driver: options.driver,
+    storage: options.storage,
+    database,
+    thresholds: options.thresholds,
+    maxAgeDays: options.maxAgeDays,
+    decryption: options.decryption,
+    logger: ctx.logger,
+  });
+  return { ...status, databaseUp: true as const };
+}
+
+/** What the storage says of the database's backups (by its name) while the server does not answer. */
+async function storageOnlyStatus(ctx: DashboardContext, error: BackupError) {
+  const { storage, maxAgeDays, decryption } = ctx.options;
+  const database = ctx.database ?? ctx.options.database ?? null;
+  const health = await checkBackupHealth({
+    storage,
+    ...(database !== null ? { database } : {}),
+    maxAgeDays,
+    decryption,
+    logger: ctx.logger,
+  });
+  const last = health.lastBackup;
+  return {
+    databaseUp: false as const,
+    databaseProblem: error.message,
+    database,
+    identity: null,
+    current: null,
+    recommendation: null,
+    lastBackup: last,
+    lastBackupAgeMs: last ? Date.now() - Date.parse(last.created) : null,
+    health,
+    location: storage.describe(),
+  };
+}
+
+/**
+ * `GET /api/status/events`: what the page shows, sent again whenever it changes — with the id of
+ * the job that runs, so that every open page follows it (and waits for it).
+ */
+export async function readLive(ctx: DashboardContext) {
+  const [status, { backups }] = await Promise.all([readStatus(ctx), readBackups(ctx)]);
+  const running = ctx.jobs.list().find((job) => job.state === "running");
+  return { status, backups, runningJob: running?.id ?? null };
+}
+
+/** One line of the history: a backup taken, a restore, or a failure. */
+export interface HistoryEvent {
+  at: string;
+  kind: "backup" | "restore" | "failure";
+  /** The backup (taken, or restored); null for a failure. */
+  name: string | null;
+  /** In words: what happened, with its counts, duration or error. */
+  text: string;
+  failed: boolean;
+}
+
+/** How many events the history answer holds at most. */
+const HISTORY_LENGTH = 30;
+
+/**
+ * `GET /api/history`: the backups taken, the restores and the recorded failures, newest first, from
+ * the index (which keeps the restores and the last failures).
+ */
+export async function readHistory(ctx: DashboardContext): Promise<{ events: HistoryEvent[] }> {
+  const index = await readIndex(ctx.options.storage, {
+    decryption: ctx.options.decryption,
+    logger: ctx.logger,
+  });
+  const seconds = (ms: number | null | undefined) =>
+    typeof ms === "number" ? ` in ${(ms / 1000).toFixed(1)} s` : "";
+  const events: HistoryEvent[] = [
+    ...index.backups.map((b) => ({
+      at: b.created,
+      kind: "backup" as const,
+      name: b.name,
+      text: `${b.kind === "safety" ? "safety backup" : b.kind === "backup" ? "backup" : b.kind} of ${b.database ?? "the home database"}${b.series ? ` (series ${b.series})` : ""}: ${b.nodeCount.toLocaleString("en-US")} nodes, ${b.relationshipCount.toLocaleString("en-US")} relationships${seconds(b.durationMs)}${b.valid === false ? "; does not validate" : ""}`,
+      failed: b.valid === false,
+    })),
+    ...index.restores.map((r) => ({
+      at: r.restoredAt,
+      kind: "restore" as const,
+      name: r.name,
+      text: `restored into ${r.database ?? "the home database"} (${r.mode}): ${r.nodeCount.toLocaleString("en-US")} nodes, ${r.relationshipCount.toLocaleString("en-US")} relationships${seconds(r.durationMs)}`,
+      failed: false,
+    })),
+    ...(index.failures ?? []).map((f) => ({
+      at: f.at,
+      kind: "failure" as const,
+      name: null,
+      text: `${f.operation} of ${f.database ?? "the home database"} failed: ${f.code}: ${f.message}`,
+      failed: true,
+    })),
+  ];
+  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return { events: events.slice(0, HISTORY_LENGTH) };
+}
+
+/** `GET /api/backups`: every backup, newest first, each saying whether it is pinned. */
 export async function readBackups(ctx: DashboardContext) {
   const { storage, decryption } = ctx.options;
-  return { backups: await listBackups(storage, { decryption, logger: ctx.logger }) };
+  const index = await readIndex(storage, { decryption, logger: ctx.logger });
+  const pins = new Set(index.pinned ?? []);
+  return { backups: index.backups.map((entry) => ({ ...entry, pinned: pins.has(entry.name) })) };
+}
+
+/** `POST /api/backups/:name/pin` with `{ pinned }`: pinBackup (retention never removes a pinned backup). */
+export async function setPinned(ctx: DashboardContext, name: string, body: Record<string, unknown>) {
+  refuseWhenReadOnly(ctx, "pin backups");
+  await existingBackup(ctx, name);
+  if (typeof body.pinned !== "boolean") throw new RequestError(400, "BAD_REQUEST", "pinned is true or false");
+  const o = ctx.options;
+  const { all } = await pinBackup({
+    storage: o.storage,
+    name,
+    pinned: body.pinned,
+    lockTimeoutMs: o.lockTimeoutMs,
+    logger: ctx.logger,
+  });
+  return { name, pinned: body.pinned, all };
 }
 
 /** `GET /api/backups/:name`: one backup and the restores of it. */
@@ -114,7 +256,10 @@ function startJob(
 }
 
 /** `POST /api/backups` with `{ reason }`: a backup, as a job. */
-export function startCreate(ctx: DashboardContext, body: Record<string, unknown>): JobSnapshot {
+export async function startCreate(
+  ctx: DashboardContext,
+  body: Record<string, unknown>,
+): Promise<JobSnapshot> {
   refuseWhenReadOnly(ctx, "create backups");
   const reason = typeof body.reason === "string" ? body.reason.trim() : "";
   if (reason === "") throw new RequestError(400, "BAD_REQUEST", "say why the backup is taken (a reason)");
@@ -122,11 +267,12 @@ export function startCreate(ctx: DashboardContext, body: Record<string, unknown>
     throw new RequestError(400, "BAD_REQUEST", `the reason is longer than ${MAX_REASON} characters`);
   }
   const o = ctx.options;
+  const database = await requireDatabase(ctx);
   return startJob(ctx, "create", null, (control) =>
     createBackup({
       driver: o.driver,
       storage: o.storage,
-      database: ctx.database,
+      database,
       reason,
       compression: o.compression,
       compressionLevel: o.compressionLevel,
@@ -155,8 +301,9 @@ export async function startValidate(ctx: DashboardContext, name: string): Promis
 export async function startVerify(ctx: DashboardContext, name: string): Promise<JobSnapshot> {
   await existingBackup(ctx, name);
   const { driver, storage, decryption } = ctx.options;
+  const database = await requireDatabase(ctx);
   return startJob(ctx, "verify", name, (control) =>
-    verifyBackup({ driver, storage, name, database: ctx.database, decryption, signal: control.signal }),
+    verifyBackup({ driver, storage, name, database, decryption, signal: control.signal }),
   );
 }
 
@@ -171,11 +318,12 @@ export async function startRestore(
 ): Promise<JobSnapshot> {
   refuseWhenReadOnly(ctx, "restore backups");
   await existingBackup(ctx, name);
-  if (body.confirm !== ctx.database) {
+  const database = await requireDatabase(ctx);
+  if (body.confirm !== database) {
     throw new RequestError(
       400,
       "CONFIRMATION_MISMATCH",
-      `type the name of the database (${ctx.database}) to confirm the restore; nothing was written`,
+      `type the name of the database (${database}) to confirm the restore; nothing was written`,
     );
   }
   const mode = body.mode ?? "empty";
@@ -188,7 +336,7 @@ export async function startRestore(
       driver: o.driver,
       storage: o.storage,
       name,
-      database: ctx.database,
+      database,
       mode,
       decryption: o.decryption,
       lockTimeoutMs: o.lockTimeoutMs,
@@ -197,6 +345,34 @@ export async function startRestore(
       signal: control.signal,
     }),
   );
+}
+
+/**
+ * `POST /api/backups/:name/delete` with `{ confirm }`: `confirm` must be the backup's name (the page
+ * asks first). Removes it with deleteBackup, holding the storage lock; refused while an unfinished
+ * restore needs it, and while a job runs (it may be reading it).
+ */
+export async function removeBackup(ctx: DashboardContext, name: string, body: Record<string, unknown>) {
+  refuseWhenReadOnly(ctx, "delete backups");
+  await existingBackup(ctx, name);
+  if (body.confirm !== name) {
+    throw new RequestError(
+      400,
+      "CONFIRMATION_MISMATCH",
+      `confirm with the backup's name (${name}); nothing was removed`,
+    );
+  }
+  if (ctx.jobs.list().some((job) => job.state === "running"))
+    throw new RequestError(409, "BUSY", "a job is running; delete the backup when it has ended");
+  const o = ctx.options;
+  const result = await deleteBackup({
+    storage: o.storage,
+    name,
+    lockTimeoutMs: o.lockTimeoutMs,
+    logger: ctx.logger,
+  });
+  ctx.logger.info({ name }, "dashboard: backup deleted");
+  return result;
 }
 
 /**
@@ -232,14 +408,15 @@ export async function sendDownload(ctx: DashboardContext, name: string, response
 export async function readHealth(ctx: DashboardContext) {
   const { storage, maxAgeDays, decryption } = ctx.options;
   // this database's backups by its identity; by name when the database cannot be reached
-  const identity = await readDatabaseIdentity(ctx.options.driver, ctx.database).then(
+  const database = ctx.database ?? ctx.options.database;
+  const identity = await readDatabaseIdentity(ctx.options.driver, database).then(
     (read) => read.identity,
     () => null,
   );
   const health = await checkBackupHealth({
     storage,
     identity,
-    database: ctx.database,
+    ...(database !== undefined ? { database } : {}),
     maxAgeDays,
     decryption,
     logger: ctx.logger,

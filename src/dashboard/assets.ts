@@ -1,11 +1,12 @@
 /**
- * The page's files (HTML, CSS, one JavaScript module), served by the package itself: no CDN, works
- * offline. In the sources they are in src/dashboard/assets/; the build copies them to
+ * The page's files (HTML, CSS, one JavaScript module, and the charting library's script and
+ * stylesheet from its package), served by the package itself: no CDN, works offline. In the sources they are in src/dashboard/assets/; the build copies them to
  * dist/dashboard-assets/, beside the built modules (ESM and CJS alike). They are read once, when a
  * dashboard starts.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackupError } from "../index.js";
@@ -15,6 +16,15 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
   "index.html": "text/html; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
+};
+
+/**
+ * Files of the charting library (uPlot, a dependency), served from the package like the page's
+ * own: its script sets the global `uPlot`, its stylesheet lays out the legend.
+ */
+const VENDOR_ASSETS: Readonly<Record<string, { module: string; type: string }>> = {
+  "uplot.js": { module: "uplot/dist/uPlot.iife.min.js", type: "text/javascript; charset=utf-8" },
+  "uplot.css": { module: "uplot/dist/uPlot.min.css", type: "text/css; charset=utf-8" },
 };
 
 /** Where index.html holds the access token; replaced when the page is served. */
@@ -49,6 +59,10 @@ export async function loadAssets(directory = assetsDirectory()): Promise<Map<str
   const assets = new Map<string, Asset>();
   for (const [name, type] of Object.entries(ASSET_TYPES)) {
     assets.set(name, { type, body: await readFile(join(directory, name)) });
+  }
+  const require = createRequire(import.meta.url);
+  for (const [name, { module, type }] of Object.entries(VENDOR_ASSETS)) {
+    assets.set(name, { type, body: await readFile(require.resolve(module)) });
   }
   return assets;
 }

@@ -42,6 +42,8 @@ export interface DashboardOptions extends EncodingOptions {
    * `nextScheduledRun` and the page shows it.
    */
   nextScheduledRun?: () => Date | null | undefined;
+  /** How often an open page's live status is read again, in milliseconds; default 5,000. */
+  statusIntervalMs?: number;
   /**
    * The Prometheus text served at `/metrics` (open without the token, like `/healthz`); without
    * it `/metrics` answers 404.
@@ -66,8 +68,39 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** The dashboard's status answer (`GET /api/status`): backupStatus, and how the dashboard runs. */
-export interface DashboardStatus extends BackupStatus {
+/**
+ * The status while the database cannot be reached: what the storage says (the backups of the
+ * database by its name, their health), and why the database's part is empty.
+ */
+export interface StorageOnlyStatus
+  extends Omit<BackupStatus, "database" | "identity" | "current" | "recommendation"> {
+  /** The database named at start, or null when its name could not be read either (the home database). */
+  database: string | null;
+  identity: null;
+  current: null;
+  recommendation: null;
+}
+
+/**
+ * The dashboard's status answer (`GET /api/status`): backupStatus — or, while the database cannot
+ * be reached, {@link StorageOnlyStatus} — and how the dashboard runs.
+ */
+export type DashboardStatus = (
+  | (BackupStatus & { databaseUp: true })
+  | (StorageOnlyStatus & {
+      databaseUp: false;
+      /** Why the database's part is empty (the connection's error, no secrets). */
+      databaseProblem: string;
+    })
+) &
+  DashboardRun;
+
+/** How the dashboard runs, in every status answer. */
+export interface DashboardRun {
+  /** What the storage holds: its backups (every database's) and their bytes as stored (null when a snapshot's chunks could not be listed). */
+  storage: { backups: number; bytes: number | null };
+  /** The retention of the backups this page creates: the newest `keep` of `prefix` (Infinity: all). */
+  retention: { prefix: string; keep: number };
   readOnly: boolean;
   /** The library's version. */
   version: string;

@@ -8,6 +8,8 @@ export type RouteName =
   | "page"
   | "asset"
   | "status"
+  | "status-events"
+  | "history"
   | "backups"
   | "backup"
   | "download"
@@ -15,6 +17,8 @@ export type RouteName =
   | "validate"
   | "verify"
   | "restore"
+  | "delete"
+  | "pin"
   | "jobs"
   | "job"
   | "job-events"
@@ -33,6 +37,8 @@ const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/$/, name: "page" },
   { method: "GET", pattern: /^\/assets\/([^/]+)$/, name: "asset", params: ["file"] },
   { method: "GET", pattern: /^\/api\/status$/, name: "status" },
+  { method: "GET", pattern: /^\/api\/status\/events$/, name: "status-events" },
+  { method: "GET", pattern: /^\/api\/history$/, name: "history" },
   { method: "GET", pattern: /^\/api\/backups$/, name: "backups" },
   { method: "POST", pattern: /^\/api\/backups$/, name: "create" },
   { method: "GET", pattern: /^\/api\/backups\/([^/]+)$/, name: "backup", params: ["name"] },
@@ -40,6 +46,8 @@ const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/validate$/, name: "validate", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/verify$/, name: "verify", params: ["name"] },
   { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/restore$/, name: "restore", params: ["name"] },
+  { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/delete$/, name: "delete", params: ["name"] },
+  { method: "POST", pattern: /^\/api\/backups\/([^/]+)\/pin$/, name: "pin", params: ["name"] },
   { method: "GET", pattern: /^\/api\/jobs$/, name: "jobs" },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)$/, name: "job", params: ["id"] },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)\/events$/, name: "job-events", params: ["id"] },
@@ -47,8 +55,8 @@ const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/metrics$/, name: "metrics" },
 ];
 
-/** Routes that create or restore a backup: a read-only dashboard refuses them. */
-export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore"]);
+/** Routes that create, restore, delete or pin a backup: a read-only dashboard refuses them. */
+export const WRITING_ROUTES: ReadonlySet<RouteName> = new Set(["create", "restore", "delete", "pin"]);
 
 /** The outcome of {@link matchRoute}. */
 export type RouteMatch =

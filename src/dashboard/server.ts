@@ -9,11 +9,16 @@ import { type AccessPolicy, checkAccess, cookieName, createAccessToken, TOKEN_PA
 import {
   type DashboardContext,
   describeError,
+  isUnreachable,
   readBackup,
   readBackups,
   readHealth,
+  readHistory,
+  readLive,
   readStatus,
+  removeBackup,
   sendDownload,
+  setPinned,
   startCreate,
   startRestore,
   startValidate,
@@ -25,7 +30,7 @@ import { RequestError, readJsonBody, SECURITY_HEADERS, sendJson, sendText } from
 import { Jobs } from "./jobs.js";
 import type { Dashboard, DashboardOptions } from "./options.js";
 import { matchRoute, type RouteName } from "./routes.js";
-import { followJob } from "./sse.js";
+import { followJob, followStatus } from "./sse.js";
 
 /** Everything a request is answered with. */
 interface Site {
@@ -55,7 +60,16 @@ function checkOptions(options: DashboardOptions): void {
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   checkOptions(options);
   const logger = options.logger ?? silentLogger;
-  const database = await resolveDatabase(options.driver, options.database);
+  // a server that does not answer now: the page shows the storage and fills in the database's
+  // part once it answers
+  const database = await resolveDatabase(options.driver, options.database).catch((error: unknown) => {
+    if (!isUnreachable(error)) throw error;
+    logger.warn(
+      { err: error.message },
+      "dashboard: the database cannot be reached; showing the storage only",
+    );
+    return null;
+  });
   const assets = await loadAssets();
   const token = createAccessToken();
   const jobs = new Jobs((error) => describeError(error, logger));
@@ -194,6 +208,15 @@ async function dispatch(
       return sendAsset(site, params.file!, response);
     case "status":
       return json(200, readStatus(ctx));
+    case "status-events":
+      return followStatus(
+        () => readLive(ctx),
+        (error) => describeError(error, ctx.logger),
+        response,
+        ctx.options.statusIntervalMs,
+      );
+    case "history":
+      return json(200, readHistory(ctx));
     case "backups":
       return json(200, readBackups(ctx));
     case "backup":
@@ -201,13 +224,17 @@ async function dispatch(
     case "download":
       return sendDownload(ctx, params.name!, response);
     case "create":
-      return json(202, startCreate(ctx, await readJsonBody(request)));
+      return json(202, await startCreate(ctx, await readJsonBody(request)));
     case "validate":
       return json(202, startValidate(ctx, params.name!));
     case "verify":
       return json(202, startVerify(ctx, params.name!));
     case "restore":
       return json(202, startRestore(ctx, params.name!, await readJsonBody(request)));
+    case "delete":
+      return json(200, removeBackup(ctx, params.name!, await readJsonBody(request)));
+    case "pin":
+      return json(200, setPinned(ctx, params.name!, await readJsonBody(request)));
     case "jobs":
       return json(200, { jobs: ctx.jobs.list() });
     case "job":

@@ -3,7 +3,7 @@
  * the database changed while the backup ran.
  */
 import neo4j, { type Driver, type Session } from "neo4j-driver";
-import { BackupError } from "../errors.js";
+import { BackupError, classifyDriverError } from "../errors.js";
 import type { DatabaseIdentity } from "../format/identity.js";
 import { toSafeNumber } from "../format/values.js";
 
@@ -137,6 +137,9 @@ export async function resolveDatabase(driver: Driver, database: string | undefin
   const session = driver.session({ defaultAccessMode: neo4j.session.READ });
   try {
     return (await readSessionServerInfo(session)).database;
+  } catch (error) {
+    // CONNECTION / AUTHENTICATION like every other call that reads the server
+    throw classifyDriverError(error, "reading the home database");
   } finally {
     await session.close();
   }

@@ -151,6 +151,11 @@ const indexSchema = z.object({
   pendingRestores: z.array(pendingSchema).optional(),
   /** Absent in indexes written before failures were recorded (and where none ever was). */
   failures: z.array(failureSchema).optional(),
+  /**
+   * Backups that retention never removes, by name (`pinBackup`). Kept in this file only: an index
+   * that is deleted or damaged and rebuilt from the files has no pins.
+   */
+  pinned: z.array(z.string()).optional(),
 });
 
 /**
@@ -408,6 +413,12 @@ async function reconcile(
     changed = true;
   }
   index.backups = sortNewestFirst(kept);
+  // a pin names a file: it goes with its file
+  const pins = index.pinned?.filter((name) => files.has(name));
+  if (pins && pins.length !== index.pinned!.length) {
+    index.pinned = pins;
+    changed = true;
+  }
   return { index, changed };
 }
 

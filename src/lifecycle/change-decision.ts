@@ -109,8 +109,15 @@ export function findBaseline(index: BackupIndex, scope: HealthScope): Baseline |
   return fromBackup ?? fromRestore;
 }
 
-const percentOf = (delta: number, base: number) =>
-  base === 0 ? (delta === 0 ? 0 : 100) : (Math.abs(delta) / base) * 100;
+/**
+ * The size of a change relative to the count it started from: |delta| / base (0 for no change, 1
+ * for any change from 0). The auto-backup's percent is this × 100, rounded to one decimal.
+ */
+export function changeRatio(delta: number, base: number): number {
+  return base === 0 ? (delta === 0 ? 0 : 1) : Math.abs(delta) / base;
+}
+
+const percentOf = (delta: number, base: number) => changeRatio(delta, base) * 100;
 /** Counts as people read them, with thousands separators (the CLI shows counts the same way). */
 const count = (n: number) => n.toLocaleString("en-US");
 const signed = (n: number) => (n >= 0 ? `+${count(n)}` : count(n));

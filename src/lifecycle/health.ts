@@ -21,9 +21,15 @@ export interface BackupHealth {
    * one sentence each: said, but not a problem of this database's backups.
    */
   notices: string[];
-  /** The newest backup (of the database, when one was named). */
+  /** The newest backup (of the database, when one was named), whatever its kind and verdict. */
   lastBackup: BackupIndexEntry | null;
-  /** Its age in days (fractional). */
+  /**
+   * The newest backup that is a success of the backup job: valid, and taken by `create`, a
+   * schedule or before an upgrade — not a safety backup of a restore, not a bundled file
+   * (see {@link newestSuccess}). The age limit applies to it.
+   */
+  lastSuccess: BackupIndexEntry | null;
+  /** The age in days (fractional) of `lastSuccess`, else of `lastBackup`. */
   ageDays: number | null;
   /** The limit applied. */
   maxAgeDays: number;
@@ -78,6 +84,19 @@ export function describeUnfinishedRestore(pending: PendingRestore): string {
   return `a restore of ${pending.name} ${into}, started at ${pending.started}, did not finish; ${finish}`;
 }
 
+/** Kinds of backup that a backup job takes (safety backups and bundled files are not such runs). */
+const JOB_KINDS: ReadonlySet<BackupIndexEntry["kind"]> = new Set(["backup", "pre-upgrade"]);
+
+/**
+ * The newest entry (of entries listed newest first) that a backup job took and that passed
+ * validation (`valid: true`): what "the last successful backup" means for the health check and the
+ * metrics. A newer invalid file, a safety backup taken before a restore or a bundled
+ * `initial_backup.json` does not count.
+ */
+export function newestSuccess(entries: readonly BackupIndexEntry[]): BackupIndexEntry | null {
+  return entries.find((e) => JOB_KINDS.has(e.kind) && e.valid === true) ?? null;
+}
+
 /** Judges an index without reading the storage again. Pure. */
 export function judgeHealth(
   index: BackupIndex,
@@ -87,6 +106,7 @@ export function judgeHealth(
 ): BackupHealth {
   const backups = index.backups.filter((e) => inScope(e, scope));
   const lastBackup = backups[0] ?? null;
+  const lastSuccess = newestSuccess(backups);
   const problems: string[] = [];
   let ageDays: number | null = null;
   if (!lastBackup) {
@@ -97,17 +117,19 @@ export function judgeHealth(
         : undefined;
     problems.push(which ? `no backup of ${which}` : "no backups");
   } else {
-    ageDays = (now.getTime() - Date.parse(lastBackup.created)) / DAY_MS;
+    // the age of the newest good backup: a newer invalid file or safety backup does not renew it
+    const aged = lastSuccess ?? lastBackup;
+    ageDays = (now.getTime() - Date.parse(aged.created)) / DAY_MS;
     if (ageDays > maxAgeDays) {
-      problems.push(
-        `the newest backup ${lastBackup.name} is ${Math.floor(ageDays)} days old (limit ${maxAgeDays} days)`,
-      );
+      const which = aged === lastBackup ? "the newest backup" : "the newest valid backup";
+      problems.push(`${which} ${aged.name} is ${Math.floor(ageDays)} days old (limit ${maxAgeDays} days)`);
     }
-    if (lastBackup.valid === false)
-      problems.push(`the newest backup ${lastBackup.name} does not pass validation`);
-    if (lastBackup.valid === null) {
+    // the newest backup a job took is judged, even when a safety backup of a restore came after it
+    const newest = backups.find((e) => JOB_KINDS.has(e.kind)) ?? lastBackup;
+    if (newest.valid === false) problems.push(`the newest backup ${newest.name} does not pass validation`);
+    if (newest.valid === null) {
       problems.push(
-        `the newest backup ${lastBackup.name} is encrypted and was not checked: no key given opens it`,
+        `the newest backup ${newest.name} is encrypted and was not checked: no key given opens it`,
       );
     }
   }
@@ -121,6 +143,7 @@ export function judgeHealth(
     problems,
     notices,
     lastBackup,
+    lastSuccess,
     ageDays,
     maxAgeDays,
     pendingRestore: here[0] ?? null,

@@ -94,6 +94,8 @@ export interface RetentionScope {
   database?: string;
   /** Names never removed (kept with the reason `protected`): a pending restore's backups. */
   protect?: ReadonlySet<string>;
+  /** Names never removed (kept with the reason `pinned`): the index's pinned backups. */
+  pinned?: ReadonlySet<string>;
 }
 
 /**
@@ -129,7 +131,7 @@ export function planRetention(
     group.items.push({ name: entry.name, date: parsed.date, attempt: parsed.attempt });
   }
   return [...groups.values()].map(({ items, ...group }) =>
-    decideGroup(group, newestFirst(items), policy, scope.protect),
+    decideGroup(group, newestFirst(items), policy, scope.protect, scope.pinned),
   );
 }
 
@@ -149,11 +151,13 @@ function decideGroup(
   items: Item[],
   policy: RetentionPolicy,
   protect: ReadonlySet<string> = new Set(),
+  pinned: ReadonlySet<string> = new Set(),
 ): RetentionGroup {
   const kept: KeptBackup[] = [];
   const removed: { name: string; date: Date }[] = [];
   for (const { item, keep, reasons } of applyPolicy(items, policy)) {
     if (keep) kept.push({ name: item.name, date: item.date, reasons });
+    else if (pinned.has(item.name)) kept.push({ name: item.name, date: item.date, reasons: ["pinned"] });
     else if (protect.has(item.name)) kept.push({ name: item.name, date: item.date, reasons: ["protected"] });
     else removed.push({ name: item.name, date: item.date });
   }

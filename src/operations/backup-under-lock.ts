@@ -126,6 +126,8 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
       protect.add(pending.name);
       if (pending.safetyBackup) protect.add(pending.safetyBackup);
     }
+    // a pinned backup is never removed by retention
+    for (const name of index.pinned ?? []) protect.add(name);
   } catch (error) {
     // the backup itself is published and complete; the index is rebuilt from the files when next read
     logger.warn({ err: (error as Error).message }, "the backup index could not be updated");

@@ -68,7 +68,7 @@ function assertForgetOptions(options: ForgetBackupsOptions): void {
  * Applies `policy` to each group of backups (database identity, prefix, series) and removes what it
  * does not keep, holding the storage lock. Never removed: another group's backups, backups of
  * unknown origin (no identity), the distribution backup, safety backups, the backups an
- * unfinished restore needs, and the newest backup of each group. Only backup files are removed
+ * unfinished restore needs, pinned backups (`pinBackup`), and the newest backup of each group. Only backup files are removed
  * (a snapshot's manifest included; its chunks are reclaimed by a later prune).
  *
  * @throws BackupError — `INVALID_OPTIONS`, `LOCKED`, `ABORTED`, `STORAGE`.
@@ -90,6 +90,7 @@ export async function forgetBackups(options: ForgetBackupsOptions): Promise<Forg
       database: options.database,
       identity: options.identity,
       protect,
+      pinned: new Set(index.pinned ?? []),
     });
   };
   if (options.dryRun) {

@@ -7,9 +7,19 @@ import type { DecryptionOptions } from "../codec/age.js";
 import { BackupError } from "../errors.js";
 import type { DatabaseIdentity } from "../format/identity.js";
 import { readServerInfo } from "../graph/server.js";
-import { type BackupFailure, type BackupIndex, readIndex } from "../lifecycle/backup-index.js";
-import type { AutoBackupDecision, AutoBackupThresholds } from "../lifecycle/change-decision.js";
-import { type BackupHealth, type HealthScope, inScope } from "../lifecycle/health.js";
+import {
+  type BackupFailure,
+  type BackupIndex,
+  type BackupIndexEntry,
+  readIndex,
+} from "../lifecycle/backup-index.js";
+import {
+  type AutoBackupDecision,
+  type AutoBackupThresholds,
+  changeRatio,
+} from "../lifecycle/change-decision.js";
+import { type BackupHealth, type HealthScope, inScope, newestSuccess } from "../lifecycle/health.js";
+import { seriesOf } from "../lifecycle/retention.js";
 import { measureSnapshotStorage } from "../lifecycle/snapshot-usage.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
@@ -67,7 +77,10 @@ export async function collectMetrics(options: CollectMetricsOptions): Promise<st
     logger,
   });
   const index = await readIndex(storage, { logger, decryption });
-  const labels = database !== undefined ? { database } : undefined;
+  // the label does not depend on the server answering: named, else the home database the server
+  // reports, else (server down, or no driver) the database of the storage's newest backup
+  const labelled = database ?? identity?.name ?? index.backups.find((e) => e.database)?.database;
+  const labels = labelled ? { database: labelled } : undefined;
   return renderExposition([
     ...backupFamilies(health, index, scope, labels),
     ...(await snapshotFamilies(storage, index, logger)),
@@ -133,43 +146,73 @@ function lastFailure(index: BackupIndex, database: string | undefined): BackupFa
     .reduce<BackupFailure | undefined>((newest, f) => (!newest || f.at > newest.at ? f : newest), undefined);
 }
 
+/**
+ * The newest successful backup of each series of the scope ({@link newestSuccess}), newest series
+ * first; a scope without backups has the one series `""` with none.
+ */
+function lastSuccessBySeries(
+  index: BackupIndex,
+  scope: HealthScope,
+): { series: string; last: BackupIndexEntry | null }[] {
+  const bySeries = new Map<string, BackupIndexEntry[]>();
+  for (const entry of index.backups.filter((e) => inScope(e, scope) && e.kind !== "safety")) {
+    const series = seriesOf(entry);
+    bySeries.set(series, [...(bySeries.get(series) ?? []), entry]);
+  }
+  if (bySeries.size === 0) return [{ series: "", last: null }];
+  return [...bySeries].map(([series, entries]) => ({ series, last: newestSuccess(entries) }));
+}
+
 function backupFamilies(
   health: BackupHealth,
   index: BackupIndex,
   scope: HealthScope,
   labels: Record<string, string> | undefined,
 ): MetricFamily[] {
-  const last = health.lastBackup;
   const failure = lastFailure(index, scope.database);
   const kept = index.backups.filter((e) => inScope(e, scope)).length;
+  const safety = index.backups.find((e) => inScope(e, scope) && e.kind === "safety");
   const p = "neo4j_backup_";
+  const series = lastSuccessBySeries(index, scope);
+  /** One sample per series: `value` of its last success (series without one: `none`, or no sample). */
+  const perSeries = (
+    name: string,
+    help: string,
+    value: (e: BackupIndexEntry) => number | null | undefined,
+    none?: number,
+  ): MetricFamily => ({
+    name: `${p}${name}`,
+    help,
+    type: "gauge",
+    samples: series.flatMap(({ series, last }) => {
+      const v = last ? value(last) : none;
+      // backups made without a series: no `series` label (Prometheus reads an empty value as none)
+      const sampleLabels = series ? { ...labels, series } : labels;
+      return v === null || v === undefined
+        ? []
+        : [{ value: v, ...(sampleLabels ? { labels: sampleLabels } : {}) }];
+    }),
+  });
   return [
-    gauge(
-      `${p}last_success_timestamp_seconds`,
-      "When the newest backup was taken (Unix time); 0 when there is none.",
-      last ? seconds(last.created) : 0,
-      labels,
+    perSeries(
+      "last_success_timestamp_seconds",
+      "When the newest valid backup of the series was taken (Unix time); 0 when it has none. Safety backups and newer invalid files do not count.",
+      (e) => seconds(e.created),
+      0,
+    ),
+    perSeries("last_success_size_bytes", "Size of that backup as stored.", (e) => e.size),
+    perSeries("last_success_nodes", "Nodes in that backup.", (e) => e.nodeCount),
+    perSeries("last_success_relationships", "Relationships in that backup.", (e) => e.relationshipCount),
+    perSeries("last_success_duration_seconds", "How long that backup took.", (e) =>
+      e.durationMs != null ? e.durationMs / 1000 : null,
     ),
     gauge(
-      `${p}last_success_size_bytes`,
-      "Size of the newest backup as stored.",
-      last ? last.size : null,
+      `${p}last_safety_backup_timestamp_seconds`,
+      "When the newest safety backup (taken before a restore replaced the database) was taken (Unix time); 0 when there is none.",
+      safety ? seconds(safety.created) : 0,
       labels,
     ),
-    gauge(`${p}last_success_nodes`, "Nodes in the newest backup.", last ? last.nodeCount : null, labels),
-    gauge(
-      `${p}last_success_relationships`,
-      "Relationships in the newest backup.",
-      last ? last.relationshipCount : null,
-      labels,
-    ),
-    gauge(
-      `${p}last_success_duration_seconds`,
-      "How long the newest backup took.",
-      last?.durationMs != null ? last.durationMs / 1000 : null,
-      labels,
-    ),
-    gauge(`${p}backups_kept`, "Backups of this database in the storage.", kept, labels),
+    gauge(`${p}backups_kept`, "Backups of this database in the storage (all kinds).", kept, labels),
     gauge(
       `${p}last_failure_timestamp_seconds`,
       "When the last recorded backup failure happened (Unix time); 0 when none is recorded.",
@@ -178,14 +221,14 @@ function backupFamilies(
     ),
     gauge(
       `${p}healthy`,
-      "1 when the newest backup is valid and young enough and no restore is unfinished, else 0.",
+      "1 when the newest backup is valid, the newest valid one young enough and no restore is unfinished, else 0.",
       flag(health.healthy),
       labels,
     ),
     gauge(`${p}health_problems`, "Problems the health check found.", health.problems.length, labels),
     gauge(
       `${p}max_age_seconds`,
-      "How old the newest backup may be before it is a health problem.",
+      "How old the newest valid backup may be before it is a health problem.",
       health.maxAgeDays * 86400,
       labels,
     ),
@@ -234,55 +277,58 @@ async function snapshotFamilies(
   ];
 }
 
+/**
+ * What the database says now. The same series whether it answers or not: while it cannot be read
+ * every value but `database_up` is NaN (unknown), as are the changes when nothing was backed up yet.
+ */
 function databaseFamilies(
   decision: AutoBackupDecision | null | undefined,
   labels: Record<string, string> | undefined,
 ): MetricFamily[] {
   const p = "neo4j_backup_";
-  const up = gauge(
-    `${p}database_up`,
-    "1 when the database's counts could be read, else 0.",
-    flag(!!decision),
-    labels,
-  );
-  if (!decision) return [up];
-  const changes = decision.changes;
+  const unknown = Number.NaN;
+  const changes = decision?.changes ?? null;
+  const baseline = decision?.baseline ?? null;
   const element = (name: string) => ({ ...labels, element: name });
+  const byElement = (name: string, help: string, nodes: number, relationships: number): MetricFamily => ({
+    name: `${p}${name}`,
+    help,
+    type: "gauge",
+    samples: [
+      { labels: element("nodes"), value: nodes },
+      { labels: element("relationships"), value: relationships },
+    ],
+  });
   return [
-    up,
-    gauge(`${p}database_nodes`, "Nodes in the database now.", decision.current.nodes, labels),
+    gauge(`${p}database_up`, "1 when the database's counts could be read, else 0.", flag(!!decision), labels),
     gauge(
-      `${p}database_relationships`,
-      "Relationships in the database now.",
-      decision.current.relationships,
+      `${p}database_nodes`,
+      "Nodes in the database now (NaN while it cannot be read).",
+      decision ? decision.current.nodes : unknown,
       labels,
     ),
-    {
-      name: `${p}changes_since_last_backup`,
-      help: "Signed change of the count since the last backup or restore (absent when there is none).",
-      type: "gauge",
-      samples: changes
-        ? [
-            { labels: element("nodes"), value: changes.nodes },
-            { labels: element("relationships"), value: changes.relationships },
-          ]
-        : [],
-    },
-    {
-      name: `${p}changes_since_last_backup_percent`,
-      help: "Change of the count since the last backup or restore, in percent of it.",
-      type: "gauge",
-      samples: changes
-        ? [
-            { labels: element("nodes"), value: changes.nodesPercent },
-            { labels: element("relationships"), value: changes.relationshipsPercent },
-          ]
-        : [],
-    },
+    gauge(
+      `${p}database_relationships`,
+      "Relationships in the database now (NaN while it cannot be read).",
+      decision ? decision.current.relationships : unknown,
+      labels,
+    ),
+    byElement(
+      "changes_since_last_backup",
+      "Signed change of the count since the last backup or restore (NaN when unknown).",
+      changes ? changes.nodes : unknown,
+      changes ? changes.relationships : unknown,
+    ),
+    byElement(
+      "changes_since_last_backup_ratio",
+      "Size of that change relative to the count then, 0 to 1 and beyond (NaN when unknown).",
+      changes && baseline ? changeRatio(changes.nodes, baseline.nodes) : unknown,
+      changes && baseline ? changeRatio(changes.relationships, baseline.relationships) : unknown,
+    ),
     gauge(
       `${p}backup_recommended`,
-      "1 when the changes reach a threshold of the auto-backup, else 0.",
-      flag(decision.backup),
+      "1 when the changes reach a threshold of the auto-backup, else 0 (NaN while the database cannot be read).",
+      decision ? flag(decision.backup) : unknown,
       labels,
     ),
   ];

@@ -92,11 +92,24 @@ export interface ScheduleSpec extends ScheduleCallbacks {
   run: (signal: AbortSignal) => Promise<RunBody>;
 }
 
+/** Checks an IANA time zone name (`Europe/Berlin`, `UTC`) with the runtime's own list. */
+function assertTimeZone(timezone: string): void {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+  } catch {
+    throw new BackupError(
+      "INVALID_OPTIONS",
+      `time zone ${JSON.stringify(timezone)} is not one: use an IANA name such as UTC, Europe/Berlin or America/New_York`,
+    );
+  }
+}
+
 /** A cron pattern and time zone croner accepts (5 fields, or 6 with seconds first), or INVALID_OPTIONS. */
 export function parseSchedule(pattern: string, timezone?: string): Cron {
   if (typeof pattern !== "string" || pattern.trim() === "") {
     throw new BackupError("INVALID_OPTIONS", "`schedule` must be a cron pattern such as 0 3 * * *");
   }
+  if (timezone !== undefined) assertTimeZone(timezone);
   try {
     const cron = new Cron(pattern, { paused: true, mode: "5-or-6-parts", ...(timezone ? { timezone } : {}) });
     cron.nextRun();

@@ -54,6 +54,8 @@ export async function acquireFileLock(
     if (options.signal?.aborted) {
       throw new BackupError("ABORTED", "waiting for the storage lock was aborted");
     }
+    // when the lock is taken, not when waiting for it began
+    owner.acquired = new Date().toISOString();
     if (await tryCreate(path, owner, fileMode)) return held(path, owner, leaseMs);
     const current = await readOwner(path);
     if (current === "gone") continue;

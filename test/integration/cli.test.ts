@@ -230,6 +230,11 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
         `node count: backup ${loaded.nodes}, database ${loaded.nodes + 60}`,
       ]),
     });
+    // a file that is not there: exit 3 with the reason, before anything is compared or printed
+    const missing = await cli(["verify", "missing.json"]);
+    expect([missing.code, missing.stdout]).toEqual([EXIT.invalid, ""]);
+    expect(missing.stderr).toContain("backup missing.json not found in");
+    expect(missing.stderr).not.toContain("Comparing");
   });
 
   it("status after changes: the changes since the last backup, and exit 4 when a backup is recommended", async () => {

@@ -5,13 +5,17 @@
  * verify, download; refused without the token; read-only hides and refuses create and restore;
  * a restore killed part-way shown as unfinished on its own database's page and as another
  * database's on the page of a database sharing the storage.
- * And `neo4j-backup ui` as a process: the URL it prints, SIGTERM.
+ * Started without a reachable database: the storage's part works, the database's says why and
+ * fills in when the server answers. And `neo4j-backup ui` as a process: the URL it prints,
+ * SIGTERM, --host and --allow-remote, a busy port.
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, truncate } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { connect as connectSocket, createServer as createNetServer } from "node:net";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Driver } from "neo4j-driver";
+import neo4j, { type Driver } from "neo4j-driver";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
@@ -34,6 +38,7 @@ import { withStorageLock } from "../../src/storage/with-lock.js";
 import { chromiumPath, jobEnd, launchChromium, openDashboard, restoreFromPage } from "../support/browser.js";
 import { cliCommand, disposeCli, prepareCli, ROOT, serverEnv } from "../support/cli-run.js";
 import { runCrashWorker } from "../support/crash.js";
+import { closedPort } from "../support/ports.js";
 import { driverFor, testServers } from "../support/servers.js";
 
 const haveChromium = chromiumPath() !== undefined;
@@ -84,7 +89,13 @@ describe.skipIf(!haveChromium).each(testServers())(
       await clearDatabase(driver);
       await loadSampleGraph(driver, { seed: 71, nodes: 3000 });
       database = await resolveDatabase(driver, undefined);
-      dashboard = await startDashboard({ driver, storage, keep: Number.POSITIVE_INFINITY });
+      // the live status checks every 300 ms here (5 s by default)
+      dashboard = await startDashboard({
+        driver,
+        storage,
+        keep: Number.POSITIVE_INFINITY,
+        statusIntervalMs: 300,
+      });
     });
 
     afterAll(async () => {
@@ -128,6 +139,297 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("writes as the CLI does: sizes in kB/MB, times in UTC, the server in the header, file names as written", async () => {
+      const made = await createBackup({ driver, storage, reason: "units", keep: Number.POSITIVE_INFINITY });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor();
+        const cells = await row.locator("td").allTextContents();
+        // powers of 1000, one decimal, like formatBytes
+        const expected =
+          made.bytes < 1000
+            ? `${made.bytes} B`
+            : made.bytes < 1e6
+              ? `${(made.bytes / 1e3).toFixed(1)} kB`
+              : `${(made.bytes / 1e6).toFixed(1)} MB`;
+        expect(cells).toContain(expected);
+        const created = (await listBackups(storage)).find((e) => e.name === made.name)!.created;
+        expect(await row.locator("td").nth(2).getAttribute("title")).toBe(
+          `${created.slice(0, 19).replace("T", " ")} UTC`,
+        );
+        const identity = (await readDatabaseIdentity(driver, database)).identity!;
+        expect(await page.textContent("#target")).toContain(`database ${database} on ${identity.address}`);
+        // the baseline's name is shown as written, not in the headings' capitals
+        expect(await page.textContent("#baseline")).toBe(made.name);
+        expect(
+          await page.evaluate(`getComputedStyle(document.getElementById("baseline")).textTransform`),
+        ).toBe("none");
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("the restore dialog: the CLI's default (empty) and its Replaces line; no restore for an invalid backup; buttons wait for a running job", async () => {
+      const made = await createBackup({ driver, storage, reason: "dialog", keep: Number.POSITIVE_INFINITY });
+      const counts = await countGraph(driver, database);
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor();
+        await row.locator("button", { hasText: "Restore" }).click();
+        await page.waitForSelector("#restore-dialog[open]");
+        expect(await page.inputValue("#restore-mode")).toBe("empty");
+        expect(await page.textContent("#restore-effect")).toContain("will be refused; choose replace");
+        await page.selectOption("#restore-mode", "replace");
+        expect(await page.textContent("#restore-effect")).toBe(
+          `Replaces: ${counts.nodes.toLocaleString("en-US")} nodes, ${counts.relationships.toLocaleString("en-US")} relationships now in the database (a safety backup is taken first)`,
+        );
+        await page.click("#restore-cancel");
+        // a validation runs: every button that starts a job waits for it, and is back afterwards
+        // (watched from inside the page: a short job may end before a poll from here would look)
+        await page.evaluate(`{
+          window.__allDisabled = false;
+          new MutationObserver(() => {
+            const buttons = [...document.querySelectorAll(".job-action")];
+            if (buttons.length > 0 && buttons.every((b) => b.disabled)) window.__allDisabled = true;
+          }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["disabled"] });
+        }`);
+        await row.locator("button", { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        expect(await page.evaluate("window.__allDisabled")).toBe(true);
+        await page.waitForFunction(`[...document.querySelectorAll(".job-action")].every((b) => !b.disabled)`);
+        // a backup that does not validate: the index says so, and the page offers no restore of it
+        const bad = await createBackup({
+          driver,
+          storage,
+          reason: "to be cut",
+          keep: Number.POSITIVE_INFINITY,
+        });
+        await truncate(join(storage.directory, bad.name), 1000);
+        await page.click("#refresh");
+        const badRow = page.locator(`tr[data-name="${bad.name}"]`);
+        await badRow.locator("text=invalid").waitFor();
+        expect(await badRow.locator("button", { hasText: "Restore" }).count()).toBe(0);
+        await storage.remove(bad.name);
+        await listBackups(storage);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("keeps itself current: a backup taken elsewhere appears without a reload, health first in a banner, the history lists it", async () => {
+      const page = await openDashboard(browser, dashboard);
+      try {
+        await page.locator("#live", { hasText: "live" }).waitFor();
+        const before = await page.locator("#backup-rows tr[data-name]").count();
+        const made = await createBackup({
+          driver,
+          storage,
+          reason: "taken by another process",
+          series: "nightly",
+          keep: Number.POSITIVE_INFINITY,
+        });
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.waitFor({ timeout: 10_000 });
+        expect(await page.locator("#backup-rows tr[data-name]").count()).toBe(before + 1);
+        expect(await row.locator("td.kind").textContent()).toBe("backup · nightly");
+        // the newest backup is valid and young: healthy, said first
+        await page.locator("#health-banner", { hasText: "Backups healthy" }).waitFor();
+        const banner = await page.locator("main > *:not([hidden])").first().getAttribute("id");
+        expect(banner).toBe("health-banner");
+        await page.click("#refresh");
+        await page.locator("#history-rows li", { hasText: made.name }).waitFor();
+        expect(
+          await page.locator(`#history-rows li[data-kind="backup"]`, { hasText: made.name }).textContent(),
+        ).toContain("(series nightly)");
+        // a failed backup is recorded and listed, marked as a failure
+        const down = neo4j.driver(
+          `bolt://127.0.0.1:${await closedPort()}`,
+          neo4j.auth.basic("neo4j", "unused"),
+          {
+            connectionTimeout: 2000,
+            maxTransactionRetryTime: 0,
+          },
+        );
+        try {
+          await createBackup({ driver: down, storage, reason: "fails", recordFailure: true }).catch(
+            () => undefined,
+          );
+        } finally {
+          await down.close();
+        }
+        await page.click("#refresh");
+        const failure = page.locator('#history-rows li[data-kind="failure"]').first();
+        await failure.waitFor();
+        expect(await failure.getAttribute("class")).toBe("bad");
+        expect(await failure.textContent()).toMatch(/backup of the home database failed: CONNECTION: /);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("sorts and filters the backups, and shows a job's result under the row it was started from", async () => {
+      await createBackup({
+        driver,
+        storage,
+        reason: "sorted",
+        series: "nightly",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const all = await listBackups(storage);
+        await page.locator("#backup-rows tr[data-name]").first().waitFor();
+        const names = async () =>
+          page
+            .locator("#backup-rows tr[data-name]")
+            .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+        // newest first by default; by name, ascending, after a click on its header
+        expect(await names()).toEqual(all.map((e) => e.name));
+        await page.click('th[data-sort="name"] button');
+        expect(await names()).toEqual(all.map((e) => e.name).sort());
+        expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBe("ascending");
+        // filtered by text (series, reason) and by kind
+        await page.fill("#filter-text", "nightly");
+        const nightly = all.filter((e) =>
+          [e.name, e.reason, e.series ?? ""].some((v) => v.toLowerCase().includes("nightly")),
+        );
+        expect(nightly.length).toBeGreaterThan(0);
+        expect((await names()).sort()).toEqual(nightly.map((e) => e.name).sort());
+        expect(await page.textContent("#backup-count")).toBe(`${nightly.length} of ${all.length}`);
+        await page.fill("#filter-text", "");
+        await page.selectOption("#filter-kind", "snapshot");
+        expect(await names()).toEqual(
+          all
+            .filter((e) => e.snapshot)
+            .map((e) => e.name)
+            .sort(),
+        );
+        await page.selectOption("#filter-kind", "");
+        // a validation's result under its row
+        const name = all.find((e) => !e.snapshot && e.valid)!.name;
+        await page.locator(`tr[data-name="${name}"] button`, { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        const result = page.locator(`tr.row-result[data-for="${name}"]`);
+        await result.waitFor();
+        expect(await result.textContent()).toContain("Validation succeeded");
+        expect(await result.textContent()).toContain("Valid:");
+      } finally {
+        await page.close();
+      }
+    });
+
+    it("every main view at 1,400 and 700 px: a screenshot, no sideways scrolling, no console error, no serious or critical axe-core violation", async () => {
+      const shots = join(ROOT, "test-results", "dashboard", server.label);
+      await mkdir(shots, { recursive: true });
+      const axe = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+      const names = (await listBackups(storage)).map((e) => e.name);
+      // the views: the page (status, charts, backups, history), a backup's details, the restore dialog
+      const views: [string, (page: Page) => Promise<void>][] = [
+        ["status", async () => {}],
+        [
+          "details",
+          async (page) => {
+            await page.locator(`tr[data-name="${names[0]}"] button`, { hasText: "Details" }).click();
+            await page.waitForSelector("#details:not([hidden])");
+          },
+        ],
+        [
+          "restore-dialog",
+          async (page) => {
+            await page.locator(`tr[data-name="${names[0]}"] button`, { hasText: "Restore" }).click();
+            await page.waitForSelector("#restore-dialog[open]");
+            await page.selectOption("#restore-mode", "replace");
+          },
+        ],
+      ];
+      for (const width of [1400, 700]) {
+        // axe's script is added to the page by the test: the page's own policy allows only its files
+        const context = await browser.newContext({ viewport: { width, height: 1000 }, bypassCSP: true });
+        try {
+          for (const [view, open] of views) {
+            const page = await context.newPage();
+            const errors: string[] = [];
+            page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+            page.on("pageerror", (e) => errors.push(e.message));
+            await page.goto(dashboard.url);
+            await page.waitForSelector('#status-body[aria-busy="false"]');
+            await page.locator("#backup-rows tr[data-name]").first().waitFor();
+            await open(page);
+            const where = `${view} at ${width} px`;
+            expect(
+              await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+              where,
+            ).toBeLessThanOrEqual(0);
+            await page.screenshot({ path: join(shots, `${view}-${width}.png`), fullPage: true });
+            await page.addScriptTag({ content: axe });
+            const violations = (await page.evaluate(
+              `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`,
+            )) as string[];
+            expect(violations, where).toEqual([]);
+            expect(errors, where).toEqual([]);
+            await page.close();
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    });
+
+    it("deletes a backup after a confirmation (cancel keeps it), pins and unpins one; the chart and the Storage panel follow the backups", async () => {
+      const made = await createBackup({
+        driver,
+        storage,
+        reason: "to delete",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const page = await openDashboard(browser, dashboard);
+      try {
+        const all = await listBackups(storage);
+        // the chart of the backups the jobs took: drawn by the charting library from the package
+        await page.waitForSelector("#charts:not([hidden]) #chart-size canvas");
+        expect(await page.locator("#chart-counts canvas").count()).toBeGreaterThan(0);
+        const library = await page.request.get(`${dashboard.origin}/assets/uplot.js`);
+        expect([library.status(), library.headers()["content-type"]]).toEqual([
+          200,
+          "text/javascript; charset=utf-8",
+        ]);
+        const stored = all.filter((e) => !e.snapshot).reduce((sum, e) => sum + e.size, 0);
+        expect(await page.textContent("#storage-use")).toContain(`in ${all.length} backups`);
+        expect(stored).toBeGreaterThan(0);
+        const row = page.locator(`tr[data-name="${made.name}"]`);
+        await row.locator("button", { hasText: "Delete" }).click();
+        await page.waitForSelector("#delete-dialog[open]");
+        expect(await page.textContent("#delete-summary")).toContain(made.name);
+        await page.click("#delete-cancel");
+        expect(await storage.stat(made.name)).toBeDefined();
+        await row.locator("button", { hasText: "Delete" }).click();
+        await page.click("#delete-submit");
+        await row.waitFor({ state: "detached" });
+        expect(await storage.stat(made.name)).toBeUndefined();
+        expect((await listBackups(storage)).map((e) => e.name)).not.toContain(made.name);
+        // pinned: marked, not offered for deletion, kept by retention (the index says so); unpinned again
+        const pin = (await listBackups(storage)).find((e) => !e.snapshot)!.name;
+        const pinRow = page.locator(`tr[data-name="${pin}"]`);
+        await pinRow.locator("button", { hasText: "Pin" }).click();
+        await pinRow.locator("td.kind", { hasText: "pinned" }).waitFor();
+        expect(await pinRow.locator("button", { hasText: "Delete" }).count()).toBe(0);
+        expect((await readIndex(storage)).pinned).toEqual([pin]);
+        await pinRow.locator("button", { hasText: "Unpin" }).click();
+        await pinRow.locator("button", { hasText: "Delete" }).waitFor();
+        expect((await readIndex(storage)).pinned).toEqual([]);
+        // the server wants the name as the confirmation
+        const other = (await listBackups(storage)).find((e) => !e.snapshot)!.name;
+        expect(
+          await postFromPage(page, `/api/backups/${other}/delete`, { confirm: "yes" }, dashboard.token),
+        ).toBe(400);
+        expect(await storage.stat(other)).toBeDefined();
+      } finally {
+        await page.close();
+      }
+    });
+
     it("shows the schedule's next run when one is set, and nothing of the kind when none is", async () => {
       const next = new Date(Date.now() + 3 * 3600_000);
       const scheduled = await startDashboard({
@@ -138,8 +440,9 @@ describe.skipIf(!haveChromium).each(testServers())(
       });
       try {
         const page = await openDashboard(browser, scheduled);
+        // in UTC, as the CLI writes times
         expect(await page.textContent("#next-run")).toBe(
-          await page.evaluate(`new Date(${JSON.stringify(next.toISOString())}).toLocaleString()`),
+          `${next.toISOString().slice(0, 19).replace("T", " ")} UTC`,
         );
         await page.close();
         const plain = await openDashboard(browser, dashboard);
@@ -163,7 +466,7 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(await page.textContent("#job-result")).toContain(`Created ${backup!.name}`);
         const row = page.locator(`tr[data-name="${backup!.name}"]`);
         await row.waitFor();
-        expect(await row.locator("td").nth(6).textContent()).toBe(HOSTILE_REASON);
+        expect(await row.locator("td").nth(7).textContent()).toBe(HOSTILE_REASON);
         expect(await page.locator("#backup-rows img").count()).toBe(0);
         expect(await page.evaluate("window.__injected")).toBeUndefined();
         await page.locator("#health", { hasText: /^OK$/ }).waitFor();
@@ -213,8 +516,13 @@ describe.skipIf(!haveChromium).each(testServers())(
         // every phase text the page shows, in order
         await page.evaluate(`(() => {
           const seen = (window.__phases = []);
+          const bars = (window.__bars = []);
           const phase = document.getElementById("job-phase");
-          new MutationObserver(() => seen.push(phase.textContent)).observe(phase, {
+          const bar = document.getElementById("job-progress");
+          new MutationObserver(() => {
+            seen.push(phase.textContent);
+            bars.push([phase.textContent, bar.getAttribute("value")]);
+          }).observe(phase, {
             childList: true,
             characterData: true,
             subtree: true,
@@ -225,6 +533,17 @@ describe.skipIf(!haveChromium).each(testServers())(
         const phases = (await page.evaluate("window.__phases")) as string[];
         expect(phases.some((p) => p.startsWith("Nodes:"))).toBe(true);
         expect(phases.at(-1)).toMatch(/^Done: /);
+        // the safety backup and the clearing are not counted: their text has no "0 / N" and their
+        // bar runs without a value
+        const bars = (await page.evaluate("window.__bars")) as [string, string | null][];
+        const uncounted = bars.filter(([text]) =>
+          /^(Taking a safety backup|Clearing the database)/.test(text),
+        );
+        expect(uncounted.length).toBeGreaterThan(0);
+        for (const [text, value] of uncounted) {
+          expect(text).not.toMatch(/\d+ \/ \d/);
+          expect(value).toBeNull();
+        }
         expect(await page.getAttribute("#job-progress", "value")).toBe("1");
         const result = await page.textContent("#job-result");
         expect(result).toContain(`Restored ${backup!.name}`);
@@ -236,6 +555,34 @@ describe.skipIf(!haveChromium).each(testServers())(
         expect(bodies.join("\n")).not.toContain(server.password);
       } finally {
         await page.close();
+      }
+    });
+
+    it("a job started on one page is followed on every open page, whose buttons wait for it", async () => {
+      const backup = (await listBackups(storage)).find((e) => e.kind === "backup" && !e.snapshot && e.valid)!;
+      const first = await openDashboard(browser, dashboard);
+      const second = await openDashboard(browser, dashboard);
+      try {
+        await second.locator("#live", { hasText: "live" }).waitFor();
+        await restoreFromPage(first, backup.name, database, "replace");
+        // the other page learns of it from the live status and follows it
+        await second.waitForSelector('#job[data-state="running"]', { timeout: 10_000 });
+        expect(await second.textContent("#job-what")).toBe(`Restore of ${backup.name}`);
+        expect(
+          await second.evaluate(`[...document.querySelectorAll(".job-action")].every((b) => b.disabled)`),
+        ).toBe(true);
+        // one job at a time: the server refuses a second one
+        expect(await postFromPage(second, `/api/backups/${backup.name}/validate`, {}, dashboard.token)).toBe(
+          409,
+        );
+        expect(await jobEnd(first)).toBe("succeeded");
+        expect(await jobEnd(second)).toBe("succeeded");
+        await second.waitForFunction(
+          `[...document.querySelectorAll(".job-action")].every((b) => !b.disabled)`,
+        );
+      } finally {
+        await first.close();
+        await second.close();
       }
     });
 
@@ -299,6 +646,72 @@ describe.skipIf(!haveChromium).each(testServers())(
       }
     });
 
+    it("without a reachable database: the backups are listed, validated and downloaded, the database's part says why, and fills in when the server answers", async () => {
+      // a port where nothing listens yet; later a proxy to the server opens there
+      const port = await closedPort();
+      const target = new URL(server.uri);
+      const down = neo4j.driver(
+        `bolt://127.0.0.1:${port}`,
+        neo4j.auth.basic(server.username, server.password),
+        {
+          connectionTimeout: 2000,
+          maxTransactionRetryTime: 0,
+        },
+      );
+      await createBackup({
+        driver,
+        storage,
+        reason: "before the server went away",
+        keep: Number.POSITIVE_INFINITY,
+      });
+      const names = (await listBackups(storage)).map((b) => b.name);
+      const offline = await startDashboard({ driver: down, storage });
+      const page = await openDashboard(browser, offline);
+      let proxy: ReturnType<typeof createNetServer> | undefined;
+      try {
+        expect(await page.textContent("#database-down")).toBe("Cannot be reached");
+        expect(await page.textContent("#status-body")).toContain("Backups can still be listed");
+        expect(await page.isVisible("#create")).toBe(false);
+        const row = page.locator(`tr[data-name="${names[0]}"]`);
+        await row.waitFor();
+        expect(await row.locator("button", { hasText: "Validate" }).isVisible()).toBe(true);
+        expect(await row.locator("button", { hasText: "Verify" }).isVisible()).toBe(false);
+        expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(false);
+        // the server refuses what needs the database, naming why
+        expect(await postFromPage(page, "/api/backups", { reason: "x" }, offline.token)).toBe(502);
+        const download = await page.request.get(`${offline.origin}/api/backups/${names[0]}/download`);
+        expect(download.status()).toBe(200);
+        expect((await download.body()).length).toBe((await storage.stat(names[0]!))!.size);
+        await row.locator("button", { hasText: "Validate" }).click();
+        expect(await jobEnd(page)).toBe("succeeded");
+        // the server comes back (a proxy to it opens on that port): the page fills in by itself
+        proxy = createNetServer((socket) => {
+          const upstream = connectSocket(Number(target.port), target.hostname);
+          socket.pipe(upstream).pipe(socket);
+          const end = () => {
+            socket.destroy();
+            upstream.destroy();
+          };
+          socket.on("error", end);
+          upstream.on("error", end);
+        });
+        await new Promise<void>((resolve) => proxy!.listen(port, "127.0.0.1", resolve));
+        await page.waitForSelector("#recommendation", { timeout: 30_000 });
+        expect(await page.isVisible("#database-down")).toBe(false);
+        const counts = await countGraph(driver, database);
+        expect(await page.textContent("#status-body")).toContain(
+          `${counts.nodes.toLocaleString("en-US")} nodes`,
+        );
+        expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(true);
+        expect(await page.textContent("#target")).toContain(`database ${database}`);
+      } finally {
+        await page.close();
+        await offline.close();
+        await down.close();
+        await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+      }
+    });
+
     it("read-only: the page offers no create and no restore, and the server refuses both", async () => {
       const readOnly = await startDashboard({ driver, storage, readOnly: true });
       const page = await openDashboard(browser, readOnly);
@@ -311,7 +724,11 @@ describe.skipIf(!haveChromium).each(testServers())(
         await row.waitFor();
         expect(await row.locator("button", { hasText: "Validate" }).isVisible()).toBe(true);
         expect(await row.locator("button", { hasText: "Restore" }).isVisible()).toBe(false);
+        expect(await row.locator("button", { hasText: "Delete" }).isVisible()).toBe(false);
         expect(await postFromPage(page, "/api/backups", { reason: "x" }, readOnly.token)).toBe(403);
+        expect(
+          await postFromPage(page, `/api/backups/${names[0]}/delete`, { confirm: names[0] }, readOnly.token),
+        ).toBe(403);
         expect(
           await postFromPage(
             page,
@@ -442,6 +859,30 @@ describe.skipIf(!haveChromium).each(testServers())(
   },
 );
 
+/** `neo4j-backup ui` as a process: resolves with the first match of `pattern` in its output. */
+function startUi(uiArgs: string[], env: NodeJS.ProcessEnv, pattern: RegExp) {
+  const { command, args } = cliCommand();
+  const child = spawn(command, [...args, "ui", ...uiArgs], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stderr.on("data", (d) => (output.stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const found = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      output.stdout += d;
+      const match = pattern.exec(output.stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) =>
+      reject(new Error(`ui exited with ${code}: ${output.stdout}\n${output.stderr}`)),
+    );
+  });
+  return { child, output, exited, found };
+}
+
 describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (server) => {
   let root: string;
 
@@ -455,32 +896,114 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
     await rm(root, { recursive: true, force: true });
   });
 
-  it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {
+  it("--host beyond this machine needs --allow-remote, then warns and prints the address others use; a busy port is a usage error", async () => {
     const { command, args } = cliCommand();
-    // a read-only dashboard wants an existing folder, as `status` does
-    await mkdir(join(root, "backups"));
-    const child = spawn(
+    const dir = join(root, "host");
+    await mkdir(dir);
+    const options = ["--dir", dir, "--read-only"];
+    const run = (extra: string[]) =>
+      spawnSync(command, [...args, "ui", ...options, ...extra], {
+        cwd: ROOT,
+        env: serverEnv(server),
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    const refused = run(["--host", "0.0.0.0"]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(
+      "--host 0.0.0.0 would serve the dashboard to other machines over plain HTTP",
+    );
+    expect(refused.stderr).toContain("--allow-remote");
+    const busy = createNetServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const taken = run(["--port", String(port)]);
+      expect([taken.status, taken.stdout]).toEqual([2, ""]);
+      expect(taken.stderr).toContain(
+        `port ${port} is in use; pick another --port, or leave it out for a free one`,
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+    const ui = startUi(
+      [...options, "--host", "0.0.0.0", "--allow-remote"],
+      serverEnv(server),
+      /from other machines: (http:\/\/\S+)/,
+    );
+    const { child, exited } = ui;
+    try {
+      const remote = await ui.found;
+      const url = new URL(remote);
+      expect(url.hostname).toBe(hostname().toLowerCase());
+      expect(ui.output.stderr).toContain("Warning: listening on 0.0.0.0 over plain HTTP");
+      // the address it prints reaches it (here through the loopback interface, as 0.0.0.0 includes it)
+      const token = url.searchParams.get("token")!;
+      const answer = await fetch(`http://127.0.0.1:${url.port}/api/status`, {
+        headers: { [TOKEN_HEADER]: token },
+      });
+      expect(answer.status).toBe(200);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("--schedule backs up while the page runs, which shows the next run; not with --read-only", async () => {
+    const dir = join(root, "scheduled");
+    await mkdir(dir);
+    const { command, args } = cliCommand();
+    const refused = spawnSync(
       command,
-      [...args, "ui", "--dir", join(root, "backups"), "--read-only", "--port", "0"],
+      [...args, "ui", "--dir", dir, "--read-only", "--schedule", "0 3 * * *"],
       {
         cwd: ROOT,
         env: serverEnv(server),
-        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
       },
     );
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      expect.stringContaining("does not go with --read-only"),
+    ]);
+    // every 2 seconds; --auto: after the first backup, only when the graph changed
+    const ui = startUi(
+      ["--dir", dir, "--schedule", "*/2 * * * * *", "--auto", "--timezone", "UTC"],
+      serverEnv(server),
+      /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/,
+    );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          stdout += d;
-          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/.exec(stdout);
-          if (found) resolve(found[1]!);
-        });
-        void exited.then((code) => reject(new Error(`ui exited with ${code}: ${stdout}\n${stderr}`)));
+      const url = new URL(await ui.found);
+      expect(ui.output.stdout).toMatch(/Backing up at "\*\/2 \* \* \* \* \*"; next run \d{4}-/);
+      const storage = new FileSystemStorage({ directory: dir });
+      const deadline = Date.now() + 60_000;
+      while ((await listBackups(storage)).length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(await listBackups(storage)).toHaveLength(1);
+      const status = await fetch(`${url.origin}/api/status`, {
+        headers: { [TOKEN_HEADER]: url.searchParams.get("token")! },
       });
+      const body = (await status.json()) as { nextScheduledRun?: string };
+      expect(Date.parse(body.nextScheduledRun!)).toBeGreaterThan(Date.now() - 2000);
+      ui.child.kill("SIGTERM");
+      expect(await ui.exited).toBe(0);
+    } finally {
+      ui.child.kill("SIGKILL");
+    }
+  });
+
+  it("prints the URL with the token once, answers with it and refuses without it, and stops on SIGTERM", async () => {
+    // a read-only dashboard wants an existing folder, as `status` does
+    await mkdir(join(root, "backups"));
+    const ui = startUi(
+      ["--dir", join(root, "backups"), "--read-only", "--port", "0"],
+      serverEnv(server),
+      /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})/,
+    );
+    const { child, exited } = ui;
+    try {
+      const url = await ui.found;
       const { origin, searchParams } = new URL(url);
       const token = searchParams.get("token")!;
       expect((await fetch(`${origin}/api/status`)).status).toBe(401);
@@ -489,11 +1012,11 @@ describe.each(testServers())("neo4j-backup ui on Neo4j $version ($label)", (serv
       const body = await status.text();
       expect(JSON.parse(body)).toMatchObject({ readOnly: true, current: { nodes: expect.any(Number) } });
       expect(body).not.toContain(server.password);
-      expect(stdout.split(token).length - 1).toBe(1);
+      expect(ui.output.stdout.split(token).length - 1).toBe(1);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      expect(stdout).toContain("Dashboard stopped.");
-      expect(`${stdout}${stderr}`).not.toContain(server.password);
+      expect(ui.output.stdout).toContain("Dashboard stopped.");
+      expect(`${ui.output.stdout}${ui.output.stderr}`).not.toContain(server.password);
     } finally {
       child.kill("SIGKILL");
     }

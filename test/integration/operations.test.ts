@@ -18,6 +18,7 @@ import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cl
 import {
   commandFolder,
   crontabEntries,
+  crontabVariables,
   readRecipeYaml,
   recipe,
   withLocalCommand,
@@ -99,15 +100,22 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
         .replaceAll("/etc/neo4j-backup/env", envFile)
         .replaceAll("/var/lib/node_exporter/textfile/neo4j_backup.prom", textfile),
     );
-    // cron's environment: no connection variables, only what the env file gives
-    const cronEnv = { PATH: env().PATH, HOME: process.env.HOME };
+    // cron's environment: its own PATH, no connection variables, then the crontab's settings (its
+    // PATH with this test's command folder where the recipe has /usr/local/bin)
+    const cronDefault = { PATH: "/usr/bin:/bin", HOME: process.env.HOME, SHELL: "/bin/sh" };
+    const settings = crontabVariables(await recipe("crontab"));
+    expect(settings.PATH?.split(":")).toContain("/usr/local/bin");
+    const cronEnv = { ...cronDefault, ...settings, PATH: settings.PATH!.replace("/usr/local/bin", bin) };
+    // without the crontab's PATH the command is not found (what happens to a crontab without it)
+    expect(sh(entries[0]!, cronDefault).code).toBe(127);
     const check = sh(entries[1]!, cronEnv);
     expect([check.code, check.stdout]).toEqual([
       EXIT.unhealthy,
       "neo4j-backup: the backups need attention: run neo4j-backup status\n",
     ]);
     const backup = sh(entries[0]!, cronEnv);
-    expect(backup.code, backup.stderr).toBe(0);
+    // --quiet: nothing on success, so cron mails nothing
+    expect([backup.code, backup.stdout, backup.stderr]).toEqual([0, "", ""]);
     expect(await listBackups(new FileSystemStorage({ directory: dir }))).toHaveLength(1);
     const again = sh(entries[1]!, cronEnv);
     expect([again.code, again.stdout]).toEqual([0, ""]);
@@ -200,6 +208,17 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
       error: { code: "AUTHENTICATION" },
     });
     expect(failed.stdout + failed.stderr).not.toContain("wrong-password-python");
+    // without the command on PATH: a clear error, no traceback
+    const missing = spawnSync("python3", [file], {
+      env: { ...env({ NEO4J_BACKUP_DIR: dir }), PATH: "/usr/bin:/bin" },
+      encoding: "utf8",
+    });
+    expect([missing.status, missing.stderr]).toEqual([127, ""]);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 127,
+      error: { code: "NOT_INSTALLED", message: "neo4j-backup was not found on PATH" },
+    });
   });
 
   it("the sidecar's schedule command: JSON lines, /metrics and /healthz, a clean stop on SIGTERM (exit 0)", async () => {
@@ -258,12 +277,25 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
       env: serverEnv(server, { NEO4J_URI: "bolt://127.0.0.1:9" }),
     });
     expect(offline.code).toBe(0);
-    expect(jsonOf<{ text: string }>(offline).text).toMatch(/^neo4j_backup_database_up 0$/m);
+    // the database label stays while the server does not answer (from the storage's newest backup)
+    expect(jsonOf<{ text: string }>(offline).text).toMatch(
+      /^neo4j_backup_database_up\{database="neo4j"\} 0$/m,
+    );
     const old = await runCli(["--dir", dir, "metrics", "--storage-only", "--max-age", "0.000001"], {
       env: serverEnv(server),
     });
     expect(old.code).toBe(0);
-    expect(old.stdout).toMatch(/^neo4j_backup_healthy 0$/m);
+    expect(old.stdout).toMatch(/^neo4j_backup_healthy\{database="neo4j"\} 0$/m);
     expect((await readIndex(new FileSystemStorage({ directory: dir }))).failures ?? []).toEqual([]);
+    // --output into a folder that does not exist: a usage error naming it, before anything is read
+    const missing = join(root, "no-such-folder", "neo4j_backup.prom");
+    const nowhere = await runCli(["--dir", dir, "metrics", "--storage-only", "--output", missing], {
+      env: serverEnv(server),
+    }).catch((e) => e);
+    expect(nowhere.code).toBe(EXIT.usage);
+    expect(nowhere.stderr).toContain(
+      `--output ${missing}: the folder ${join(root, "no-such-folder")} does not exist`,
+    );
+    expect(nowhere.stderr).not.toContain("ENOENT");
   });
 });

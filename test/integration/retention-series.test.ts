@@ -9,7 +9,7 @@ import type { Driver } from "neo4j-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { createBackup, FileSystemStorage, listBackups } from "../../src/index.js";
+import { createBackup, FileSystemStorage, listBackups, pinBackup } from "../../src/index.js";
 import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
 import { driverFor, testServers } from "../support/servers.js";
 
@@ -132,6 +132,18 @@ describe.each(testServers())("series and retention policies on Neo4j $version ($
     expect(done.code, done.stderr).toBe(EXIT.ok);
     expect(jsonOf(done)).toMatchObject({ dryRun: false, removed: [nightly[1], nightly[0]] });
     expect(await files()).toEqual(before.filter((f) => f !== nightly[0] && f !== nightly[1]));
+  });
+
+  it("a pinned backup outlives the retention of a new backup (keep 1), and the next one too once unpinned it is not", async () => {
+    const storage = new FileSystemStorage({ directory: join(root, "pinned") });
+    const first = await createBackup({ driver, storage, reason: "pin me", series: "pins", keep: 1 });
+    await pinBackup({ storage, name: first.name });
+    const second = await createBackup({ driver, storage, reason: "after", series: "pins", keep: 1 });
+    expect(second.removed).toEqual([]);
+    expect((await listBackups(storage)).map((e) => e.name).sort()).toEqual([first.name, second.name].sort());
+    await pinBackup({ storage, name: first.name, pinned: false });
+    const third = await createBackup({ driver, storage, reason: "unpinned", series: "pins", keep: 1 });
+    expect(third.removed.sort()).toEqual([first.name, second.name].sort());
   });
 
   it("refuses bad flags before anything is read or written", async () => {

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BackupError } from "../../src/errors.js";
 import type { S3Storage } from "../../src/storage/s3/s3-storage.js";
 import { describeStorageContract } from "../../src/testing/index.js";
+import { expectLockSinceTaken } from "../support/lock-since.js";
 import {
   adminClient,
   listKeys,
@@ -374,6 +375,10 @@ function startHolder(prefix: string): Promise<ChildProcess> {
 const LEASE_MS = 1500;
 
 describe("S3Storage: the lock object", () => {
+  it("records when it was taken: a waiter's lock says since its release, not since the wait began", async () => {
+    await expectLockSinceTaken(storage());
+  });
+
   it("holds across processes; a holder killed with SIGKILL on this host is taken over at once", async () => {
     const s = storage();
     const holder = await startHolder(s.prefix);

@@ -26,11 +26,24 @@ export async function readRecipeYaml(file: string): Promise<any> {
   return parse(await recipe(file), { strict: true, uniqueKeys: true });
 }
 
-/** The entries of a crontab: five time fields and the command. */
+/** A crontab's environment settings (`NAME=value` lines), which cron gives every job. */
+export function crontabVariables(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!] as const),
+  );
+}
+
+/** The entries of a crontab: five time fields and the command (comments and settings left out). */
 export function crontabEntries(text: string): { pattern: string; command: string }[] {
   return text
     .split("\n")
-    .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+    .filter(
+      (line) => line.trim() !== "" && !line.startsWith("#") && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(line.trim()),
+    )
     .map((line) => {
       const fields = line.trim().split(/\s+/);
       return { pattern: fields.slice(0, 5).join(" "), command: fields.slice(5).join(" ") };

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { breakStale, type LockOwner } from "../../src/storage/file-lock.js";
 import { FileSystemStorage, LOCK_FILE_NAME } from "../../src/storage/filesystem.js";
 import { hostTag } from "../../src/storage/temp-files.js";
+import { expectLockSinceTaken } from "../support/lock-since.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/storage/filesystem.ts", import.meta.url));
 // long enough that a heartbeat delayed by a busy machine is not taken for a dead holder
@@ -84,6 +85,12 @@ async function foreignLock(directory: string, modified = new Date()): Promise<st
 }
 
 describe("the lock's lease", () => {
+  it("records when it was taken: a waiter's lock says since its release, not since the wait began", async () => {
+    const storage = new FileSystemStorage({ directory: await tempDir() });
+    await storage.init();
+    await expectLockSinceTaken(storage);
+  });
+
   it("is configurable and must be positive", () => {
     expect(() => new FileSystemStorage({ lockLeaseMs: 0 })).toThrow(/lockLeaseMs/);
   });

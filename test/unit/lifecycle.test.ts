@@ -295,6 +295,35 @@ describe("health", () => {
     expect(bad.problems.join(" ")).toMatch(/does not pass validation.*did not finish/);
   });
 
+  it("ages the newest valid backup of a job: a newer invalid file or safety backup does not renew it", async () => {
+    const names = ["b_20250101_000000.json", "safety_backup_20250109_000000.json", "b_20250110_000000.json"];
+    const index = await readIndex(await storageWith(names));
+    const entry = (name: string) => index.backups.find((e) => e.name === name)!;
+    Object.assign(entry("b_20250101_000000.json"), { created: "2025-01-01T00:00:00.000Z", valid: true });
+    Object.assign(entry("safety_backup_20250109_000000.json"), { created: "2025-01-09T00:00:00.000Z" });
+    Object.assign(entry("b_20250110_000000.json"), { created: "2025-01-10T00:00:00.000Z", valid: false });
+    index.backups.sort((a, b) => (a.created < b.created ? 1 : -1));
+    expect(entry("safety_backup_20250109_000000.json")).toMatchObject({ kind: "safety", valid: true });
+    const health = judgeHealth(index, {}, 7, new Date("2025-01-11T00:00:00.000Z"));
+    expect(health.lastBackup?.name).toBe("b_20250110_000000.json");
+    expect(health.lastSuccess?.name).toBe("b_20250101_000000.json");
+    expect(health.ageDays).toBe(10);
+    expect(health.problems).toEqual([
+      "the newest valid backup b_20250101_000000.json is 10 days old (limit 7 days)",
+      "the newest backup b_20250110_000000.json does not pass validation",
+    ]);
+    // a safety backup newer than the invalid file does not hide it
+    entry("safety_backup_20250109_000000.json").created = "2025-01-10T12:00:00.000Z";
+    index.backups.sort((a, b) => (a.created < b.created ? 1 : -1));
+    const hidden = judgeHealth(index, {}, 7, new Date("2025-01-11T00:00:00.000Z"));
+    expect(hidden.lastBackup?.name).toBe("safety_backup_20250109_000000.json");
+    expect(hidden.problems).toContain("the newest backup b_20250110_000000.json does not pass validation");
+    // with the newest file valid again, it is the last success and young
+    entry("b_20250110_000000.json").valid = true;
+    const fine = judgeHealth(index, {}, 7, new Date("2025-01-11T00:00:00.000Z"));
+    expect([fine.healthy, fine.lastSuccess?.name, fine.ageDays]).toEqual([true, "b_20250110_000000.json", 1]);
+  });
+
   it("judges one database of a shared storage: its own backups, its own unfinished restore; another's is a notice", async () => {
     const A = { id: "A".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "a:7687" };
     const B = { id: "B".repeat(64), created: "2025-01-01T00:00:00Z", name: "neo4j", address: "b:7687" };

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseSchedule } from "../../src/operations/schedule.js";
-import { crontabEntries, RECIPES_DIR, readRecipeYaml, recipe } from "../support/recipes.js";
+import { crontabEntries, crontabVariables, RECIPES_DIR, readRecipeYaml, recipe } from "../support/recipes.js";
 
 const DOCS = await readFile(new URL("../../docs/operations.md", import.meta.url), "utf8");
 /** The nightly recipes' series and policy, and the CI recipes': each purpose keeps its own backups. */
@@ -29,6 +29,7 @@ describe("the recipes", () => {
       "github-actions.yml",
       "gitlab-ci.yml",
       "backup_from_python.py",
+      "alerts.yml",
     ]) {
       expect(DOCS, file).toContain(`examples/operations/${file}`);
     }
@@ -48,6 +49,8 @@ describe("the recipes", () => {
   it("crontab: every line is a five-field pattern croner accepts and a command that reads the env file", async () => {
     const entries = crontabEntries(await recipe("crontab"));
     expect(entries.map((e) => e.pattern)).toEqual(["17 3 * * *", "0 * * * *", "* * * * *"]);
+    // cron's own PATH (/usr/bin:/bin) lacks where npm installs commands globally
+    expect(crontabVariables(await recipe("crontab")).PATH?.split(":")).toContain("/usr/local/bin");
     for (const { pattern, command } of entries) {
       expect(() => parseSchedule(pattern)).not.toThrow();
       expect(command).toMatch(/^set -a && \. \/etc\/neo4j-backup\/env && /);
@@ -70,38 +73,71 @@ describe("the recipes", () => {
     expect(service).toMatch(/^SuccessExitStatus=4$/m);
   });
 
-  const verify = spawnSync("systemd-analyze", ["--version"]).status === 0 ? it : it.skip;
-  verify(
-    "systemd-analyze verify accepts the service and the timer (and refuses a broken timer)",
-    async () => {
+  it("systemd-analyze verify accepts the service and the timer (and refuses a broken timer)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "neo4j-backup-systemd-"));
+    try {
+      // verify checks that ExecStart's program exists: a stand-in where the recipe expects the command
+      const program = join(dir, "neo4j-backup");
+      await writeFile(program, "#!/bin/sh\n");
+      await chmod(program, 0o755);
+      await writeFile(join(dir, "env"), "");
+      const service = (await recipe("neo4j-backup.service"))
+        .replaceAll("/usr/local/bin/neo4j-backup", program)
+        .replaceAll("/etc/neo4j-backup/env", join(dir, "env"));
+      await writeFile(join(dir, "neo4j-backup.service"), service);
+      await copyFile(join(RECIPES_DIR, "neo4j-backup.timer"), join(dir, "neo4j-backup.timer"));
+      const units = [join(dir, "neo4j-backup.timer"), join(dir, "neo4j-backup.service")];
+      const good = spawnSync("systemd-analyze", ["verify", "--man=no", ...units], { encoding: "utf8" });
+      expect(good.stderr).toBe("");
+      expect(good.status).toBe(0);
+      const broken = (await recipe("neo4j-backup.timer")).replace(
+        /^OnCalendar=.*$/m,
+        "OnCalendar=not a time",
+      );
+      await writeFile(join(dir, "neo4j-backup.timer"), broken);
+      const bad = spawnSync("systemd-analyze", ["verify", "--man=no", ...units], { encoding: "utf8" });
+      expect(bad.status).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the service runs as its own user, writes only its state folder, and systemd-analyze security rates it OK (≤ 2.0)", async () => {
+    const service = await recipe("neo4j-backup.service");
+    expect(service).toMatch(/^User=neo4j-backup$/m);
+    expect(service).toMatch(/^StateDirectory=neo4j-backup$/m);
+    expect(service).toMatch(/^ProtectSystem=strict$/m);
+    expect(service).toMatch(/^CapabilityBoundingSet=$/m);
+    // V8 needs writable executable memory: a unit with MemoryDenyWriteExecute=true stops Node.js
+    expect(service).not.toMatch(/^MemoryDenyWriteExecute=/m);
+    const exposure = async (text: string) => {
       const dir = await mkdtemp(join(tmpdir(), "neo4j-backup-systemd-"));
       try {
-        // verify checks that ExecStart's program exists: a stand-in where the recipe expects the command
-        const program = join(dir, "neo4j-backup");
-        await writeFile(program, "#!/bin/sh\n");
-        await chmod(program, 0o755);
-        await writeFile(join(dir, "env"), "");
-        const service = (await recipe("neo4j-backup.service"))
-          .replaceAll("/usr/local/bin/neo4j-backup", program)
-          .replaceAll("/etc/neo4j-backup/env", join(dir, "env"));
-        await writeFile(join(dir, "neo4j-backup.service"), service);
-        await copyFile(join(RECIPES_DIR, "neo4j-backup.timer"), join(dir, "neo4j-backup.timer"));
-        const units = [join(dir, "neo4j-backup.timer"), join(dir, "neo4j-backup.service")];
-        const good = spawnSync("systemd-analyze", ["verify", "--man=no", ...units], { encoding: "utf8" });
-        expect(good.stderr).toBe("");
-        expect(good.status).toBe(0);
-        const broken = (await recipe("neo4j-backup.timer")).replace(
-          /^OnCalendar=.*$/m,
-          "OnCalendar=not a time",
+        await writeFile(join(dir, "neo4j-backup.service"), text);
+        const r = spawnSync(
+          "systemd-analyze",
+          ["security", "--offline=true", "--no-pager", "neo4j-backup.service"],
+          {
+            cwd: dir,
+            encoding: "utf8",
+          },
         );
-        await writeFile(join(dir, "neo4j-backup.timer"), broken);
-        const bad = spawnSync("systemd-analyze", ["verify", "--man=no", ...units], { encoding: "utf8" });
-        expect(bad.status).not.toBe(0);
+        const level = /Overall exposure level for neo4j-backup\.service: (\d+\.\d)/.exec(r.stdout);
+        expect(level, r.stdout + r.stderr).not.toBeNull();
+        return Number(level![1]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
-    },
-  );
+    };
+    const level = await exposure(service);
+    expect(level).toBeLessThanOrEqual(2.0);
+    expect(service, "the header states the rating").toContain(`rates it ${level.toFixed(1)} OK`);
+    // the same unit without its hardening (as root, no sandbox) is rated unsafe
+    const bare = service
+      .replace(/\n# \/var\/lib\/neo4j-backup, created[\s\S]*$/, "\n")
+      .replace(/^(User|Group)=.*\n/gm, "");
+    expect(await exposure(bare)).toBeGreaterThan(9);
+  });
 
   it("the Kubernetes CronJob forbids concurrent runs and takes the password from a Secret", async () => {
     const job = await readRecipeYaml("cronjob.yaml");

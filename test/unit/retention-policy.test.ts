@@ -316,6 +316,19 @@ describe("series and groups", () => {
     ]);
   });
 
+  it("keeps a pinned backup with the reason pinned, whatever the policy", () => {
+    const groups = planRetention(
+      entries,
+      { keepLast: 1 },
+      { series: "nightly", pinned: new Set(["nb_20250309_030000.json"]) },
+    );
+    expect(groups[0]!.kept.map((k) => [k.name, k.reasons])).toEqual([
+      ["nb_20250310_030000.json", ["last"]],
+      ["nb_20250309_030000.json", ["pinned"]],
+    ]);
+    expect(groups[0]!.removed.map((r) => r.name)).toEqual(["nb_20250308_030000.json"]);
+  });
+
   it("forgetBackups validates before reading anything", async () => {
     const storage = new MemoryStorage();
     await expect(forgetBackups({ storage, policy: {} })).rejects.toMatchObject({ code: "INVALID_OPTIONS" });

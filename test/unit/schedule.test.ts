@@ -201,6 +201,20 @@ describe("startSchedule", () => {
     await ny.stop();
   });
 
+  it("says once what is wrong with a time zone, and what to use", () => {
+    const run = async (): Promise<RunBody> => ({ outcome: "backed-up" });
+    const error = (() => {
+      try {
+        startSchedule({ pattern: "0 3 * * *", timezone: "Mars/Base", run });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toBe(
+      'time zone "Mars/Base" is not one: use an IANA name such as UTC, Europe/Berlin or America/New_York',
+    );
+  });
+
   it("refuses a pattern or time zone croner does not accept", () => {
     const run = async (): Promise<RunBody> => ({ outcome: "backed-up" });
     for (const [pattern, timezone] of [

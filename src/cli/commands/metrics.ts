@@ -2,7 +2,8 @@
  * `neo4j-backup metrics`: the Prometheus metrics once, on stdout or into a file (for node_exporter's
  * textfile collector).
  */
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { connect } from "../connection.js";
 import type { CliContext } from "../context.js";
@@ -49,8 +50,33 @@ export async function metricsOptions(cli: CliContext, opts: Record<string, unkno
   };
 }
 
+/** Checks `--output`'s folder before anything is read: a clear usage error instead of a raw ENOENT. */
+async function assertOutputFolder(output: string, BackupError: typeof import("../../index.js").BackupError) {
+  const folder = dirname(resolve(output));
+  const found = await stat(folder).catch(() => undefined);
+  if (!found?.isDirectory())
+    throw new BackupError("INVALID_OPTIONS", `--output ${output}: the folder ${folder} does not exist`);
+}
+
+/** Writes `text` to `output` through a temporary file and a rename (readers never see half a file). */
+async function writeAtomically(output: string, text: string, lib: typeof import("../../index.js")) {
+  const temporary = `${output}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, { mode: 0o644 });
+    await rename(temporary, output);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new lib.BackupError(
+      "INVALID_OPTIONS",
+      `--output ${output}: the metrics could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
 async function metrics(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
   const lib = await import("../../index.js");
+  if (typeof opts.output === "string") await assertOutputFolder(opts.output, lib.BackupError);
   const storage = await openStorage(cli, true);
   const shared = await metricsOptions(cli, opts);
   // an unreachable database is a metric (neo4j_backup_database_up 0), not an error
@@ -60,12 +86,15 @@ async function metrics(cli: CliContext, opts: Record<string, unknown>): Promise<
     storage,
     ...shared,
     ...(connection ? { driver: connection.driver } : {}),
-    ...(connection?.database ? { database: connection.database } : {}),
+    // the database named with --database labels the metrics even with --storage-only
+    ...(connection?.database
+      ? { database: connection.database }
+      : typeof opts.database === "string"
+        ? { database: opts.database }
+        : {}),
   });
   if (typeof opts.output === "string") {
-    const temporary = `${opts.output}.${process.pid}.tmp`;
-    await writeFile(temporary, text, { mode: 0o644 });
-    await rename(temporary, opts.output);
+    await writeAtomically(opts.output, text, lib);
     cli.result({ output: opts.output, contentType: lib.PROMETHEUS_CONTENT_TYPE });
     return EXIT.ok;
   }

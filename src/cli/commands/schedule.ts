@@ -122,8 +122,12 @@ async function schedule(cli: CliContext, pattern: string, opts: Record<string, u
       onSkip: (run) => log.run(run, handle),
     });
   } catch (error) {
-    if ((error as { code?: unknown }).code === "INVALID_OPTIONS")
-      throw new CliError("USAGE", (error as Error).message, EXIT.usage, 'a pattern such as "0 3 * * *"');
+    if ((error as { code?: unknown }).code === "INVALID_OPTIONS") {
+      const message = (error as Error).message;
+      // the message of a bad time zone already says what to use
+      const hint = message.startsWith("time zone") ? undefined : 'a pattern such as "0 3 * * *"';
+      throw new CliError("USAGE", message, EXIT.usage, hint);
+    }
     throw error;
   }
   const server = await serveMetrics(cli, opts, handle, connection, storage).catch(async (error) => {

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addConnectionOptions, addReadOptions, connectionOptions, readOptions } from "../options.js";
@@ -34,6 +35,16 @@ async function verify(
   const { storage, name: named } = file
     ? await openBackup(cli, file)
     : { storage: await openStorage(cli, true), name: undefined };
+  // a named file that is not there is said before anything connects or prints (exit 3, as for a
+  // file that cannot be read)
+  if (named && !(await storage.stat(named))) {
+    throw new CliError(
+      "NOT_FOUND",
+      `backup ${named} not found in ${storage.describe()}; nothing was compared`,
+      EXIT.invalid,
+      "list the backups with `neo4j-backup list`, or check --dir",
+    );
+  }
   const given = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const identity = named

@@ -4,7 +4,21 @@
 const token = document.querySelector('meta[name="neo4j-backup-token"]')?.getAttribute("content") ?? "";
 const $ = (id) => document.getElementById(id);
 
-const state = { database: "", readOnly: true, following: null };
+const state = {
+  database: "",
+  readOnly: true,
+  following: null,
+  /** The id of the job this page follows. */
+  followingId: null,
+  current: null,
+  jobRunning: false,
+  /** The backups as last read, and how the table shows them. */
+  backups: [],
+  sort: { key: "created", descending: true },
+  filter: { text: "", kind: "" },
+  /** The result of the last job on a backup, shown under its row. */
+  rowResults: new Map(),
+};
 
 /** An element with properties (`class`, `text`, attributes) and children (nodes or text). */
 function h(tag, props = {}, ...children) {
@@ -43,9 +57,10 @@ async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-function showMessage(text) {
+function showMessage(text, code) {
   const box = $("message");
   box.textContent = text ?? "";
+  box.dataset.code = code ?? "";
   box.hidden = !text;
 }
 
@@ -55,16 +70,18 @@ const count = (n) => (typeof n === "number" ? n.toLocaleString("en-US") : "–")
 const signed = (n) => `${n > 0 ? "+" : ""}${count(n)}`;
 const percent = (p) => (typeof p === "number" ? `${p.toFixed(1)} %` : "–");
 
+/** Bytes as the CLI writes them: powers of 1000, `B`, `kB`, `MB`, `GB`, `TB`, one decimal. */
 function bytes(n) {
   if (typeof n !== "number") return "–";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = n;
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = n / 1000;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function age(ms) {
@@ -78,7 +95,11 @@ function age(ms) {
   return `${Math.round(hours / 24)} days ago`;
 }
 
-const instant = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
+/** A time as the CLI writes it: `2025-01-28 14:30:22 UTC`. */
+const instant = (iso) =>
+  iso && !Number.isNaN(Date.parse(iso))
+    ? `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`
+    : "–";
 const ageOf = (iso) => age(Date.now() - Date.parse(iso));
 
 // ---- status
@@ -87,33 +108,33 @@ function block(title, ...lines) {
   return h("div", {}, h("h3", { text: title }), ...lines.filter(Boolean).map((line) => h("p", {}, line)));
 }
 
-function renderStatus(s) {
-  state.database = s.database;
-  state.readOnly = s.readOnly;
-  document.body.classList.toggle("writable", !s.readOnly);
-  $("read-only-badge").hidden = !s.readOnly;
-  $("target").textContent = `database ${s.database} · backups in ${s.location}`;
-  $("version").textContent = `neo4j-backup ${s.version}`;
-  const last = s.lastBackup;
-  const { baseline, changes } = s.recommendation;
-  const health = s.health;
-  const body = h(
-    "div",
-    { class: "grid" },
-    block(
+/** What the database holds now, or why that is not known. */
+function databaseNow(s) {
+  if (!s.databaseUp) {
+    return block(
       "Database now",
-      `${count(s.current.nodes)} nodes`,
-      `${count(s.current.relationships)} relationships`,
-    ),
-    block(
-      "Last backup",
-      last ? h("span", { class: "mono", text: last.name }) : "none",
-      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
-      last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
-    ),
+      h("strong", { class: "bad", id: "database-down", text: "Cannot be reached" }),
+      s.databaseProblem,
+      "Backups can still be listed, validated and downloaded; this part fills in when the server answers.",
+    );
+  }
+  return block(
+    "Database now",
+    `${count(s.current.nodes)} nodes`,
+    `${count(s.current.relationships)} relationships`,
+  );
+}
+
+/** The changes since the last backup and the recommendation (none while the database cannot be reached). */
+function databaseChanges(s) {
+  if (!s.databaseUp) return [];
+  const { baseline, changes } = s.recommendation;
+  return [
     baseline && changes
       ? block(
-          `Changes since ${baseline.source === "restore" ? `the restore of ${baseline.name}` : baseline.name}`,
+          baseline.source === "restore" ? "Changes since the last restore" : "Changes since the last backup",
+          // a file name as it is written (the headings are set in capitals)
+          h("span", { class: "mono", id: "baseline", text: baseline.name }),
           `Nodes ${signed(changes.nodes)} (${percent(changes.nodesPercent)})`,
           `Relationships ${signed(changes.relationships)} (${percent(changes.relationshipsPercent)})`,
         )
@@ -127,6 +148,35 @@ function renderStatus(s) {
       }),
       s.recommendation.reason,
     ),
+  ];
+}
+
+function renderStatus(s) {
+  state.database = s.database;
+  state.readOnly = s.readOnly;
+  state.databaseUp = s.databaseUp;
+  state.current = s.databaseUp ? s.current : null;
+  document.body.classList.toggle("writable", !s.readOnly);
+  document.body.classList.toggle("database-down", !s.databaseUp);
+  $("read-only-badge").hidden = !s.readOnly;
+  // the server as the database's identity records it (prod and staging tell apart at a glance)
+  const server = s.identity?.address ? ` on ${s.identity.address}` : "";
+  $("target").textContent = `database ${s.database ?? "(home)"}${server} · backups in ${s.location}`;
+  $("version").textContent = `neo4j-backup ${s.version}`;
+  renderHealthBanner(s.health);
+  const last = s.lastBackup;
+  const health = s.health;
+  const body = h(
+    "div",
+    { class: "grid" },
+    databaseNow(s),
+    block(
+      "Last backup",
+      last ? h("span", { class: "mono", text: last.name }) : "none",
+      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
+      last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
+    ),
+    ...databaseChanges(s),
     block(
       "Health",
       h("strong", {
@@ -151,6 +201,18 @@ function renderStatus(s) {
           ? "stored size unknown"
           : `stored in ${bytes(s.snapshots.storedBytes)} (${s.snapshots.deduplicationRatio.toFixed(1)}× deduplication)`,
       ),
+    block(
+      "Storage",
+      h("span", {
+        id: "storage-use",
+        text: `${s.storage.bytes === null ? "size unknown" : bytes(s.storage.bytes)} in ${count(s.storage.backups)} backup${s.storage.backups === 1 ? "" : "s"}`,
+      }),
+      s.readOnly
+        ? "This page creates no backups"
+        : s.retention.keep === null || s.retention.keep > 1e9
+          ? `Backups made here: all of ${s.retention.prefix} are kept`
+          : `Backups made here keep the newest ${count(s.retention.keep)} of ${s.retention.prefix}`,
+    ),
     s.nextScheduledRun &&
       block("Next scheduled backup", h("span", { id: "next-run", text: `${instant(s.nextScheduledRun)}` })),
   );
@@ -172,12 +234,46 @@ function renderStatus(s) {
   target.setAttribute("aria-busy", "false");
 }
 
+/** Health first: a banner with the verdict and the first reason. */
+function renderHealthBanner(health) {
+  const banner = $("health-banner");
+  banner.hidden = false;
+  banner.className = health.healthy ? "banner ok" : "banner bad";
+  const more = health.problems.length > 1 ? ` (and ${health.problems.length - 1} more below)` : "";
+  banner.textContent = health.healthy
+    ? "Backups healthy"
+    : `Backups need attention: ${health.problems[0]}${more}`;
+}
+
 async function loadStatus() {
   try {
     renderStatus(await api("/api/status"));
   } catch (error) {
     $("status-body").textContent = `The status could not be read: ${error.message}`;
   }
+}
+
+/**
+ * The live status: the server sends the status and the backups at once and whenever they change
+ * (server-sent events); the browser reconnects by itself when the connection drops.
+ */
+function followStatus() {
+  const events = new EventSource("/api/status/events");
+  events.addEventListener("status", (event) => {
+    const { status, backups, runningJob } = JSON.parse(event.data);
+    renderStatus(status);
+    renderBackups(backups);
+    // a job started from another page (or before this one opened): followed here too
+    if (runningJob && runningJob !== state.followingId) void followById(runningJob);
+    $("live").textContent = `live · updated ${instant(new Date().toISOString())}`;
+  });
+  events.addEventListener("status-error", (event) => {
+    const error = JSON.parse(event.data);
+    $("live").textContent = `live · the status could not be read: ${error.message}`;
+  });
+  events.addEventListener("error", () => {
+    $("live").textContent = "reconnecting…";
+  });
 }
 
 // ---- backups
@@ -190,12 +286,50 @@ function validity(entry) {
 
 const path = (name, action = "") => `/api/backups/${encodeURIComponent(name)}${action}`;
 
+/** What a backup is: its kind (a snapshot says so), and its series. */
+function kindOf(entry) {
+  const kind = entry.snapshot
+    ? `${entry.kind === "backup" ? "snapshot" : `${entry.kind} snapshot`}`
+    : entry.kind;
+  const described = entry.series ? `${kind} · ${entry.series}` : kind;
+  return entry.pinned ? `${described} · pinned` : described;
+}
+
+/** The values the table sorts by. */
+const SORT_KEYS = {
+  name: (e) => e.name,
+  created: (e) => e.created,
+  nodes: (e) => e.nodeCount,
+  size: (e) => e.snapshot?.logicalBytes ?? e.size,
+  kind: (e) => kindOf(e),
+};
+
+/** The backups the filter lets through, in the chosen order. */
+function shownBackups() {
+  const { text, kind } = state.filter;
+  const needle = text.trim().toLowerCase();
+  const key = SORT_KEYS[state.sort.key];
+  return state.backups
+    .filter((e) => !kind || (kind === "snapshot" ? !!e.snapshot : e.kind === kind))
+    .filter(
+      (e) =>
+        !needle ||
+        [e.name, e.reason, e.series ?? "", e.database ?? ""].some((v) => v.toLowerCase().includes(needle)),
+    )
+    .sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      const order = x < y ? -1 : x > y ? 1 : 0;
+      return state.sort.descending ? -order : order;
+    });
+}
+
 function backupRow(entry) {
   const name = entry.name;
   return h(
     "tr",
     { "data-name": name },
     h("td", { class: "name", text: name }),
+    h("td", { class: "kind", text: kindOf(entry) }),
     h("td", { title: instant(entry.created) }, ageOf(entry.created)),
     h("td", { class: "num", text: count(entry.nodeCount) }),
     h("td", { class: "num", text: count(entry.relationshipCount) }),
@@ -213,24 +347,213 @@ function backupRow(entry) {
       { class: "actions" },
       h("button", { type: "button", onclick: () => showDetails(name), text: "Details" }),
       " ",
-      h("button", { type: "button", onclick: () => run(path(name, "/validate")), text: "Validate" }),
+      h("button", {
+        type: "button",
+        class: "job-action",
+        onclick: () => run(path(name, "/validate")),
+        text: "Validate",
+      }),
       " ",
-      h("button", { type: "button", onclick: () => run(path(name, "/verify")), text: "Verify" }),
+      h("button", {
+        type: "button",
+        class: "needs-database job-action",
+        onclick: () => run(path(name, "/verify")),
+        text: "Verify",
+      }),
       " ",
-      h("button", { type: "button", class: "writes", onclick: () => openRestore(entry), text: "Restore" }),
+      // a backup that does not validate is not offered for restore (the server refuses it too)
+      entry.valid !== false &&
+        h("button", {
+          type: "button",
+          class: "writes needs-database job-action",
+          onclick: () => openRestore(entry),
+          text: "Restore",
+        }),
       " ",
       h("a", { class: "button", href: path(name, "/download"), download: name, text: "Download" }),
+      " ",
+      h("button", {
+        type: "button",
+        class: "writes job-action",
+        title: entry.pinned ? "Retention may remove it again" : "Retention never removes a pinned backup",
+        onclick: () => setPinned(entry.name, !entry.pinned),
+        text: entry.pinned ? "Unpin" : "Pin",
+      }),
+      // a pinned backup is unpinned before it can be deleted
+      !entry.pinned && " ",
+      !entry.pinned &&
+        h("button", {
+          type: "button",
+          class: "writes job-action",
+          onclick: () => openDelete(entry),
+          text: "Delete",
+        }),
     ),
   );
+}
+
+/** The row under a backup's row with the result of the last job on it. */
+function resultRow(name) {
+  const lines = state.rowResults.get(name);
+  if (!lines) return null;
+  return h(
+    "tr",
+    { class: "row-result", "data-for": name },
+    h("td", { colspan: "9" }, ...lines.filter(Boolean).map((line) => h("p", {}, line))),
+  );
+}
+
+// ---- charts
+
+/** The charts drawn, to resize with the page. */
+const charts = [];
+
+/** A chart of `series` (label, colour, scale, values) over `times` (Unix seconds) into `target`. */
+function drawChart(target, times, series) {
+  const width = Math.max(280, $(target).clientWidth);
+  const scales = [...new Set(series.map((s) => s.scale))];
+  const options = {
+    width,
+    height: 200,
+    // times in UTC, as everywhere on the page
+    tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+    series: [
+      {},
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        scale: s.scale,
+        points: { show: true },
+      })),
+    ],
+    axes: [
+      {},
+      // room for the widest tick label (125,000) beside the axis's name
+      ...scales.map((scale, i) => ({
+        scale,
+        side: i === 0 ? 3 : 1,
+        label: scale,
+        size: 64,
+        grid: { show: i === 0 },
+      })),
+    ],
+  };
+  const chart = new window.uPlot(options, [times, ...series.map((s) => s.values)], $(target));
+  charts.push({ chart, target });
+}
+
+/** Size, duration and counts of the backups the jobs took, oldest first. */
+function renderCharts(backups) {
+  const taken = backups
+    .filter((e) => e.kind === "backup" || e.kind === "pre-upgrade")
+    .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  const section = $("charts");
+  section.hidden = taken.length < 2 || typeof window.uPlot !== "function";
+  for (const { chart } of charts.splice(0)) chart.destroy();
+  if (section.hidden) return;
+  const times = taken.map((e) => Date.parse(e.created) / 1000);
+  drawChart("chart-size", times, [
+    {
+      label: "Size (MB)",
+      color: "#0b6bcb",
+      scale: "MB",
+      values: taken.map((e) => (e.snapshot?.logicalBytes ?? e.size) / 1e6),
+    },
+    {
+      label: "Duration (s)",
+      color: "#9a6700",
+      scale: "s",
+      values: taken.map((e) => (typeof e.durationMs === "number" ? e.durationMs / 1000 : null)),
+    },
+  ]);
+  drawChart("chart-counts", times, [
+    { label: "Nodes", color: "#1a7f37", scale: "count", values: taken.map((e) => e.nodeCount) },
+    {
+      label: "Relationships",
+      color: "#8250df",
+      scale: "count",
+      values: taken.map((e) => e.relationshipCount),
+    },
+  ]);
+}
+
+window.addEventListener("resize", () => {
+  for (const { chart, target } of charts)
+    chart.setSize({ width: Math.max(280, $(target).clientWidth), height: 200 });
+});
+
+function renderBackups(backups) {
+  if (backups) {
+    state.backups = backups;
+    renderCharts(backups);
+  }
+  const shown = shownBackups();
+  $("backup-rows").replaceChildren(
+    ...shown.flatMap((entry) => [backupRow(entry), resultRow(entry.name)].filter(Boolean)),
+  );
+  $("no-backups").hidden = state.backups.length > 0;
+  $("backup-count").textContent =
+    shown.length === state.backups.length ? `${shown.length}` : `${shown.length} of ${state.backups.length}`;
+  setJobRunning(state.jobRunning);
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    const active = th.dataset.sort === state.sort.key;
+    th.setAttribute("aria-sort", active ? (state.sort.descending ? "descending" : "ascending") : "none");
+  }
 }
 
 async function loadBackups() {
   try {
     const { backups } = await api("/api/backups");
-    $("backup-rows").replaceChildren(...backups.map(backupRow));
-    $("no-backups").hidden = backups.length > 0;
+    renderBackups(backups);
   } catch (error) {
     showMessage(`The backups could not be listed: ${error.message}`);
+  }
+}
+
+function wireBackupTable() {
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    const button = th.querySelector("button");
+    button.addEventListener("click", () => {
+      const key = th.dataset.sort;
+      state.sort =
+        state.sort.key === key
+          ? { key, descending: !state.sort.descending }
+          : { key, descending: key !== "name" };
+      renderBackups();
+    });
+  }
+  $("filter-text").addEventListener("input", (event) => {
+    state.filter.text = event.target.value;
+    renderBackups();
+  });
+  $("filter-kind").addEventListener("change", (event) => {
+    state.filter.kind = event.target.value;
+    renderBackups();
+  });
+}
+
+// ---- history
+
+async function loadHistory() {
+  try {
+    const { events } = await api("/api/history");
+    $("history-rows").replaceChildren(
+      ...events.map((e) =>
+        h(
+          "li",
+          { class: e.failed ? "bad" : "", "data-kind": e.kind },
+          h("time", { datetime: e.at, text: instant(e.at) }),
+          " ",
+          e.name ? h("span", { class: "mono", text: e.name }) : "",
+          e.name ? " — " : "",
+          e.text,
+        ),
+      ),
+    );
+    $("no-history").hidden = events.length > 0;
+  } catch (error) {
+    showMessage(`The history could not be read: ${error.message}`);
   }
 }
 
@@ -296,8 +619,12 @@ const PHASES = {
   done: "Done",
 };
 
+/** Phases whose work is not counted in nodes and relationships: their bar runs without a value. */
+const UNCOUNTED = new Set(["safety-backup", "clearing", "schema", "publishing", "rolling-back"]);
+
 function progressText(p) {
   if (!p) return "";
+  if (UNCOUNTED.has(p.phase)) return `${PHASES[p.phase] ?? p.phase}…`;
   const phase = p.phase ? `${PHASES[p.phase] ?? p.phase}: ` : "";
   const totals = p.totalNodes || p.totalRelationships;
   const nodes = totals ? `${count(p.nodes)} / ${count(p.totalNodes)}` : count(p.nodes);
@@ -352,13 +679,23 @@ function renderJob(job) {
   const p = job.progress;
   const total = p ? (p.totalNodes ?? 0) + (p.totalRelationships ?? 0) : 0;
   if (job.state !== "running") bar.value = 1;
-  else if (total > 0) bar.value = Math.min(1, (p.nodes + p.relationships) / total);
+  else if (total > 0 && !UNCOUNTED.has(p?.phase))
+    bar.value = Math.min(1, (p.nodes + p.relationships) / total);
   else bar.removeAttribute("value");
+  setJobRunning(job.state === "running");
   $("job-result").replaceChildren(
     ...resultLines(job)
       .filter(Boolean)
       .map((line) => h("p", {}, line)),
   );
+}
+
+/** While a job runs, the buttons that start one are disabled (the server allows one at a time). */
+function setJobRunning(running) {
+  state.jobRunning = running;
+  for (const button of document.querySelectorAll(".job-action")) button.disabled = running;
+  // a "busy" message from before the job ended is no longer true
+  if (!running && $("message").dataset.code === "BUSY") showMessage("");
 }
 
 /** Follows a job's progress (server-sent events) until it ends; then reloads status and backups. */
@@ -368,15 +705,30 @@ function follow(job) {
   if (job.state !== "running") return;
   const events = new EventSource(`/api/jobs/${encodeURIComponent(job.id)}/events`);
   state.following = events;
+  state.followingId = job.id;
   events.addEventListener("job", (event) => {
     const current = JSON.parse(event.data);
     renderJob(current);
     if (current.state !== "running") {
       events.close();
       state.following = null;
+      if (current.backup) {
+        state.rowResults.set(current.backup, [
+          h("strong", { text: `${TITLES[current.kind] ?? current.kind} ${current.state}` }),
+          ...resultLines(current),
+        ]);
+      }
       void refresh();
     }
   });
+}
+
+async function followById(id) {
+  try {
+    follow(await api(`/api/jobs/${encodeURIComponent(id)}`));
+  } catch (error) {
+    showMessage(error.message, error.code);
+  }
 }
 
 async function run(url, body) {
@@ -384,7 +736,7 @@ async function run(url, body) {
   try {
     follow(await api(url, { method: "POST", body: body ?? {} }));
   } catch (error) {
-    showMessage(error.message);
+    showMessage(error.message, error.code);
   }
 }
 
@@ -398,7 +750,24 @@ function openRestore(entry) {
   $("restore-database").textContent = state.database;
   $("restore-confirm").value = "";
   $("restore-submit").disabled = true;
+  // as the CLI: into an empty database unless replacing is chosen
+  $("restore-mode").value = "empty";
+  describeRestoreMode();
   dialog.showModal();
+}
+
+/** What the chosen mode does to the database, in the CLI's words. */
+function describeRestoreMode() {
+  const c = state.current;
+  const now = c
+    ? `${count(c.nodes)} nodes, ${count(c.relationships)} relationships`
+    : "what the database holds";
+  $("restore-effect").textContent =
+    $("restore-mode").value === "replace"
+      ? `Replaces: ${now} now in the database (a safety backup is taken first)`
+      : c && c.nodes + c.relationships > 0
+        ? `Target: empty — the database holds ${now}, so this restore will be refused; choose replace`
+        : "Target: empty";
 }
 
 function wireRestore() {
@@ -407,6 +776,7 @@ function wireRestore() {
     $("restore-submit").disabled = event.target.value !== state.database;
   });
   $("restore-cancel").addEventListener("click", () => dialog.close());
+  $("restore-mode").addEventListener("change", describeRestoreMode);
   $("restore-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const confirm = $("restore-confirm").value;
@@ -416,10 +786,48 @@ function wireRestore() {
   });
 }
 
+// ---- pin and delete
+
+async function setPinned(name, pinned) {
+  showMessage("");
+  try {
+    await api(path(name, "/pin"), { method: "POST", body: { pinned } });
+    await loadBackups();
+  } catch (error) {
+    showMessage(error.message, error.code);
+  }
+}
+
+function openDelete(entry) {
+  const dialog = $("delete-dialog");
+  dialog.dataset.name = entry.name;
+  $("delete-summary").textContent =
+    `Delete ${entry.name} (${kindOf(entry)}, ${count(entry.nodeCount)} nodes, taken ${instant(entry.created)})?`;
+  dialog.showModal();
+}
+
+function wireDelete() {
+  const dialog = $("delete-dialog");
+  $("delete-cancel").addEventListener("click", () => dialog.close());
+  $("delete-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = dialog.dataset.name;
+    dialog.close();
+    showMessage("");
+    try {
+      await api(path(name, "/delete"), { method: "POST", body: { confirm: name } });
+      state.rowResults.delete(name);
+      await refresh();
+    } catch (error) {
+      showMessage(error.message, error.code);
+    }
+  });
+}
+
 // ---- start
 
 async function refresh() {
-  await Promise.all([loadStatus(), loadBackups()]);
+  await Promise.all([loadStatus(), loadBackups(), loadHistory()]);
 }
 
 function wire() {
@@ -430,11 +838,14 @@ function wire() {
     if (reason) void run("/api/backups", { reason });
   });
   wireRestore();
+  wireDelete();
+  wireBackupTable();
 }
 
 async function start() {
   wire();
   await refresh();
+  followStatus();
   // a job started before this page was opened (or before it was reloaded) is followed again
   try {
     const { jobs } = await api("/api/jobs");

@@ -145,6 +145,8 @@ export async function acquireS3Lock(
   let waited = false;
   for (;;) {
     if (options.signal?.aborted) throw new BackupError("ABORTED", "waiting for the storage lock was aborted");
+    // when the lock is taken, not when waiting for it began
+    record.acquired = record.renewed = new Date().toISOString();
     const outcome = await tryTake(objects, key, record, watch, settings);
     if (outcome === "again") continue;
     if ("etag" in outcome) return holdLock(objects, key, record, outcome.etag, settings, hooks);
