@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import {
   assertValidBackupName,
   BackupError,
+  type BackupIndex,
   backupLayers,
   backupStatus,
   checkBackupHealth,
@@ -61,13 +62,20 @@ const MAX_REASON = 1000;
 
 /** `GET /api/status`. */
 export async function readStatus(ctx: DashboardContext): Promise<DashboardStatus> {
+  return statusWith(
+    ctx,
+    await readIndex(ctx.options.storage, { decryption: ctx.options.decryption, logger: ctx.logger }),
+  );
+}
+
+/** The status answer, with the index already read. */
+async function statusWith(ctx: DashboardContext, index: BackupIndex): Promise<DashboardStatus> {
   const { options } = ctx;
   const status = await databaseStatus(ctx).catch(async (error: unknown) => {
     if (!isUnreachable(error)) throw error;
     return storageOnlyStatus(ctx, error);
   });
   const next = options.nextScheduledRun?.();
-  const index = await readIndex(options.storage, { decryption: options.decryption, logger: ctx.logger });
   const snapshots = await measureSnapshotStorage(options.storage, index.backups);
   // every file as stored; a snapshot's chunks once (they are shared), its manifest in its entry
   const files = index.backups.filter((e) => !e.snapshot).reduce((sum, e) => sum + e.size, 0);
@@ -132,9 +140,18 @@ async function storageOnlyStatus(ctx: DashboardContext, error: BackupError) {
  * the job that runs, so that every open page follows it (and waits for it).
  */
 export async function readLive(ctx: DashboardContext) {
-  const [status, { backups }] = await Promise.all([readStatus(ctx), readBackups(ctx)]);
+  const index = await readIndex(ctx.options.storage, {
+    decryption: ctx.options.decryption,
+    logger: ctx.logger,
+  });
+  const status = await statusWith(ctx, index);
   const running = ctx.jobs.list().find((job) => job.state === "running");
-  return { status, backups, runningJob: running?.id ?? null };
+  return {
+    // ages relative to now would make every read differ: the page computes them from the times
+    status: { ...status, lastBackupAgeMs: null, health: { ...status.health, ageDays: null } },
+    backups: backupsWith(index),
+    runningJob: running?.id ?? null,
+  };
 }
 
 /** One line of the history: a backup taken, a restore, or a failure. */
@@ -192,9 +209,13 @@ export async function readHistory(ctx: DashboardContext): Promise<{ events: Hist
 /** `GET /api/backups`: every backup, newest first, each saying whether it is pinned. */
 export async function readBackups(ctx: DashboardContext) {
   const { storage, decryption } = ctx.options;
-  const index = await readIndex(storage, { decryption, logger: ctx.logger });
+  return { backups: backupsWith(await readIndex(storage, { decryption, logger: ctx.logger })) };
+}
+
+/** The index's backups, each saying whether it is pinned. */
+function backupsWith(index: BackupIndex) {
   const pins = new Set(index.pinned ?? []);
-  return { backups: index.backups.map((entry) => ({ ...entry, pinned: pins.has(entry.name) })) };
+  return index.backups.map((entry) => ({ ...entry, pinned: pins.has(entry.name) }));
 }
 
 /** `POST /api/backups/:name/pin` with `{ pinned }`: pinBackup (retention never removes a pinned backup). */

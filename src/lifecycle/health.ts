@@ -94,7 +94,12 @@ const JOB_KINDS: ReadonlySet<BackupIndexEntry["kind"]> = new Set(["backup", "pre
  * `initial_backup.json` does not count.
  */
 export function newestSuccess(entries: readonly BackupIndexEntry[]): BackupIndexEntry | null {
-  return entries.find((e) => JOB_KINDS.has(e.kind) && e.valid === true) ?? null;
+  return entries.find((e) => isJobBackup(e) && e.valid === true) ?? null;
+}
+
+/** True for a backup a backup job took (`create`, a schedule, before an upgrade). */
+export function isJobBackup(entry: Pick<BackupIndexEntry, "kind">): boolean {
+  return JOB_KINDS.has(entry.kind);
 }
 
 /** Judges an index without reading the storage again. Pure. */
@@ -125,7 +130,7 @@ export function judgeHealth(
       problems.push(`${which} ${aged.name} is ${Math.floor(ageDays)} days old (limit ${maxAgeDays} days)`);
     }
     // the newest backup a job took is judged, even when a safety backup of a restore came after it
-    const newest = backups.find((e) => JOB_KINDS.has(e.kind)) ?? lastBackup;
+    const newest = backups.find(isJobBackup) ?? lastBackup;
     if (newest.valid === false) problems.push(`the newest backup ${newest.name} does not pass validation`);
     if (newest.valid === null) {
       problems.push(

@@ -29,11 +29,12 @@ export interface DeleteResult {
 
 /**
  * Removes the backup `name` and its entry in the index, holding the storage lock. Refused, with
- * nothing removed, when it is pinned (`pinBackup`), or when an unfinished restore needs it (the backup being restored, or the safety
- * backup that puts the previous contents back). A snapshot's chunks stay until `pruneChunks`.
+ * nothing removed, when it is pinned (`pinBackup`) or an unfinished restore needs it (the backup
+ * being restored, or the safety backup that puts the previous contents back). A snapshot's chunks
+ * stay until `pruneChunks`.
  *
- * @throws BackupError — `NOT_FOUND`, `INVALID_OPTIONS` (a bad name, or a backup an unfinished
- *   restore needs), `LOCKED`, `ABORTED`, `STORAGE`.
+ * @throws BackupError — `NOT_FOUND`, `INVALID_OPTIONS` (a bad name, a pinned backup, or one an
+ *   unfinished restore needs), `LOCKED`, `ABORTED`, `STORAGE`.
  */
 export async function deleteBackup(options: DeleteBackupOptions): Promise<DeleteResult> {
   if (!options?.storage || typeof options.storage.remove !== "function")

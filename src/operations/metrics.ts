@@ -18,7 +18,13 @@ import {
   type AutoBackupThresholds,
   changeRatio,
 } from "../lifecycle/change-decision.js";
-import { type BackupHealth, type HealthScope, inScope, newestSuccess } from "../lifecycle/health.js";
+import {
+  type BackupHealth,
+  type HealthScope,
+  inScope,
+  isJobBackup,
+  newestSuccess,
+} from "../lifecycle/health.js";
 import { seriesOf } from "../lifecycle/retention.js";
 import { measureSnapshotStorage } from "../lifecycle/snapshot-usage.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -155,7 +161,8 @@ function lastSuccessBySeries(
   scope: HealthScope,
 ): { series: string; last: BackupIndexEntry | null }[] {
   const bySeries = new Map<string, BackupIndexEntry[]>();
-  for (const entry of index.backups.filter((e) => inScope(e, scope) && e.kind !== "safety")) {
+  // the series of the backups jobs took: a safety backup or a bundled file makes no series of its own
+  for (const entry of index.backups.filter((e) => inScope(e, scope) && isJobBackup(e))) {
     const series = seriesOf(entry);
     bySeries.set(series, [...(bySeries.get(series) ?? []), entry]);
   }

@@ -234,6 +234,14 @@ describe.skipIf(!haveChromium).each(testServers())(
         await row.waitFor({ timeout: 10_000 });
         expect(await page.locator("#backup-rows tr[data-name]").count()).toBe(before + 1);
         expect(await row.locator("td.kind").textContent()).toBe("backup · nightly");
+        // a backup is there, and then nothing changes: one status event, not one per check (every 300 ms here)
+        const quiet = await page.evaluate(`new Promise((resolve) => {
+          let n = 0;
+          const events = new EventSource("/api/status/events");
+          events.addEventListener("status", () => n++);
+          setTimeout(() => { events.close(); resolve(n); }, 2000);
+        })`);
+        expect(quiet).toBe(1);
         // the newest backup is valid and young: healthy, said first
         await page.locator("#health-banner", { hasText: "Backups healthy" }).waitFor();
         const banner = await page.locator("main > *:not([hidden])").first().getAttribute("id");

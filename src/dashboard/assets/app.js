@@ -173,7 +173,7 @@ function renderStatus(s) {
     block(
       "Last backup",
       last ? h("span", { class: "mono", text: last.name }) : "none",
-      last && `${instant(last.created)} (${age(s.lastBackupAgeMs)})`,
+      last && `${instant(last.created)} (${ageOf(last.created)})`,
       last && `${count(last.nodeCount)} nodes, ${count(last.relationshipCount)} relationships`,
     ),
     ...databaseChanges(s),
