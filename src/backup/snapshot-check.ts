@@ -7,6 +7,7 @@
  */
 import { chunkStorageOf, readCheckedChunk, readManifest } from "../codec/snapshot/read.js";
 import { manifestText } from "../format/snapshot-manifest.js";
+import { storedChunkSizes } from "../storage/chunk-table.js";
 import type { BackupStorage } from "../storage/contract.js";
 import type { SnapshotWritten } from "./snapshot-output.js";
 
@@ -28,7 +29,7 @@ export async function checkWrittenSnapshot(
     problems.push(`${name}: the manifest read back is not the one written`);
     return problems;
   }
-  const present = new Set((await chunks.listChunks()).map((c) => c.id));
+  const present = await storedChunkSizes(chunks);
   const missing = [...new Set(manifest.chunks.map((c) => c[0]))].filter((id) => !present.has(id));
   for (const id of missing.slice(0, 5)) problems.push(`${name}: its chunk ${id} is not in the storage`);
   const checked = new Set<string>();

@@ -19,6 +19,7 @@ import {
   SNAPSHOT_FORMAT_VERSION,
   type SnapshotManifest,
 } from "../format/snapshot-manifest.js";
+import { type ChunkTable, storedChunkSizes } from "../storage/chunk-table.js";
 import type { ChunkStorage, StoredBackup } from "../storage/contract.js";
 import { type BackupOutput, padHeader, RecordBody } from "./output.js";
 
@@ -62,8 +63,8 @@ export class SnapshotOutput implements BackupOutput {
     private readonly storage: ChunkStorage,
     private readonly encoding: ResolvedEncoding,
     private readonly headerBytes: number,
-    /** Stored size of every chunk the storage holds, by id. */
-    private readonly known: Map<string, number>,
+    /** Stored size of every chunk the storage holds, by id (0 while this snapshot stores it). */
+    private readonly known: ChunkTable,
     private readonly idKey: Buffer | undefined,
     settings: ChunkingSettings,
   ) {
@@ -81,7 +82,7 @@ export class SnapshotOutput implements BackupOutput {
     settings: ChunkingSettings = DEFAULT_CHUNKING,
   ): Promise<SnapshotOutput> {
     assertSnapshotEncoding(encoding.encryption);
-    const known = new Map((await storage.listChunks()).map((c) => [c.id, c.size]));
+    const known = await storedChunkSizes(storage);
     const recipients = encoding.encryption?.recipients;
     const idKey = recipients ? deriveIdKey(recipients) : undefined;
     const output = new SnapshotOutput(storage, encoding, headerBytes, known, idKey, settings);

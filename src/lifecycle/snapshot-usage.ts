@@ -27,8 +27,9 @@ export async function measureSnapshotStorage(
   const logicalBytes = snapshots.reduce((sum, e) => sum + (e.snapshot?.logicalBytes ?? 0), 0);
   let storedBytes: number | null = snapshots.length === 0 ? 0 : null;
   if (snapshots.length > 0 && holdsChunks(storage)) {
-    const chunks = await storage.listChunks();
-    storedBytes = chunks.reduce((sum, c) => sum + c.size, 0) + snapshots.reduce((sum, e) => sum + e.size, 0);
+    let chunkBytes = 0;
+    for await (const chunk of storage.listChunks()) chunkBytes += chunk.size;
+    storedBytes = chunkBytes + snapshots.reduce((sum, e) => sum + e.size, 0);
   }
   return {
     snapshots: snapshots.length,

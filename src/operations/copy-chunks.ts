@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { chunkStorageOf, readManifest } from "../codec/snapshot/read.js";
 import { BackupError, throwIfAborted } from "../errors.js";
+import { storedChunkSizes } from "../storage/chunk-table.js";
 import type { BackupStorage } from "../storage/contract.js";
 
 /** What copying a snapshot's chunks did. */
@@ -32,7 +33,7 @@ export async function copySnapshotChunks(
   const source = chunkStorageOf(from, name);
   const target = chunkStorageOf(to, name);
   const manifest = await readManifest(from, name);
-  const have = new Set((await target.listChunks()).map((c) => c.id));
+  const have = await storedChunkSizes(target);
   const result: ChunkCopy = { copied: 0, copiedBytes: 0, present: 0 };
   for (const id of new Set(manifest.chunks.map((c) => c[0]))) {
     throwIfAborted(signal, "copying a snapshot");

@@ -15,13 +15,8 @@ import {
 import { BackupError, type BackupErrorCode, throwIfAborted } from "../errors.js";
 import type { SnapshotManifest } from "../format/snapshot-manifest.js";
 import { type Logger, silentLogger } from "../logger.js";
-import {
-  type BackupStorage,
-  type ChunkStorage,
-  holdsChunks,
-  isBackupStorage,
-  type StoredChunk,
-} from "../storage/contract.js";
+import { ChunkTable } from "../storage/chunk-table.js";
+import { type BackupStorage, type ChunkStorage, holdsChunks, isBackupStorage } from "../storage/contract.js";
 import type { LockingOptions } from "../storage/with-lock.js";
 import { underLock } from "./lock.js";
 
@@ -120,12 +115,10 @@ export async function pruneChunks(options: PruneChunksOptions): Promise<PruneRes
       return emptyResult(dryRun, (await snapshotNames(storage)).length);
     }
     // chunks first: every chunk listed was stored before the manifests that may name it are read
-    const stored = await storage.listChunks();
+    const listed = await listByAge(storage, Date.now(), graceMs);
     const manifests = await readAll(storage, await snapshotNames(storage), signal);
     const referenced = referencedChunks(manifests);
-    const now = Date.now();
-    const young = (c: StoredChunk) => now - c.modified.getTime() < graceMs;
-    let candidates = stored.filter((c) => !referenced.has(c.id) && !young(c));
+    let candidates = [...listed.old.entries()].filter(([id]) => !referenced.has(id));
     // belt and braces (the lock already keeps this library's writers out): a manifest published
     // since the listing keeps its chunks
     const latest = (await snapshotNames(storage)).filter((name) => !manifests.has(name));
@@ -138,10 +131,10 @@ export async function pruneChunks(options: PruneChunksOptions): Promise<PruneRes
       const more = referencedChunks(added);
       for (const id of more.keys()) if (!referenced.has(id)) referenced.set(id, more.get(id)!);
       for (const [name, manifest] of added) manifests.set(name, manifest);
-      candidates = candidates.filter((c) => !referenced.has(c.id));
+      candidates = candidates.filter(([id]) => !referenced.has(id));
     }
     if (!dryRun) await removeChunks(storage, candidates, signal);
-    const result = summarize(stored, candidates, referenced, manifests.size, graceMs, now, dryRun);
+    const result = summarize(listed, candidates, referenced, manifests.size, dryRun);
     logger.info({ ...result }, dryRun ? "prune (dry run): nothing removed" : "pruned snapshot chunks");
     if (result.missingChunks > 0) {
       logger.warn(
@@ -182,37 +175,52 @@ function refusal(storage: BackupStorage, unreadable: UnreadableManifest[]): Back
   );
 }
 
+/** The stored chunks by id and size: those older than the grace period and the young ones apart. */
+interface ListedChunks {
+  old: ChunkTable;
+  young: ChunkTable;
+}
+
+async function listByAge(storage: ChunkStorage, now: number, graceMs: number): Promise<ListedChunks> {
+  const listed: ListedChunks = { old: new ChunkTable(), young: new ChunkTable() };
+  for await (const chunk of storage.listChunks()) {
+    const young = now - chunk.modified.getTime() < graceMs;
+    (young ? listed.young : listed.old).set(chunk.id, chunk.size);
+  }
+  return listed;
+}
+
 async function removeChunks(
   storage: ChunkStorage,
-  chunks: readonly StoredChunk[],
+  chunks: readonly [string, number][],
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  await forEachLimited(chunks, PARALLEL_REMOVALS, signal, (c) => storage.removeChunk(c.id));
+  await forEachLimited(chunks, PARALLEL_REMOVALS, signal, ([id]) => storage.removeChunk(id));
 }
 
 function summarize(
-  stored: readonly StoredChunk[],
-  removed: readonly StoredChunk[],
+  listed: ListedChunks,
+  removed: readonly [string, number][],
   referenced: ReadonlyMap<string, string[]>,
   snapshots: number,
-  graceMs: number,
-  now: number,
   dryRun: boolean,
 ): PruneResult {
-  const bytes = (list: readonly StoredChunk[]) => list.reduce((sum, c) => sum + c.size, 0);
-  const removedIds = new Set(removed.map((c) => c.id));
-  const kept = stored.filter((c) => !removedIds.has(c.id));
-  const present = new Set(stored.map((c) => c.id));
+  let storedBytes = 0;
+  for (const table of [listed.old, listed.young]) for (const [, size] of table.entries()) storedBytes += size;
+  const removedBytes = removed.reduce((sum, [, size]) => sum + size, 0);
+  let missingChunks = 0;
+  for (const id of referenced.keys()) if (!listed.old.has(id) && !listed.young.has(id)) missingChunks++;
+  let unreferencedYoung = 0;
+  for (const [id] of listed.young.entries()) if (!referenced.has(id)) unreferencedYoung++;
   return {
     snapshots,
     referencedChunks: referenced.size,
-    missingChunks: [...referenced.keys()].filter((id) => !present.has(id)).length,
+    missingChunks,
     removedChunks: removed.length,
-    removedBytes: bytes(removed),
-    keptChunks: kept.length,
-    keptBytes: bytes(kept),
-    unreferencedYoung: kept.filter((c) => !referenced.has(c.id) && now - c.modified.getTime() < graceMs)
-      .length,
+    removedBytes,
+    keptChunks: listed.old.size + listed.young.size - removed.length,
+    keptBytes: storedBytes - removedBytes,
+    unreferencedYoung,
     dryRun,
   };
 }

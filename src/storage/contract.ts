@@ -132,8 +132,12 @@ export interface BackupStorage {
   putChunk?(id: string, bytes: Uint8Array): Promise<boolean>;
   /** Optional (see {@link BackupStorage.putChunk}): a stored chunk's bytes; `NOT_FOUND` when absent. */
   readChunk?(id: string): Promise<Uint8Array>;
-  /** Optional (see {@link BackupStorage.putChunk}): every stored chunk, in no particular order. */
-  listChunks?(): Promise<StoredChunk[]>;
+  /**
+   * Optional (see {@link BackupStorage.putChunk}): every stored chunk, in no particular order, as
+   * it is listed — a storage holds as many chunks as its snapshots ever added, so callers read the
+   * listing as it streams and a storage yields it page by page rather than building one array.
+   */
+  listChunks?(): AsyncIterable<StoredChunk>;
   /** Optional (see {@link BackupStorage.putChunk}): removes a chunk; an absent id is not an error. */
   removeChunk?(id: string): Promise<void>;
 }

@@ -126,31 +126,36 @@ export class FileChunks {
     }
   }
 
-  /** Every stored chunk: the files of `chunks/xx/` named by a valid id that begins with `xx`. */
-  async list(): Promise<StoredChunk[]> {
-    const out: StoredChunk[] = [];
-    try {
-      for (const sub of await subfolders(this.root)) {
-        const infos = await Promise.all(
-          (await readdir(join(this.root, sub)))
-            .filter((name) => CHUNK_ID.test(name) && name.startsWith(sub))
-            .map(async (id) => {
-              const info = await stat(join(this.root, sub, id)).catch(() => undefined);
-              return info?.isFile() ? { id, size: info.size, modified: info.mtime } : undefined;
-            }),
-        );
-        for (const info of infos) if (info) out.push(info);
-      }
-    } catch (error) {
-      throw new BackupError(
-        "STORAGE",
-        `listing the chunks in ${this.root} failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+  /**
+   * Every stored chunk: the files of `chunks/xx/` named by a valid id that begins with `xx`, yielded
+   * one subfolder at a time (a subfolder holds 1/256 of the chunks).
+   */
+  async *list(): AsyncGenerator<StoredChunk> {
+    const failed = (error: unknown) =>
+      new BackupError("STORAGE", `listing the chunks in ${this.root} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    const subs = await subfolders(this.root).catch((error: unknown) => {
+      throw failed(error);
+    });
+    for (const sub of subs) {
+      const infos = await this.listSubfolder(sub).catch((error: unknown) => {
+        throw failed(error);
+      });
+      for (const info of infos) if (info) yield info;
     }
-    return out;
+  }
+
+  private async listSubfolder(sub: string): Promise<(StoredChunk | undefined)[]> {
+    const names = (await readdir(join(this.root, sub))).filter(
+      (name) => CHUNK_ID.test(name) && name.startsWith(sub),
+    );
+    return Promise.all(
+      names.map(async (id) => {
+        const info = await stat(join(this.root, sub, id)).catch(() => undefined);
+        return info?.isFile() ? { id, size: info.size, modified: info.mtime } : undefined;
+      }),
+    );
   }
 
   /** Removes a chunk; an absent one is not an error. */

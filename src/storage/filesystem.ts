@@ -232,8 +232,8 @@ export class FileSystemStorage implements BackupStorage {
     return this.chunks.read(id);
   }
 
-  /** Every stored chunk (the files of `chunks/`), in no particular order. */
-  listChunks(): Promise<StoredChunk[]> {
+  /** Every stored chunk (the files of `chunks/`), in no particular order, one subfolder at a time. */
+  listChunks(): AsyncGenerator<StoredChunk> {
     return this.chunks.list();
   }
 

@@ -85,8 +85,8 @@ export class MemoryStorage implements BackupStorage {
     return Buffer.from(chunk.data);
   }
 
-  async listChunks(): Promise<StoredChunk[]> {
-    return [...this.chunks].map(([id, c]) => ({ id, size: c.data.length, modified: c.modified }));
+  async *listChunks(): AsyncGenerator<StoredChunk> {
+    for (const [id, c] of [...this.chunks]) yield { id, size: c.data.length, modified: c.modified };
   }
 
   async removeChunk(id: string): Promise<void> {

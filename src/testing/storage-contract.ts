@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { type BackupStorage, type ChunkStorage, holdsChunks, type StorageLock } from "neo4j-backup";
+import {
+  type BackupStorage,
+  type ChunkStorage,
+  holdsChunks,
+  type StorageLock,
+  type StoredChunk,
+} from "neo4j-backup";
 import { assertRejects, assertRejectsWithCode } from "./assertions.js";
 import { chunksOf, failingAfter, readStored, SAMPLE_CONTENT } from "./sample-content.js";
 
@@ -481,6 +487,18 @@ const replaceChecks: Check[] = [
 
 const CHUNK_METHODS = ["putChunk", "readChunk", "listChunks", "removeChunk"] as const;
 
+/** Every chunk `listChunks()` yields; fails saying what is expected when it is no async iterable. */
+async function listedChunks(s: ChunkStorage): Promise<StoredChunk[]> {
+  const listing: unknown = s.listChunks();
+  assert.ok(
+    typeof (listing as Partial<AsyncIterable<StoredChunk>> | null)?.[Symbol.asyncIterator] === "function",
+    "listChunks() returns an async iterable of chunks (an async generator, say), not a promise of an array",
+  );
+  const out: StoredChunk[] = [];
+  for await (const chunk of listing as AsyncIterable<StoredChunk>) out.push(chunk);
+  return out;
+}
+
 function chunksDeclaration(declared: boolean): Check {
   return {
     title: declared ? "holds snapshot chunks, as declared" : "holds no snapshot chunks, as declared",
@@ -556,7 +574,7 @@ const chunkChecks: Check[] = [
       const other = Buffer.from("other bytes under the same id");
       assert.equal(await s.putChunk(id, other), false, "a second putChunk() of the same id, other bytes");
       assert.ok(bytes.equals(await readChunkOf(s, id)), "the first bytes were replaced");
-      assert.equal((await s.listChunks()).length, 1, "listChunks() after puts of one id");
+      assert.equal((await listedChunks(s)).length, 1, "listChunks() after puts of one id");
     },
   },
   {
@@ -581,10 +599,10 @@ const chunkChecks: Check[] = [
     title: "listChunks returns every chunk with its size in bytes and a Date",
     async run(storage) {
       const s = chunkStorage(storage);
-      assert.deepEqual(await s.listChunks(), [], "listChunks() of a new storage");
+      assert.deepEqual(await listedChunks(s), [], "listChunks() of a new storage");
       const chunks = [chunk("a"), chunk("bb", 1000), chunk("ccc", 20_000)];
       for (const c of chunks) await s.putChunk(c.id, c.bytes);
-      const listed = await s.listChunks();
+      const listed = await listedChunks(s);
       assert.deepEqual(
         listed.map(({ id, size }) => ({ id, size })).sort((a, b) => a.id.localeCompare(b.id)),
         chunks.map(({ id, bytes }) => ({ id, size: bytes.length })).sort((a, b) => a.id.localeCompare(b.id)),
@@ -608,7 +626,7 @@ const chunkChecks: Check[] = [
       const listed = (await s.list()).map((b) => b.name).sort();
       assert.deepEqual(listed, [NAME, "s_20250128_143022.snapshot"], "list() beside chunks");
       assert.equal(await s.readIndex(), '{"a":1}', "readIndex() beside chunks");
-      const chunks = (await s.listChunks()).map((c) => c.id);
+      const chunks = (await listedChunks(s)).map((c) => c.id);
       assert.deepEqual(chunks, [id], "listChunks() beside backups and an index");
     },
   },
@@ -625,7 +643,7 @@ const chunkChecks: Check[] = [
       await s.removeChunk(id);
       await assertRejectsWithCode(s.readChunk(id), "NOT_FOUND", "readChunk() of a removed chunk");
       assert.deepEqual(
-        (await s.listChunks()).map((c) => c.id),
+        (await listedChunks(s)).map((c) => c.id),
         [kept.id],
         "listChunks() after removeChunk()",
       );
@@ -648,7 +666,7 @@ const chunkChecks: Check[] = [
         await assertRejectsWithCode(s.readChunk(bad), "INVALID_OPTIONS", `readChunk(${label})`);
         await assertRejectsWithCode(s.removeChunk(bad), "INVALID_OPTIONS", `removeChunk(${label})`);
       }
-      assert.deepEqual(await s.listChunks(), [], "listChunks() after refused ids");
+      assert.deepEqual(await listedChunks(s), [], "listChunks() after refused ids");
       assert.deepEqual(await s.list(), [], "list() after refused ids");
     },
   },

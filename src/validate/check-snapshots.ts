@@ -18,6 +18,7 @@ import { BackupError, throwIfAborted } from "../errors.js";
 import { SNAPSHOT_EXTENSION } from "../format/naming.js";
 import type { SnapshotManifest } from "../format/snapshot-manifest.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { type ChunkTable, storedChunkSizes } from "../storage/chunk-table.js";
 import {
   assertValidBackupName,
   type BackupStorage,
@@ -143,14 +144,15 @@ export async function checkSnapshots(options: CheckSnapshotsOptions): Promise<Sn
   }
   throwIfAborted(signal, "checking snapshots");
   if (names.length === 0) {
-    const stored = holdsChunks(storage) ? (await storage.listChunks()).length : 0;
+    let stored = 0;
+    if (holdsChunks(storage)) for await (const _ of storage.listChunks()) stored++;
     return report(0, 0, 0, [], [], stored);
   }
   const chunks = chunkStorageOf(storage, names[0]!);
   const { manifests, unreadable } = await readManifests(storage, names, signal);
   const damagedManifests = unreadable.map((u) => ({ snapshot: u.name, message: unreadableReason(u.error) }));
   const referenced = referencedChunks(manifests);
-  const stored = new Map((await chunks.listChunks()).map((c) => [c.id, c.size]));
+  const stored = await storedChunkSizes(chunks);
   const sources = chunkSources(manifests);
   const problems: SnapshotChunkProblem[] = [];
   const problem = (chunk: string, kind: "missing" | "damaged", message: string) =>
@@ -188,7 +190,7 @@ export async function checkSnapshots(options: CheckSnapshotsOptions): Promise<Sn
     });
   }
   problems.sort((a, b) => a.snapshots[0]!.localeCompare(b.snapshots[0]!) || a.chunk.localeCompare(b.chunk));
-  const unreferenced = options.names ? null : [...stored.keys()].filter((id) => !referenced.has(id)).length;
+  const unreferenced = options.names ? null : countUnreferenced(stored, referenced);
   const result = report(
     manifests.size,
     referenced.size,
@@ -276,4 +278,10 @@ function report(
 ): SnapshotCheckReport {
   const ok = problems.length === 0 && damagedManifests.length === 0;
   return { snapshots, chunks, chunksRead, problems, damagedManifests, unreferencedChunks, ok };
+}
+
+function countUnreferenced(stored: ChunkTable, referenced: ReadonlyMap<string, unknown>): number {
+  let count = 0;
+  for (const [id] of stored.entries()) if (!referenced.has(id)) count++;
+  return count;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BackupError } from "../../src/errors.js";
+import { collectChunks } from "../../src/storage/chunk-table.js";
 import type {
   BackupStorage,
   BackupWriter,
@@ -348,11 +349,19 @@ class RacyChunkStorage extends DelegatingChunkStorage {
 /** Lists its chunks as backups too. */
 class ChunkListingStorage extends DelegatingChunkStorage {
   override async list(): Promise<StoredBackup[]> {
-    const chunks = await this.memory.listChunks();
+    const chunks = await collectChunks(this.memory.listChunks());
     return [
       ...(await super.list()),
       ...chunks.map((c) => ({ name: c.id, size: c.size, modified: c.modified })),
     ];
+  }
+}
+
+/** Lists its chunks as one array, the way a promise of every chunk would. */
+class ArrayListingStorage extends DelegatingChunkStorage {
+  // @ts-expect-error: the shape the contract refuses
+  override async listChunks() {
+    return collectChunks(this.memory.listChunks());
   }
 }
 
@@ -398,6 +407,22 @@ describe("the storage contract suite fails broken chunk storages", () => {
       create: () => new ChunkListingStorage(),
     });
     expect(failed(outcomes)).toEqual([CHUNK_NOT_BACKUP]);
+  });
+
+  it("fails a storage whose listChunks is a promise of an array, saying what it should be", async () => {
+    const outcomes = await runSuite({
+      name: "array listing",
+      chunks: true,
+      create: () => new ArrayListingStorage() as unknown as DelegatingChunkStorage,
+    });
+    expect(failed(outcomes)).toEqual([
+      CHUNK_NEVER_REPLACED,
+      CHUNK_LIST,
+      CHUNK_NOT_BACKUP,
+      CHUNK_ABSENT,
+      CHUNK_IDS,
+    ]);
+    expect(messageOf(outcomes, CHUNK_LIST)).toMatch(/returns an async iterable of chunks/);
   });
 
   it("fails a storage that takes ids that are not 64 lowercase hex digits", async () => {

@@ -164,6 +164,12 @@ export class S3Objects {
    */
   async list(prefix: string, what: string, maxKeys?: number, deep = false): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
+    for await (const page of this.pages(prefix, what, maxKeys, deep)) out.push(...page);
+    return out;
+  }
+
+  /** As {@link S3Objects.list}, one page (up to 1,000 objects) at a time as they arrive. */
+  async *pages(prefix: string, what: string, maxKeys?: number, deep = false): AsyncGenerator<ObjectInfo[]> {
     let token: string | undefined;
     do {
       const page = await this.send<{
@@ -181,6 +187,7 @@ export class S3Objects {
         what,
         prefix,
       );
+      const out: ObjectInfo[] = [];
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
         out.push({
@@ -190,9 +197,9 @@ export class S3Objects {
           ...(o.ETag ? { etag: o.ETag } : {}),
         });
       }
+      yield out;
       token = page.IsTruncated && !maxKeys ? page.NextContinuationToken : undefined;
     } while (token);
-    return out;
   }
 
   /** Unfinished multipart uploads directly below `prefix`, page by page. */

@@ -267,22 +267,20 @@ export class S3Storage implements BackupStorage {
     return bytes;
   }
 
-  /** Every stored chunk: the objects below `<prefix>chunks/` named by a valid id, past 1,000. */
-  async listChunks(): Promise<StoredChunk[]> {
+  /**
+   * Every stored chunk: the objects below `<prefix>chunks/` named by a valid id, yielded page by page
+   * (1,000 a request) as the listing arrives.
+   */
+  async *listChunks(): AsyncGenerator<StoredChunk> {
     const objects = await this.objects();
-    const listed = await objects.list(
-      `${this.prefix}${S3_CHUNKS_FOLDER}`,
-      "listing the chunks",
-      undefined,
-      true,
-    );
-    const out: StoredChunk[] = [];
-    for (const o of listed) {
-      const id = o.key.slice(o.key.lastIndexOf("/") + 1);
-      if (/^[0-9a-f]{64}$/.test(id) && o.key === this.chunkKeyOf(id))
-        out.push({ id, size: o.size, modified: o.modified });
+    const pages = objects.pages(`${this.prefix}${S3_CHUNKS_FOLDER}`, "listing the chunks", undefined, true);
+    for await (const page of pages) {
+      for (const o of page) {
+        const id = o.key.slice(o.key.lastIndexOf("/") + 1);
+        if (/^[0-9a-f]{64}$/.test(id) && o.key === this.chunkKeyOf(id))
+          yield { id, size: o.size, modified: o.modified };
+      }
     }
-    return out;
   }
 
   /** Removes a chunk; an absent id is not an error. */

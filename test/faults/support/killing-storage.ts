@@ -191,7 +191,7 @@ export class KillingStorage implements BackupStorage {
     return this.inner.readChunk!(id);
   }
 
-  listChunks(): Promise<StoredChunk[]> {
+  listChunks(): AsyncIterable<StoredChunk> {
     return this.inner.listChunks!();
   }
 
