@@ -144,6 +144,19 @@ const PROGRESS_EVERY = 5000;
 const writtenKeys = new WeakMap<BackupResult, Uint8Array>();
 /** What snapshots this process just wrote stored, by result: for checking them before retention. */
 const writtenSnapshots = new WeakMap<BackupResult, SnapshotWritten>();
+/** The first and last lines of files this process just wrote, by result: for reading them back. */
+const writtenEnds = new WeakMap<BackupResult, WrittenEnds>();
+
+/** The first line (metadata, without its padding) and the last (statistics) of a written file, without "\n". */
+export interface WrittenEnds {
+  firstLine: string;
+  lastLine: string;
+}
+
+/** The first and last lines of a file this process just wrote (undefined for other backups). */
+export function endsWrittenFor(result: BackupResult): WrittenEnds | undefined {
+  return writtenEnds.get(result);
+}
 
 /** What a snapshot this process just wrote stored (undefined for other backups). */
 export function snapshotWrittenFor(result: BackupResult): SnapshotWritten | undefined {
@@ -159,12 +172,14 @@ export function readKeysFor(result: BackupResult, keys: ReadKeys = {}): ReadKeys
   return fileKey ? { ...keys, fileKeys: [...(keys.fileKeys ?? []), fileKey] } : keys;
 }
 
-/** Carries the read-back key of `from` over to a copy of its result. */
+/** Carries what reads `from` back (its key, its chunks or its first and last lines) over to a copy of its result. */
 export function carryReadKey(from: BackupResult, to: BackupResult): BackupResult {
   const fileKey = writtenKeys.get(from);
   if (fileKey) writtenKeys.set(to, fileKey);
   const snapshot = writtenSnapshots.get(from);
   if (snapshot) writtenSnapshots.set(to, snapshot);
+  const ends = writtenEnds.get(from);
+  if (ends) writtenEnds.set(to, ends);
   return to;
 }
 
@@ -335,7 +350,8 @@ class BackupRun {
     });
     const statistics = this.statistics(metadata);
     this.report("publishing");
-    await this.output!.finish(metadataLine(metadata), statisticsLine(statistics));
+    const ends = { firstLine: metadataLine(metadata), lastLine: statisticsLine(statistics) };
+    await this.output!.finish(ends.firstLine, ends.lastLine);
     const stored = await this.publishOutput();
     this.report("done");
     const result: BackupResult = {
@@ -359,6 +375,8 @@ class BackupRun {
     if (written) {
       writtenSnapshots.set(result, written);
       result.snapshot = snapshotSizes(written.manifest);
+    } else {
+      writtenEnds.set(result, { firstLine: ends.firstLine.trimEnd(), lastLine: ends.lastLine.trimEnd() });
     }
     this.logger.info(
       {

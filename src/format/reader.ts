@@ -203,8 +203,11 @@ function tooLong(maxLine: number, line: number): BackupFormatError {
   );
 }
 
-/** Splits a byte stream into lines (without "\n"), with 1-based numbers. */
-async function* splitLines(
+/**
+ * Splits a byte stream into lines (without "\n"), with 1-based numbers and whether each ended with
+ * a newline; a line longer than `maxLine` bytes fails with a {@link BackupFormatError} naming it.
+ */
+export async function* splitLines(
   source: AsyncIterable<Buffer>,
   maxLine: number,
   signal: AbortSignal | undefined,

@@ -125,6 +125,16 @@ export class ContentChecksum {
     this.relationships.addLine(line);
   }
 
+  /** Adds one node line as UTF-8 bytes, read back from a file (canonical already, without "\n"). */
+  addNodeBytes(line: Buffer): void {
+    this.nodes.addBytes(line);
+  }
+
+  /** Adds one relationship line as UTF-8 bytes (see {@link ContentChecksum.addNodeBytes}). */
+  addRelationshipBytes(line: Buffer): void {
+    this.relationships.addBytes(line);
+  }
+
   /** The final `sha256:<hex>` value; call once. */
   digest(): string {
     const combined = `${this.nodes.digest()}:${this.relationships.digest()}`;
@@ -145,13 +155,32 @@ export function metadataChecksum(metadata: unknown): string {
 /** Characters collected before they are hashed in one call (per-line calls cost more than the hashing). */
 const HASH_BATCH_CHARS = 1 << 16;
 
-/** SHA-256 over lines, each followed by "\n", fed to the hash in batches. */
+const NEWLINE_BYTES = Buffer.from("\n");
+
+/** SHA-256 over lines, each followed by "\n", fed to the hash in batches (of text or of bytes). */
 class BatchedHash {
   private readonly hash: Hash = createHash("sha256");
   private lines: string[] = [];
   private chars = 0;
+  private bytes: Buffer[] = [];
+  private byteCount = 0;
+
+  addBytes(line: Buffer): void {
+    if (this.lines.length > 0) this.flush();
+    this.bytes.push(line, NEWLINE_BYTES);
+    this.byteCount += line.length + 1;
+    if (this.byteCount >= HASH_BATCH_CHARS) this.flushBytes();
+  }
+
+  private flushBytes(): void {
+    if (this.bytes.length === 0) return;
+    this.hash.update(Buffer.concat(this.bytes, this.byteCount));
+    this.bytes = [];
+    this.byteCount = 0;
+  }
 
   addLine(line: string): void {
+    this.flushBytes();
     if (line.length >= HASH_BATCH_CHARS) {
       // a long line is hashed as it is: joining it to others would copy it once more
       this.flush();
@@ -174,6 +203,7 @@ class BatchedHash {
 
   digest(): string {
     this.flush();
+    this.flushBytes();
     return this.hash.digest("hex");
   }
 }

@@ -1,12 +1,13 @@
 /**
  * A backup with the storage lock held: the pipeline, then the index entry, then retention (the new
- * backup validated before anything older is removed). Used by createBackup and by every operation
+ * backup read back as written before anything older is removed). Used by createBackup and by every operation
  * that backs up on its way (safety, pre-upgrade, distribution and auto backups).
  */
 import type { Driver } from "neo4j-driver";
 import {
   type BackupPipelineOptions,
   type BackupResult,
+  endsWrittenFor,
   readKeysFor,
   runBackup,
   snapshotWrittenFor,
@@ -33,27 +34,27 @@ import { type Logger, silentLogger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { assertValidBackupName } from "../storage/contract.js";
 import type { LockingOptions } from "../storage/with-lock.js";
-import { validateBackup } from "../validate/validate-backup.js";
+import { checkWrittenFile, type WrittenFile } from "../validate/read-back.js";
 
 /** Options of {@link createBackup}. */
 export interface CreateBackupOptions extends BackupPipelineOptions, LockingOptions {
   /**
    * How many backups of this database with this prefix to keep, the new one included; default 1.
-   * Older ones are removed only after the new backup was published and validated; another
+   * Older ones are removed only after the new backup was published and read back as written; another
    * database's backups (and those of unknown origin) are never removed. `Infinity` keeps all.
    */
   keep?: number;
   /**
    * A retention policy instead of `keep` (restic's `forget` rules, in UTC: see docs/lifecycle.md):
    * applied to this database's backups with this prefix in this `series` after the new backup was
-   * published and validated. The new backup is always kept. Not together with `keep`.
+   * published and read back as written. The new backup is always kept. Not together with `keep`.
    */
   policy?: RetentionPolicy;
   /** Backups retention must not remove (for example the file a restore is reading). */
   protect?: string[];
   /**
    * Keys to read encrypted backups with where this operation reads one: files the index does not
-   * know yet, and the recovery of an interrupted restore. The new backup itself is validated before
+   * know yet, and the recovery of an interrupted restore. The new backup itself is read back before
    * retention with its own file key, held in memory only.
    */
   decryption?: DecryptionOptions;
@@ -143,6 +144,7 @@ export async function backupUnderLock(options: CreateBackupOptions): Promise<Bac
         options.policy ?? options.keep ?? DEFAULT_KEEP,
       ).filter((n) => !protect.has(n)),
       keys: readKeysFor(result, options.decryption),
+      file: writtenFile(result),
       snapshot: snapshotWrittenFor(result),
       signal: options.signal,
       logger,
@@ -178,8 +180,10 @@ export function entryFromResult(result: BackupResult): BackupIndexEntry {
 }
 
 /**
- * Retention after a publication: validates the new backup (only when something would be removed),
- * then removes the older ones. An invalid new backup is taken back and the older ones stay.
+ * Retention after a publication: checks the new backup as stored (only when something would be
+ * removed) — a file read back and compared with what was written (validate/read-back.ts), a
+ * snapshot by the chunks it wrote — then removes the older ones. A new backup that fails the check
+ * is taken back and the older ones stay.
  */
 async function validateThenApplyRetention(args: {
   storage: BackupStorage;
@@ -188,28 +192,25 @@ async function validateThenApplyRetention(args: {
   candidates: string[];
   /** Reads the new backup back: its own file key when it is encrypted. */
   keys: ReadKeys;
-  /** What a new snapshot stored: it is checked by what it wrote instead of a full validation. */
+  /** What was written: the stored bytes are read back and compared with it. */
+  file: WrittenFile;
+  /** What a new snapshot stored: it is checked by what it wrote. */
   snapshot: SnapshotWritten | undefined;
   signal: AbortSignal | undefined;
   logger: Logger;
 }): Promise<string[]> {
   const { storage, newest, logger, candidates } = args;
   if (candidates.length === 0) return [];
-  const report = args.snapshot
-    ? await snapshotReport(storage, newest, args.snapshot)
-    : await validateBackup({
-        storage,
-        name: newest,
-        decryption: args.keys,
-        signal: args.signal,
-        maxProblems: 5,
-      });
+  const problems = args.snapshot
+    ? await checkWrittenSnapshot(storage, newest, args.snapshot)
+    : await checkWrittenFile(storage, args.file, args.keys, args.signal);
+  const report = { valid: problems.length === 0, problems: problems.map((message) => ({ message })) };
   if (!report.valid) {
     await storage.remove(newest);
     await updateIndex(storage, () => {}, { logger, decryption: args.keys }).catch(() => {});
     throw new BackupError(
       "VALIDATION_FAILED",
-      `the new backup ${newest} failed validation after it was written (${report.problems.map((p) => p.message).join("; ")}); it was removed and the older backups were kept`,
+      `the new backup ${newest} is not what was written when read back (${report.problems.map((p) => p.message).join("; ")}); it was removed and the older backups were kept`,
       { details: report },
     );
   }
@@ -220,12 +221,8 @@ async function validateThenApplyRetention(args: {
   return removed;
 }
 
-/** The check of a new snapshot, shaped as the validation report retention reads. */
-async function snapshotReport(
-  storage: BackupStorage,
-  name: string,
-  written: SnapshotWritten,
-): Promise<{ valid: boolean; problems: { message: string }[] }> {
-  const problems = await checkWrittenSnapshot(storage, name, written);
-  return { valid: problems.length === 0, problems: problems.map((message) => ({ message })) };
+/** What reads a file this process just wrote back (see validate/read-back.ts). */
+function writtenFile(result: BackupResult): WrittenFile {
+  const ends = endsWrittenFor(result);
+  return { ...result, firstLine: ends?.firstLine ?? "", lastLine: ends?.lastLine ?? "" };
 }
