@@ -65,7 +65,7 @@ function backupTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const drain = summarise(size.measurements.drain);
     const apoc = summarise(size.measurements["apoc-export"]);
-    for (const m of ["drain", "backup", "apoc-export", "python-backup"] as MethodId[]) {
+    for (const m of ["drain", "backup", "backup-steady", "apoc-export", "python-backup"] as MethodId[]) {
       const meas = size.measurements[m];
       const s = summarise(meas);
       if (!meas) continue;

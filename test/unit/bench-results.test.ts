@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BenchResult, combineResults, type Machine } from "../../bench/results.js";
+import { type BenchResult, checkGoals, combineResults, type Machine } from "../../bench/results.js";
 
 const machine: Machine = {
   cpus: 2,
@@ -80,5 +80,20 @@ describe("combineResults", () => {
   it("returns a single run unchanged", () => {
     const a = result("2026-01-01T00:00:00Z", [10_000]);
     expect(combineResults([a])).toBe(a);
+  });
+});
+
+describe("checkGoals", () => {
+  it("judges the steady-state backup against the first backup of the same size", () => {
+    const run = (ms: number) => ({ mode: "backup", ms, cpuMs: ms, peakRssMb: 100 });
+    const r = result("2026-01-01T00:00:00Z", [10_000, 100_000]);
+    r.sizes[0]!.measurements = { backup: { runs: [run(1000)] }, "backup-steady": { runs: [run(1050)] } };
+    r.sizes[1]!.measurements = { backup: { runs: [run(1000)] }, "backup-steady": { runs: [run(1250)] } };
+    const goal = checkGoals(r, [10_000, 100_000]).find((g) => g.goal.startsWith("steady-state backup"));
+    expect(goal?.cells.map((c) => [c.text, c.met])).toEqual([
+      ["1.05×", true],
+      ["1.25×", false],
+    ]);
+    expect(goal?.verdict).toBe("missed");
   });
 });
