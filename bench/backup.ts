@@ -3,13 +3,15 @@
  *
  * For each size (default 100k and 1M domain nodes, ~3 relationships per node, mixed property types)
  * it loads the sample graph into a local Neo4j 5.26, then alternates, RUNS times each, a raw drain
- * of `MATCH (n) RETURN n` + `MATCH ()-[r]->() RETURN r` and a createBackup to a temp folder, each in
- * a fresh process. Prints medians, spread, nodes/s, MB/s, peak RSS and the backup/drain ratio.
+ * of `MATCH (n) RETURN n` + `MATCH ()-[r]->() RETURN r`, a first createBackup into an empty folder
+ * and a second one beside it (the nightly case: its default retention removes the first once the
+ * new file is read back as written), each in a fresh process. Prints medians, spread, nodes/s,
+ * MB/s, peak RSS, the backup/drain ratio and the steady-state/first ratio.
  *
  * Environment: BENCH_SIZES (e.g. "100000,1000000"), BENCH_RUNS (default 3), NEO4J_URI/… to use
  * your own server (it is emptied!).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
@@ -45,20 +47,26 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), "neo4j-backup-bench-"));
       const drains: Run[] = [];
       const backups: Run[] = [];
+      const steady: Run[] = [];
       try {
         runWorker("drain", uri!, user, password, dir); // warm the page cache
         for (let i = 0; i < runs; i++) {
-          drains.push(runWorker("drain", uri!, user, password, dir));
-          backups.push(runWorker("backup", uri!, user, password, dir));
+          const folder = join(dir, `run-${i}`);
+          mkdirSync(folder);
+          drains.push(runWorker("drain", uri!, user, password, folder));
+          backups.push(runWorker("backup", uri!, user, password, folder));
+          steady.push(runWorker("backup", uri!, user, password, folder));
           console.log(
-            `  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, backup ${backups[i]!.ms.toFixed(0)} ms`,
+            `  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, first backup ${backups[i]!.ms.toFixed(0)} ms, steady-state ${steady[i]!.ms.toFixed(0)} ms`,
           );
+          rmSync(folder, { recursive: true, force: true });
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
       const d = median(drains.map((r) => r.ms));
       const b = median(backups.map((r) => r.ms));
+      const st = median(steady.map((r) => r.ms));
       const bytes = backups[0]!.bytes!;
       rows.push(
         [
@@ -66,11 +74,14 @@ async function main(): Promise<void> {
           `${(d / 1000).toFixed(2)} s (${spread(drains.map((r) => r.ms))} ms)`,
           `${(b / 1000).toFixed(2)} s (${spread(backups.map((r) => r.ms))} ms)`,
           `${(b / d).toFixed(2)}×`,
+          `${(st / 1000).toFixed(2)} s (${spread(steady.map((r) => r.ms))} ms)`,
+          `${(st / b).toFixed(2)}×`,
           `${Math.round(loaded.nodes / (b / 1000)).toLocaleString("en-US")}`,
           `${(bytes / 1e6 / (b / 1000)).toFixed(1)}`,
           `${(bytes / 1e6).toFixed(1)} MB`,
           `${median(drains.map((r) => r.peakRssMb)).toFixed(0)} MB`,
           `${median(backups.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+          `${median(steady.map((r) => r.peakRssMb)).toFixed(0)} MB`,
         ].join(" | "),
       );
     }
@@ -80,9 +91,9 @@ async function main(): Promise<void> {
   }
   console.log(`\nNeo4j ${server?.version ?? uri}; ${runs} runs each, medians (min–max)`);
   console.log(
-    "| nodes | drain | backup | backup/drain | nodes/s | MB/s | file | drain peak RSS | backup peak RSS |",
+    "| nodes | drain | first backup | first/drain | steady-state backup | steady/first | nodes/s | MB/s | file | drain peak RSS | first backup peak RSS | steady-state peak RSS |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
 }
 
