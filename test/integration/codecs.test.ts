@@ -107,6 +107,17 @@ describe.each(testServers())("compressed and encrypted backups on Neo4j $version
       expect(verify.equal).toBe(true);
       const [entry] = await listBackups(storage);
       expect(entry).toMatchObject({ name: backup.name, compression: "zstd", encrypted: true, valid: true });
+      // the nightly case, with the recipients only: the new file is read back with its own file
+      // key before the default retention removes the first
+      const nightly = await createBackup({
+        driver,
+        storage,
+        reason: "nightly",
+        compression: "zstd",
+        encryption: { recipients: [recipient] },
+      });
+      expect(nightly.removed).toEqual([backup.name]);
+      expect((await listBackups(storage)).map((e) => e.name)).toEqual([nightly.name]);
 
       // a file the standard tools made from the plain document restores as well
       const plainFile = join(dir, "plain.json");
@@ -159,6 +170,15 @@ describe.each(testServers())("compressed and encrypted backups on Neo4j $version
     const safety = listed.find((e) => e.name === restored.safetyBackup);
     expect(safety).toMatchObject({ compression: "gzip", encrypted: true, valid: true });
     expect(safety!.nodeCount).toBe(restored.nodeCount + 1);
+    // the nightly case through the spool: read back with its own file key, then the first removed
+    const nightly = await createBackup({
+      driver,
+      storage,
+      reason: "nightly",
+      compression: "gzip",
+      encryption: { passphrase: PASSPHRASE },
+    });
+    expect(nightly.removed).toEqual([backup.name]);
   }, 240_000);
 
   it("the distribution backup may be encrypted and compressed, and initializeDatabase finds it by name", async () => {
