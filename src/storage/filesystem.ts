@@ -84,6 +84,13 @@ export class FileSystemStorage implements BackupStorage {
   private readonly chunks: FileChunks;
 
   constructor(options: FileSystemStorageOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      // a folder given as the argument itself would otherwise be ignored for the default folder
+      throw new BackupError(
+        "INVALID_OPTIONS",
+        `FileSystemStorage takes options, not ${JSON.stringify(options)}: pass { directory: ${JSON.stringify(String(options))} }`,
+      );
+    }
     this.directory = resolve(options.directory ?? join("neo4j", "fullbackup"));
     this.directoryMode = options.directoryMode ?? 0o750;
     this.fileMode = options.fileMode ?? 0o640;

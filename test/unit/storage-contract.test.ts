@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { BackupError } from "../../src/errors.js";
 import { collectChunks } from "../../src/storage/chunk-table.js";
 import type { BackupStorage } from "../../src/storage/contract.js";
 import { FileSystemStorage, INDEX_FILE_NAME, LOCK_FILE_NAME } from "../../src/storage/filesystem.js";
@@ -178,6 +179,12 @@ describe("FileSystemStorage specifics", () => {
     await utimes(join(sub, foreign), old, old);
     await (await storage.lock()).release();
     expect((await readdir(sub)).sort()).toEqual([id, live, ...strays].sort());
+  });
+
+  it("refuses a folder given as the argument itself, naming the option to use", () => {
+    const asString = () => new FileSystemStorage("/tmp/elsewhere" as never);
+    expect(asString).toThrow(BackupError);
+    expect(asString).toThrow(/pass \{ directory: "\/tmp\/elsewhere" \}/);
   });
 
   it("defaults to neo4j/fullbackup", () => {
