@@ -47,6 +47,18 @@ export class RecordBody {
     if (this.bufferedChars >= FLUSH_CHARS) await this.flush();
   }
 
+  /**
+   * Appends record lines given as one text, each line followed by "\n" (record lines never hold a
+   * raw newline); the same bytes as appending them one by one.
+   */
+  async appendLines(text: string): Promise<void> {
+    if (text.length === 0) return;
+    this.push(this.first ? "\n" : ",\n");
+    this.first = false;
+    this.push(text.slice(0, -1).replaceAll("\n", ",\n"));
+    if (this.bufferedChars >= FLUSH_CHARS) await this.flush();
+  }
+
   /** Ends the node section and opens the relationship section. */
   startRelationships(): void {
     this.push(`\n${SECTION_CLOSE}\n${RELATIONSHIPS_OPEN}`);

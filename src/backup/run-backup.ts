@@ -31,7 +31,6 @@ import {
 import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { type SnapshotSizes, snapshotSizes } from "../format/snapshot-manifest.js";
-import { encodeProperties } from "../format/values.js";
 import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
 import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -39,6 +38,14 @@ import type { BackupStorage, StoredBackup } from "../storage/contract.js";
 import { EncodedOutput } from "./encoded-output.js";
 import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
 import { type BackupOutput, openBackupOutput } from "./output.js";
+import {
+  denseEnough,
+  type ParallelReadOptions,
+  ReadWorkers,
+  resolveParallel,
+  type WorkerBatch,
+} from "./parallel-read.js";
+import { nodeLine, relationshipLine } from "./record-lines.js";
 import { SnapshotOutput, type SnapshotWritten } from "./snapshot-output.js";
 
 /** Progress of a running backup. */
@@ -104,6 +111,12 @@ export interface BackupPipelineOptions extends EncodingOptions {
    * (every storage of this library does); encryption only to recipients.
    */
   snapshot?: boolean;
+  /**
+   * Read and encode on worker threads, each with a driver of its own from a driver module
+   * (docs/api.md#parallel-backups); the file is the same as one read on one thread. Without it,
+   * or when the graph is small or its ids are sparse, the backup reads on this thread.
+   */
+  parallel?: ParallelReadOptions;
 }
 
 /** What a backup returns. */
@@ -290,19 +303,85 @@ class BackupRun {
             headerBytes,
             this.options.spoolDirectory,
           );
+    const ranges = this.options.parallel ? await this.startWorkers(reader, this.options.parallel) : undefined;
     this.report("nodes");
-    await reader.readNodes((node) => this.writeNode(node));
+    if (ranges) await ranges.workers.read("nodes", ranges.highest.node, (b) => this.writeNodes(b), signal);
+    else await reader.readNodes((node) => this.writeNode(node));
     throwIfAborted(signal, "the backup");
     this.output.body.startRelationships();
     this.report("relationships");
-    await reader.readRelationships((relationship) => this.writeRelationship(relationship));
+    if (ranges) {
+      ranges.workers.shareNodeIds(this.nodeIds);
+      const { workers, highest } = ranges;
+      await workers.read("relationships", highest.relationship, (b) => this.writeRelationships(b), signal);
+      await workers.close();
+      this.workers = undefined;
+    } else {
+      await reader.readRelationships((relationship) => this.writeRelationship(relationship));
+    }
     throwIfAborted(signal, "the backup");
     await reader.commit();
   }
 
+  private workers?: ReadWorkers;
+
+  /**
+   * Starts the read workers of a parallel backup, or returns undefined (logged) when the graph is
+   * read on this thread after all: it fits in one range, its ids are sparse, or the database does
+   * not say its identity (the workers could not be shown to read the same database).
+   */
+  private async startWorkers(
+    reader: GraphReader,
+    parallel: ParallelReadOptions,
+  ): Promise<{ workers: ReadWorkers; highest: { node: number; relationship: number } } | undefined> {
+    const { threads, rangeSize } = resolveParallel(parallel);
+    const identity = reader.server.identity?.id;
+    const highest = await reader.highestIds();
+    const oneThread = (why: string) => {
+      this.logger.info({ database: this.database, why }, "backup reads on one thread");
+      return undefined;
+    };
+    if (!identity) return oneThread("the database does not say its identity (db.info())");
+    if (
+      !denseEnough(highest.node, this.before!.nodes) ||
+      !denseEnough(highest.relationship, this.before!.relationships)
+    )
+      return oneThread("the ids are sparse");
+    if (threads < 2 && highest.node < rangeSize && highest.relationship < rangeSize)
+      return oneThread("the graph fits in one range");
+    this.workers = await ReadWorkers.start(parallel, this.database, identity, this.options.fetchSize);
+    this.logger.info({ database: this.database, threads, rangeSize }, "backup reads on worker threads");
+    return { workers: this.workers, highest };
+  }
+
+  /** Node lines a worker read, in order. */
+  private writeNodes(batch: WorkerBatch): Promise<void> {
+    this.checksum.addNodeLines(batch.text);
+    for (const id of batch.ids!) this.nodeIds.add(id);
+    addCounts(this.labelCounts, batch.counts);
+    this.advance("nodes", batch.count);
+    return this.output!.body.appendLines(batch.text);
+  }
+
+  /** Relationship lines a worker read, in order (those it left out counted as skipped). */
+  private writeRelationships(batch: WorkerBatch): Promise<void> {
+    this.checksum.addRelationshipLines(batch.text);
+    addCounts(this.typeCounts, batch.counts);
+    this.skipped += batch.skipped;
+    this.advance("relationships", batch.count);
+    return this.output!.body.appendLines(batch.text);
+  }
+
+  /** Counts `count` more records, with a checkpoint each time a multiple of the progress step is passed. */
+  private advance(kind: "nodes" | "relationships", count: number): void {
+    const before = this.progress[kind];
+    this.progress[kind] += count;
+    if (Math.floor(before / PROGRESS_EVERY) !== Math.floor(this.progress[kind] / PROGRESS_EVERY))
+      this.checkpoint();
+  }
+
   private writeNode(node: NodeRow): Promise<void> {
-    const properties = encodeWithContext(node.properties, `node ${node.id}`);
-    const line = JSON.stringify({ _id: node.id, _labels: node.labels, properties });
+    const line = nodeLine(node);
     this.checksum.addNode(line);
     this.nodeIds.add(node.id);
     for (const label of node.labels) this.labelCounts.set(label, (this.labelCounts.get(label) ?? 0) + 1);
@@ -317,14 +396,7 @@ class BackupRun {
       this.skipped++;
       return undefined;
     }
-    const properties = encodeWithContext(rel.properties, `relationship ${rel.id}`);
-    const line = JSON.stringify({
-      _id: rel.id,
-      _type: rel.type,
-      _start_id: rel.start,
-      _end_id: rel.end,
-      properties,
-    });
+    const line = relationshipLine(rel);
     this.checksum.addRelationship(line);
     this.typeCounts.set(rel.type, (this.typeCounts.get(rel.type) ?? 0) + 1);
     if (++this.progress.relationships % PROGRESS_EVERY === 0) this.checkpoint();
@@ -444,9 +516,14 @@ class BackupRun {
 
   /** Discards an unpublished output and closes the reader. */
   async close(): Promise<void> {
+    await this.workers?.terminate();
     await this.reader?.close();
     await this.output?.discard();
   }
+}
+
+function addCounts(into: Map<string, number>, counts: Record<string, number>): void {
+  for (const [key, count] of Object.entries(counts)) into.set(key, (into.get(key) ?? 0) + count);
 }
 
 /** Whether a backup with the stem of `name` exists under any extension. */
@@ -454,17 +531,6 @@ async function stemTaken(storage: BackupStorage, name: string): Promise<boolean>
   const stem = layersOfName(name)!.stem;
   for (const extension of BACKUP_EXTENSIONS) if (await storage.stat(`${stem}${extension}`)) return true;
   return false;
-}
-
-function encodeWithContext(
-  props: Record<string, unknown>,
-  where: string,
-): ReturnType<typeof encodeProperties> {
-  try {
-    return encodeProperties(props, "properties");
-  } catch (error) {
-    throw new BackupError("UNSUPPORTED_VALUE", `${where}: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 /**

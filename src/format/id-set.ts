@@ -39,6 +39,24 @@ export class IdSet {
     return true;
   }
 
+  /**
+   * The integer ids as bitset pages (page number → 2,048 words), for handing the set to another
+   * thread; ids outside the bitset (strings, negative numbers) are not included.
+   */
+  integerPages(): Map<number, Uint32Array> {
+    return new Map(this.pages);
+  }
+
+  /** A set of the integer ids in `pages` (as {@link IdSet.integerPages} returns them). */
+  static fromIntegerPages(pages: Map<number, Uint32Array>): IdSet {
+    const set = new IdSet();
+    for (const [pageNo, page] of pages) {
+      set.pages.set(pageNo, page);
+      for (const word of page) set.count += bitCount(word);
+    }
+    return set;
+  }
+
   /** Whether the id is present. */
   has(id: number | string): boolean {
     if (typeof id === "number" && Number.isSafeInteger(id) && id >= 0) {
@@ -49,4 +67,10 @@ export class IdSet {
     }
     return this.others.has(id);
   }
+}
+
+function bitCount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }

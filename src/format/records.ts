@@ -125,6 +125,19 @@ export class ContentChecksum {
     this.relationships.addLine(line);
   }
 
+  /**
+   * Adds canonical node lines given as one text, each line followed by "\n" (record lines never
+   * hold a raw newline, so every "\n" ends a line); the same checksum as adding them one by one.
+   */
+  addNodeLines(text: string): void {
+    this.nodes.addText(text);
+  }
+
+  /** Adds relationship lines given as one text (see {@link ContentChecksum.addNodeLines}). */
+  addRelationshipLines(text: string): void {
+    this.relationships.addText(text);
+  }
+
   /** Adds one node line as UTF-8 bytes, read back from a file (canonical already, without "\n"). */
   addNodeBytes(line: Buffer): void {
     this.nodes.addBytes(line);
@@ -177,6 +190,13 @@ class BatchedHash {
     this.hash.update(Buffer.concat(this.bytes, this.byteCount));
     this.bytes = [];
     this.byteCount = 0;
+  }
+
+  /** Lines already joined, each followed by "\n". */
+  addText(text: string): void {
+    this.flushBytes();
+    this.flush();
+    this.hash.update(text);
   }
 
   addLine(line: string): void {

@@ -3,7 +3,7 @@
  * every relationship. Shared by createBackup (which writes the file) and the database fingerprint
  * (which verifies a restore). Values come as the driver decodes them; the caller encodes them.
  */
-import type { Driver, Session, Transaction } from "neo4j-driver";
+import neo4j, { type Driver, type Session, type Transaction } from "neo4j-driver";
 import { throwIfAborted } from "../errors.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { toSafeNumber } from "../format/values.js";
@@ -103,6 +103,52 @@ export class GraphReader {
       });
       if (pending) await pending;
     }
+  }
+
+  /** Streams the nodes with ids from `first` to `last` (inclusive) to `visit`, in id order. */
+  async readNodeRange(first: number, last: number, visit: Visit<NodeRow>): Promise<void> {
+    // NodeByIdSeek: each id looked up, no scan of the store
+    const result = this.open.run(
+      "MATCH (n) WHERE id(n) IN range($first, $last) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props",
+      { first: neo4j.int(first), last: neo4j.int(last) },
+    );
+    for await (const record of result) {
+      const pending = visit({
+        id: toSafeNumber(record.get(0)),
+        labels: record.get(1) as string[],
+        properties: record.get(2) as Record<string, unknown>,
+      });
+      if (pending) await pending;
+    }
+  }
+
+  /** Streams the relationships with ids from `first` to `last` (inclusive) to `visit`, in id order. */
+  async readRelationshipRange(first: number, last: number, visit: Visit<RelationshipRow>): Promise<void> {
+    const result = this.open.run(
+      "MATCH (a)-[r]->(b) WHERE id(r) IN range($first, $last) RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
+      { first: neo4j.int(first), last: neo4j.int(last) },
+    );
+    for await (const record of result) {
+      const pending = visit({
+        id: toSafeNumber(record.get(0)),
+        type: record.get(1) as string,
+        start: toSafeNumber(record.get(2)),
+        end: toSafeNumber(record.get(3)),
+        properties: record.get(4) as Record<string, unknown>,
+      });
+      if (pending) await pending;
+    }
+  }
+
+  /** The highest node and relationship ids (-1 when there are none): what id ranges must cover. */
+  async highestIds(): Promise<{ node: number; relationship: number }> {
+    const result = await this.open.run(
+      "CALL { MATCH (n) RETURN max(id(n)) AS node } CALL { MATCH ()-[r]->() RETURN max(id(r)) AS relationship } RETURN node, relationship",
+    );
+    const record = result.records[0];
+    const id = (value: unknown) =>
+      value === null || value === undefined ? -1 : toSafeNumber(value as number | bigint);
+    return { node: id(record?.get("node")), relationship: id(record?.get("relationship")) };
   }
 
   /** Streams every relationship to `visit`, waiting for it when it returns a promise. */
