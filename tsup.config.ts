@@ -43,7 +43,8 @@ export default defineConfig([
     onSuccess: copyDashboardAssets,
   },
   {
-    entry: { cli: "src/cli/bin.ts" },
+    // cli-driver: the driver module the read workers of `create --threads` import
+    entry: { cli: "src/cli/bin.ts", "cli-driver": "src/cli/worker-driver.ts" },
     format: ["esm"],
     // `neo4j-backup ui` bundles the dashboard too; its page is the copy made above
     onSuccess: copyDashboardAssets,

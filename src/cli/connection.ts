@@ -7,6 +7,7 @@ import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { readSecret } from "./prompt.js";
+import type { CliDriverData } from "./worker-driver.js";
 
 /** Connection options as the command line and environment give them. */
 export interface ConnectionOptions {
@@ -19,6 +20,8 @@ export interface ConnectionOptions {
 /** An open, checked connection. */
 export interface Connection {
   driver: Driver;
+  /** What the driver was made from: for drivers of its own in other threads (`create --threads`). */
+  driverData: CliDriverData;
   /** `host:port`, for messages. */
   host: string;
   /** The database named on the command line; undefined means the user's home database. */
@@ -78,15 +81,11 @@ export async function connect(
     passwordGiven: password !== undefined && password !== "",
     database: options.database,
   });
-  const neo4j = (await import("neo4j-driver")).default;
-  const { LIBRARY_VERSION } = await import("../version.js");
-  // no password: the Bolt "none" scheme (servers with authentication off accept it)
-  const auth = password
-    ? neo4j.auth.basic(options.username, password)
-    : { scheme: "none", principal: "", credentials: "" };
+  const { createDriver } = await import("./worker-driver.js");
+  const driverData: CliDriverData = { uri: options.uri, username: options.username, password };
   let driver: Driver;
   try {
-    driver = neo4j.driver(options.uri, auth, { userAgent: `neo4j-backup/${LIBRARY_VERSION}` });
+    driver = createDriver(driverData);
   } catch (error) {
     throw new CliError(
       "USAGE",
@@ -97,7 +96,8 @@ export async function connect(
   }
   cli.onCleanup(() => driver.close());
   // a long-running command (schedule) starts without the server: each run reports what it finds
-  if (how.check === false) return { driver, host, database: options.database, serverAgent: "Neo4j" };
+  if (how.check === false)
+    return { driver, driverData, host, database: options.database, serverAgent: "Neo4j" };
   const info = await driver.getServerInfo(options.database ? { database: options.database } : {});
-  return { driver, host, database: options.database, serverAgent: info.agent ?? "Neo4j" };
+  return { driver, driverData, host, database: options.database, serverAgent: info.agent ?? "Neo4j" };
 }

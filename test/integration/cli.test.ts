@@ -134,6 +134,28 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
     });
   });
 
+  it("create --threads 2 reads on worker threads with connections of its own: the same records as one thread", async () => {
+    const one = await cli(["create", "--prefix", "one", "--keep", "all"]);
+    const two = await cli(["--verbose", "create", "--threads", "2", "--prefix", "two", "--keep", "all"]);
+    expect(one.code).toBe(EXIT.ok);
+    expect(two.code).toBe(EXIT.ok);
+    expect(two.stderr).toContain("backup reads on worker threads");
+    expect(everything(two)).not.toContain(server.password);
+    const checksumOf = async (prefix: string) => {
+      const name = (await readdir(dir)).find((f) => f.startsWith(`${prefix}_`))!;
+      const text = await readFile(join(dir, name), "utf8");
+      return /[{,]"checksum":"(sha256:[0-9a-f]{64})"/.exec(
+        text.slice(text.lastIndexOf("\n", text.length - 2)),
+      )?.[1];
+    };
+    expect(await checksumOf("two")).toMatch(/^sha256:/);
+    expect(await checksumOf("two")).toBe(await checksumOf("one"));
+
+    const refused = await cli(["create", "--threads", "0"]);
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.stderr).toContain("--threads");
+  });
+
   it("create --auto says why it does not back up, and backs up once a threshold is reached", async () => {
     const skipped = await cli(["create", "--auto"]);
     expect(skipped.code).toBe(EXIT.ok);

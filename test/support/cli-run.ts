@@ -42,7 +42,12 @@ export function prepareCli(): Promise<void> {
   if (mode !== "sources") return Promise.resolve();
   built ??= import("tsup").then(({ build }) =>
     build({
-      entry: { cli: join(ROOT, "src", "cli", "bin.ts") },
+      // as the build does (tsup.config.ts): the read worker and the driver module of `--threads`
+      entry: {
+        cli: join(ROOT, "src", "cli", "bin.ts"),
+        "cli-driver": join(ROOT, "src", "cli", "worker-driver.ts"),
+        "read-worker": join(ROOT, "src", "backup", "read-worker.ts"),
+      },
       format: ["esm"],
       outDir: buildDir,
       platform: "node",

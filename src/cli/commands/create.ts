@@ -14,6 +14,7 @@ import {
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
+  parseInteger,
   parseKeep,
   retentionFrom,
   thresholds,
@@ -43,6 +44,12 @@ export function registerCreate(program: Command): void {
     .option(
       "--snapshot",
       "store a snapshot: chunks the storage already has are not stored again (see docs/snapshots.md)",
+    )
+    .addOption(
+      new Option(
+        "--threads <n>",
+        "read and encode on n worker threads, each with its own connection (default 1: this thread only)",
+      ).argParser(parseInteger(1)),
     );
   addSeriesOption(command);
   addPolicyOptions(command);
@@ -62,6 +69,15 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
   const decryption = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
+  const threads = typeof opts.threads === "number" ? opts.threads : 1;
+  const parallel =
+    threads > 1
+      ? {
+          driverModule: (await import("../worker-driver.js")).cliDriverModule(),
+          driverData: connection.driverData,
+          threads,
+        }
+      : undefined;
   const reason = typeof opts.reason === "string" ? opts.reason : undefined;
   const common = {
     driver: connection.driver,
@@ -73,6 +89,7 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
     ...retention,
     requireConsistent: opts.consistent === true,
     ...(opts.snapshot === true ? { snapshot: true } : {}),
+    ...(parallel ? { parallel } : {}),
     // a failure is recorded in the index: `metrics` shows when the last one happened
     recordFailure: true,
     lockTimeoutMs: lockTimeoutMs(opts),
