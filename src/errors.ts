@@ -43,7 +43,9 @@ export type BackupErrorCode =
   /** None of the identities (or the passphrase) given opens an encrypted backup. */
   | "DECRYPTION_FAILED"
   /** A compressed or encrypted layer of a file is damaged: changed, cut short, or not what its name says. */
-  | "CORRUPT";
+  | "CORRUPT"
+  /** A worker thread of a parallel backup stopped (it crashed or ran out of memory); nothing was published. */
+  | "WORKER_FAILED";
 
 /** The one error type thrown by this library; `code` is stable across releases. */
 export class BackupError extends Error {

@@ -211,10 +211,21 @@ export class ReadWorkers {
           fail(workerError(message));
         }
       });
-      reader.worker.on("error", (error) => fail(error));
+      reader.worker.on("error", (error) =>
+        fail(
+          new BackupError("WORKER_FAILED", `a read worker thread failed: ${error.message}; nothing was published`, {
+            cause: error,
+          }),
+        ),
+      );
       reader.worker.on("exit", (code) => {
         if (this.closing) return;
-        fail(new BackupError("STORAGE", `a read worker stopped unexpectedly (exit code ${code})`));
+        fail(
+          new BackupError(
+            "WORKER_FAILED",
+            `a read worker thread stopped before the graph was read (exit code ${code}); nothing was published`,
+          ),
+        );
       });
     });
   }

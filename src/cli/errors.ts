@@ -80,6 +80,7 @@ const LIBRARY_CODES: Record<string, { exitCode: ExitCode; hint?: string }> = {
   INCONSISTENT: { exitCode: EXIT.failure },
   UNSUPPORTED_VALUE: { exitCode: EXIT.failure },
   DRIVER_CONFIG: { exitCode: EXIT.failure },
+  WORKER_FAILED: { exitCode: EXIT.failure, hint: "run it again, or without --threads" },
   KEY_REQUIRED: {
     exitCode: EXIT.usage,
     hint: "pass --identity <file>, or set NEO4J_BACKUP_PASSPHRASE (a terminal asks for a passphrase)",

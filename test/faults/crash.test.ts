@@ -87,6 +87,22 @@ const BACKUP_POINTS: KillPoint[] = [
   { label: "clean-up, old removed, index not rewritten", writeIndex: { nth: 2, when: "before" } },
 ];
 
+/** Kill points of a parallel backup (two read workers): the reading differs, the writing is the same. */
+const PARALLEL_POINTS: KillPoint[] = [
+  { label: "parallel: first nodes", progress: { phase: "nodes", nodes: 5000 } },
+  { label: "parallel: mid-relationships", progress: { phase: "relationships", relationships: 20000 } },
+  {
+    label: "parallel: writing the file, first 64 KB",
+    write: { prefix: "neo4j_backup", afterBytes: 64 * 1024 },
+  },
+  { label: "parallel: file complete, not yet published", publish: true },
+  {
+    label: "parallel: reading back before clean-up",
+    read: { prefix: "neo4j_backup", nth: 1, afterBytes: 512 * 1024 },
+  },
+  { label: "parallel: clean-up, before removing the old backup", remove: true },
+];
+
 /** The first kill point at which retention may have removed the previous backup. */
 const REMOVAL_POINT = BACKUP_POINTS.findIndex((p) => p.remove);
 
@@ -231,6 +247,76 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
       }
       return `kept ${kept.old}× the previous backup, ${kept.new}× the new complete one; raw index behind the files in ${lag.length} trials (${lag.join("; ")}); the killed writer's temporary file held up to ${(largestTemp / 1e6).toFixed(1)} MB until the next backup removed it`;
     });
+  });
+
+  it(`kill -9 during a parallel backup at ${PARALLEL_POINTS.length} points, and a read worker thread exiting: no partial file, the previous backup intact`, async () => {
+    await runScenario(
+      "crash.parallel-backup",
+      server.version,
+      PARALLEL_POINTS.length + 1,
+      async (scenario) => {
+        await clearDatabase(driver);
+        await loadSampleGraph(driver, { seed: 33, nodes: 12_000, special: false });
+        const template = join(root, "parallel-template");
+        const previous = await createBackup({
+          driver,
+          storage: new FileSystemStorage({ directory: template }),
+          reason: "previous",
+        });
+        const parallel = { threads: 2, rangeSize: 1000 };
+        /** Every listed file valid, the previous one among them, nothing temporary left after the next backup. */
+        const expectIntact = async (directory: string, label: string, previousKept: boolean) => {
+          const storage = new FileSystemStorage({ directory });
+          const files = (await storage.list()).map((f) => f.name).sort();
+          for (const name of files) {
+            expect((await validateBackup({ storage, name })).valid, `${label}: ${name}`).toBe(true);
+          }
+          if (previousKept) expect(files, `${label}: the previous backup`).toContain(previous.name);
+          if (!files.includes(previous.name)) expect(files.length, label).toBe(1);
+          await listBackups(storage);
+          await expectIndexEqualsFiles(storage, `${label}, after the next reader`);
+          const next = await createBackup({ driver, storage, reason: "after crash", lockTimeoutMs: 30_000 });
+          expect(
+            (await storage.list()).map((f) => f.name),
+            label,
+          ).toEqual([next.name]);
+          expect(await temporaryFiles(directory), `${label}: temporary files after the next backup`).toEqual(
+            [],
+          );
+        };
+        for (const [i, point] of PARALLEL_POINTS.entries()) {
+          await scenario.trial(point.label, async () => {
+            const directory = join(root, `parallel-${i}`);
+            await cp(template, directory, { recursive: true, preserveTimestamps: true });
+            const run = await runCrashWorker(server, "backup", point, { directory }, [], {
+              CRASH_PARALLEL: JSON.stringify(parallel),
+            });
+            expect(run.out, point.label).toContain(`killed:${point.label}`);
+            expect(run.signal, point.label).toBe("SIGKILL");
+            await expectIntact(directory, point.label, !point.remove);
+          });
+        }
+        const label = "a read worker thread exits in the middle of the relationships";
+        await scenario.trial(label, async () => {
+          const directory = join(root, "parallel-worker-exit");
+          await cp(template, directory, { recursive: true, preserveTimestamps: true });
+          // 12 node ranges and 36 relationship ranges over two workers: the 20th range of one is a relationship range
+          const run = await runCrashWorker(server, "backup", { label }, { directory }, [], {
+            CRASH_PARALLEL: JSON.stringify({ ...parallel, exitAfterRanges: 20 }),
+          });
+          expect(run.out, label).toMatch(
+            /failed:a read worker thread stopped before the graph was read \(exit code 70\); nothing was published/,
+          );
+          const storage = new FileSystemStorage({ directory });
+          expect(
+            (await storage.list()).map((f) => f.name),
+            label,
+          ).toEqual([previous.name]);
+          await expectIntact(directory, label, true);
+        });
+        return "every listed file valid; the previous backup kept where retention had not started; a worker thread's exit failed the backup with WORKER_FAILED and published nothing";
+      },
+    );
   });
 
   it(`kill -9 during a replace restore at ${RESTORE_POINTS.length} points: the next call puts back exactly the previous contents — data and schema`, async () => {

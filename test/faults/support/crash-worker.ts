@@ -9,6 +9,9 @@
  * CRASH_CODEC (JSON, optional) adds compression, encryption and decryption options to both (and
  * `{ "snapshot": true }` makes the backup a snapshot). `prune` removes every unreferenced chunk
  * (no grace period).
+ * CRASH_PARALLEL (JSON `{ threads, rangeSize, exitAfterRanges? }`, optional) makes the backup a
+ * parallel one, its read workers' drivers from test/support/worker-driver.ts (`exitAfterRanges`: a
+ * worker thread exits after that many ranges).
  * CRASH_S3 (JSON S3StorageOptions, optional) works on that bucket prefix instead of the folder
  * (then `<directory>` is ignored; S3 has no in-place writer, so backups go through the spool).
  */
@@ -40,6 +43,26 @@ const driver = neo4j.driver(
   process.env.NEO4J_URI!,
   neo4j.auth.basic(process.env.NEO4J_USERNAME!, process.env.NEO4J_PASSWORD!),
 );
+const parallelTrial = process.env.CRASH_PARALLEL
+  ? (JSON.parse(process.env.CRASH_PARALLEL) as {
+      threads: number;
+      rangeSize: number;
+      exitAfterRanges?: number;
+    })
+  : undefined;
+const parallel = parallelTrial && {
+  parallel: {
+    driverModule: new URL("../../support/worker-driver.ts", import.meta.url),
+    driverData: {
+      uri: process.env.NEO4J_URI!,
+      username: process.env.NEO4J_USERNAME!,
+      password: process.env.NEO4J_PASSWORD!,
+      exitAfterRanges: parallelTrial.exitAfterRanges,
+    },
+    threads: parallelTrial.threads,
+    rangeSize: parallelTrial.rangeSize,
+  },
+};
 const atProgress = (p: { phase: string; nodes: number; relationships: number }) => {
   const at = point.progress;
   if (!at || p.phase !== at.phase) return;
@@ -47,7 +70,14 @@ const atProgress = (p: { phase: string; nodes: number; relationships: number }) 
 };
 try {
   if (mode === "backup") {
-    await createBackup({ ...codec, driver, storage, reason: "crash trial", onProgress: atProgress });
+    await createBackup({
+      ...codec,
+      ...parallel,
+      driver,
+      storage,
+      reason: "crash trial",
+      onProgress: atProgress,
+    });
   } else if (mode === "prune") {
     await pruneChunks({ storage, graceMs: 0 });
   } else if (mode === "distribution") {

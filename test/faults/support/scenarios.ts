@@ -39,6 +39,14 @@ export const SCENARIOS = {
       "only complete valid files listed, their schema the database's; the previous backup kept until a newer valid one exists; the raw index as the kill left it differs from the files by at most the step that was cut, and the next reader makes it list exactly the files; the killed writer's temporary file gone after the next backup, which succeeds",
     servers: "each",
   },
+  "crash.parallel-backup": {
+    area: "crash",
+    title:
+      "kill -9 during a parallel createBackup (two read worker threads: nodes, relationships, in-place writing, publication, read-back, clean-up), and a read worker thread exiting mid-read",
+    checked:
+      "only complete valid files listed; the previous backup kept until a newer valid one exists; a worker's exit fails the backup (WORKER_FAILED) with nothing published; the next reader makes the index list exactly the files; the next backup succeeds and leaves nothing temporary",
+    servers: "each",
+  },
   "crash.replace-restore": {
     area: "crash",
     title:
