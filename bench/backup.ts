@@ -8,16 +8,21 @@
  * new file is read back as written), each in a fresh process. Prints medians, spread, nodes/s,
  * MB/s, peak RSS, the backup/drain ratio and the steady-state/first ratio.
  *
+ * With BENCH_THREADS (default 2; 1 leaves it out) each run also takes two first backups from the
+ * built package (it runs `npm run build`), on one thread and on BENCH_THREADS read worker threads,
+ * and prints their ratios.
+ *
  * Environment: BENCH_SIZES (e.g. "100000,1000000"), BENCH_RUNS (default 3), NEO4J_URI/… to use
  * your own server (it is emptied!).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { median, type Run, runWorkerOnce, spreadMs as spread } from "./common.js";
+import { median, type Run, runMeasurement, runWorkerOnce, spreadMs as spread } from "./common.js";
 
 const runWorker = (mode: string, uri: string, user: string, password: string, dir: string): Run =>
   runWorkerOnce([mode, uri, user, password, dir]);
@@ -37,6 +42,10 @@ async function main(): Promise<void> {
   }
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user, password));
   const rows: string[] = [];
+  const parallelRows: string[] = [];
+  // parallel backups run from the built package, as users run them (its read workers load no TypeScript)
+  const threads = Number(process.env.BENCH_THREADS ?? 2);
+  if (threads > 1) execFileSync("npm", ["run", "build"], { stdio: "ignore" });
   try {
     for (const size of sizes) {
       await clearDatabase(driver);
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
       const drains: Run[] = [];
       const backups: Run[] = [];
       const steady: Run[] = [];
+      const builtOne: Run[] = [];
+      const builtMany: Run[] = [];
       try {
         runWorker("drain", uri!, user, password, dir); // warm the page cache
         for (let i = 0; i < runs; i++) {
@@ -56,6 +67,21 @@ async function main(): Promise<void> {
           drains.push(runWorker("drain", uri!, user, password, folder));
           backups.push(runWorker("backup", uri!, user, password, folder));
           steady.push(runWorker("backup", uri!, user, password, folder));
+          if (threads > 1) {
+            for (const [list, n] of [
+              [builtOne, 1],
+              [builtMany, threads],
+            ] as const) {
+              const first = join(folder, `built-${n}`);
+              mkdirSync(first);
+              const script = join(import.meta.dirname, "built-backup.mjs");
+              const args = [script, uri!, user, password, first, String(n)];
+              list.push(runMeasurement(process.execPath, args, `built-${n}`) as Run);
+            }
+            console.log(
+              `  run ${i + 1}: built package, first backup on one thread ${builtOne[i]!.ms.toFixed(0)} ms, on ${threads} threads ${builtMany[i]!.ms.toFixed(0)} ms`,
+            );
+          }
           console.log(
             `  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, first backup ${backups[i]!.ms.toFixed(0)} ms, steady-state ${steady[i]!.ms.toFixed(0)} ms`,
           );
@@ -84,6 +110,23 @@ async function main(): Promise<void> {
           `${median(steady.map((r) => r.peakRssMb)).toFixed(0)} MB`,
         ].join(" | "),
       );
+      if (threads > 1) {
+        const one = median(builtOne.map((r) => r.ms));
+        const many = median(builtMany.map((r) => r.ms));
+        parallelRows.push(
+          [
+            size.toLocaleString("en-US"),
+            `${(d / 1000).toFixed(2)} s`,
+            `${(one / 1000).toFixed(2)} s (${spread(builtOne.map((r) => r.ms))} ms)`,
+            `${(many / 1000).toFixed(2)} s (${spread(builtMany.map((r) => r.ms))} ms)`,
+            `${(one / d).toFixed(2)}×`,
+            `${(many / d).toFixed(2)}×`,
+            `${(many / one).toFixed(2)}×`,
+            `${median(builtOne.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} / ${median(builtMany.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} ms`,
+            `${median(builtOne.map((r) => r.peakRssMb)).toFixed(0)} / ${median(builtMany.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+          ].join(" | "),
+        );
+      }
     }
   } finally {
     await driver.close();
@@ -95,6 +138,13 @@ async function main(): Promise<void> {
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
+  if (parallelRows.length === 0) return;
+  console.log(`\nFirst backups from the built package: one thread against ${threads} read worker threads`);
+  console.log(
+    `| nodes | drain | one thread | ${threads} threads | one/drain | ${threads} threads/drain | ${threads} threads/one | CPU time one / ${threads} | peak RSS one / ${threads} |`,
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const row of parallelRows) console.log(`| ${row} |`);
 }
 
 main().catch((e) => {
