@@ -23,8 +23,8 @@ export default defineConfig([
       format: "src/format/index.ts",
       testing: "src/testing/index.ts",
       dashboard: "src/dashboard/index.ts",
-      // the thread a parallel backup reads in, found beside the built modules (backup/parallel-read.ts)
-      "read-worker": "src/backup/read-worker.ts",
+      // the thread a parallel backup reads in, found beside the built modules (graph/parallel-read.ts)
+      "read-worker": "src/graph/read-worker.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

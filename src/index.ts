@@ -21,6 +21,7 @@ export type {
   IndexDefinition,
 } from "./format/schema.js";
 export type { ValueSample } from "./format/value-kinds.js";
+export type { ParallelReadOptions } from "./graph/parallel-read.js";
 export { countGraph, readDatabaseIdentity, resolveDatabase } from "./graph/server.js";
 export {
   type BackupFailure,

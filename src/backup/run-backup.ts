@@ -31,21 +31,21 @@ import {
 import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { type SnapshotSizes, snapshotSizes } from "../format/snapshot-manifest.js";
-import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
-import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
-import { type Logger, silentLogger } from "../logger.js";
-import type { BackupStorage, StoredBackup } from "../storage/contract.js";
-import { EncodedOutput } from "./encoded-output.js";
-import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
-import { type BackupOutput, openBackupOutput } from "./output.js";
 import {
   denseEnough,
   type ParallelReadOptions,
   ReadWorkers,
   resolveParallel,
   type WorkerBatch,
-} from "./parallel-read.js";
-import { nodeLine, relationshipLine } from "./record-lines.js";
+} from "../graph/parallel-read.js";
+import { GraphReader, type NodeRow, type RelationshipRow } from "../graph/read-graph.js";
+import { nodeLine, relationshipLine } from "../graph/record-lines.js";
+import { type ChangeMarker, readChangeMarker } from "../graph/server.js";
+import { type Logger, silentLogger } from "../logger.js";
+import type { BackupStorage, StoredBackup } from "../storage/contract.js";
+import { EncodedOutput } from "./encoded-output.js";
+import { describeBackup, type MetadataOutcome, reservedMetadataBytes } from "./metadata.js";
+import { type BackupOutput, openBackupOutput } from "./output.js";
 import { SnapshotOutput, type SnapshotWritten } from "./snapshot-output.js";
 
 /** Progress of a running backup. */

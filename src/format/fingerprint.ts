@@ -52,6 +52,11 @@ export function nodeHash(sortedLabels: readonly string[], properties: Record<str
   return hash52(`["n",${JSON.stringify(sortedLabels)},${JSON.stringify(properties)}]`);
 }
 
+/** Labels in the order a node's hash takes them. */
+export function sortLabels(labels: readonly string[]): readonly string[] {
+  return labels.length < 2 ? labels : [...labels].sort();
+}
+
 /** Stands for an end node that is unknown (not among the nodes). */
 const UNKNOWN_END = 2 ** 52 - 1;
 
@@ -66,8 +71,15 @@ export function relationshipHash(
   end: number | undefined,
   properties: Record<string, EncodedValue>,
 ): number {
-  const inner = hash52(`["r",${JSON.stringify(type)},${JSON.stringify(properties)}]`);
-  return mix52(inner, start ?? UNKNOWN_END, end ?? UNKNOWN_END);
+  return mix52(relationshipInnerHash(type, properties), start ?? UNKNOWN_END, end ?? UNKNOWN_END);
+}
+
+/**
+ * The part of a relationship's hash that does not depend on its end nodes: its type and properties
+ * (from encodeProperties). {@link relationshipHash} mixes it with the end nodes' hashes.
+ */
+export function relationshipInnerHash(type: string, properties: Record<string, EncodedValue>): number {
+  return hash52(`["r",${JSON.stringify(type)},${JSON.stringify(properties)}]`);
 }
 
 const TWO_32 = 2 ** 32;
@@ -116,6 +128,17 @@ export interface Fingerprint {
   byType: Record<string, string>;
 }
 
+/**
+ * What a {@link FingerprintBuilder} summed over some nodes, for adding into another builder (the
+ * sums are additive): the total, per label and the counts. Plain data that crosses threads.
+ */
+export interface NodeSums {
+  nodes: number;
+  total: number;
+  byLabel: [string, number][];
+  labelCounts: [string, number][];
+}
+
 /** Accumulates a fingerprint from nodes, then relationships, with properties already encoded. */
 export class FingerprintBuilder {
   private readonly nodeHashes = new NodeIdMap();
@@ -135,8 +158,12 @@ export class FingerprintBuilder {
 
   /** Adds a node; `properties` encoded with encodeProperties. */
   addNode(id: number | string, labels: readonly string[], properties: Record<string, EncodedValue>): void {
-    const sortedLabels = labels.length < 2 ? labels : [...labels].sort();
-    const h = nodeHash(sortedLabels, properties);
+    const sortedLabels = sortLabels(labels);
+    this.addNodeHash(id, sortedLabels, nodeHash(sortedLabels, properties));
+  }
+
+  /** Adds a node by its {@link nodeHash} (computed elsewhere); `sortedLabels` as {@link sortLabels} gives them. */
+  addNodeHash(id: number | string, sortedLabels: readonly string[], h: number): void {
     this.nodeHashes.set(id, h);
     this.total = add(this.total, h);
     for (const label of sortedLabels) {
@@ -147,6 +174,29 @@ export class FingerprintBuilder {
     this.nodes++;
   }
 
+  /** The sums over the nodes added so far (see {@link NodeSums}). */
+  nodeSums(): NodeSums {
+    return {
+      nodes: this.nodes,
+      total: this.total,
+      byLabel: [...this.byLabel],
+      labelCounts: [...this.labelCounts],
+    };
+  }
+
+  /**
+   * Adds nodes another builder summed (`sums`), with their ids and hashes in the same order, so
+   * that relationships between them can be added here.
+   */
+  addNodeSums(sums: NodeSums, ids: Float64Array, hashes: Float64Array): void {
+    for (let i = 0; i < ids.length; i++) this.nodeHashes.set(ids[i]!, hashes[i]!);
+    this.total = add(this.total, sums.total);
+    for (const [label, sum] of sums.byLabel) this.byLabel.set(label, add(this.byLabel.get(label) ?? 0, sum));
+    for (const [label, count] of sums.labelCounts)
+      this.labelCounts.set(label, (this.labelCounts.get(label) ?? 0) + count);
+    this.nodes += sums.nodes;
+  }
+
   /** Adds a relationship between two nodes added before. */
   addRelationship(
     type: string,
@@ -154,10 +204,15 @@ export class FingerprintBuilder {
     end: number | string,
     properties: Record<string, EncodedValue>,
   ): void {
+    this.addRelationshipInner(type, start, end, relationshipInnerHash(type, properties));
+  }
+
+  /** Adds a relationship by its {@link relationshipInnerHash} (computed elsewhere, e.g. another thread). */
+  addRelationshipInner(type: string, start: number | string, end: number | string, inner: number): void {
     const s = this.nodeHashes.get(start);
     const e = this.nodeHashes.get(end);
     if (s === undefined || e === undefined) this.unknownEndpoints++;
-    const h = relationshipHash(type, s, e, properties);
+    const h = mix52(inner, s ?? UNKNOWN_END, e ?? UNKNOWN_END);
     this.total = add(this.total, h);
     this.byType.set(type, add(this.byType.get(type) ?? 0, h));
     this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);

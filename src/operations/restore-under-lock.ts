@@ -12,6 +12,7 @@ import type { EncodingOptions } from "../codec/encoded-writer.js";
 import { backupLayers } from "../codec/open.js";
 import { BackupError, classifyDriverError, throwIfAborted } from "../errors.js";
 import { type FileReadOptions, fileReadOptions } from "../format/reader.js";
+import type { ParallelReadOptions } from "../graph/parallel-read.js";
 import { readServerInfo, type ServerInfo } from "../graph/server.js";
 import {
   backupKind,
@@ -69,6 +70,11 @@ export interface RestoreBackupOptions extends LockingOptions, FileReadOptions {
   dryRun?: boolean;
   /** Skip the verification at the end (default false). */
   skipVerify?: boolean;
+  /**
+   * Read the database on worker threads, each with a driver of its own (as createBackup's
+   * `parallel`, docs/api.md#parallel-backups): the safety backup and the verification's read-back.
+   */
+  parallel?: ParallelReadOptions;
   logger?: Logger;
   onProgress?: (progress: RestoreProgress) => void;
   /** Cancels the restore; in replace mode the previous contents are put back. */
@@ -243,6 +249,7 @@ class RestoreRun {
       protect: [name],
       logger: this.logger,
       signal,
+      ...(this.options.parallel ? { parallel: this.options.parallel } : {}),
     });
     this.safetyBackup = safety.name;
     this.logger.info({ safetyBackup: safety.name }, "safety backup taken");
@@ -281,6 +288,8 @@ class RestoreRun {
       signal: options.signal,
       reporter: this.reporter,
       changes: this.changes,
+      parallel: options.parallel,
+      logger: this.logger,
     });
   }
 

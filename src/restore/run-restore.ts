@@ -6,7 +6,9 @@
 import type { Driver } from "neo4j-driver";
 import type { ReadKeys } from "../codec/age.js";
 import { BackupError } from "../errors.js";
+import type { ParallelReadOptions } from "../graph/parallel-read.js";
 import { createSchema } from "../graph/schema-write.js";
+import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { compareWithDatabase, type VerifyResult, withFirstDifference } from "../verify/verify-backup.js";
 import type { PreparedRestore } from "./prepare.js";
@@ -31,6 +33,9 @@ export interface WriteAndVerifyOptions {
   reporter: ProgressReporter;
   /** Filled in with what was changed in the target before writing, for an undo. */
   changes: TargetChanges;
+  /** Read the database back on worker threads for the verification. */
+  parallel?: ParallelReadOptions;
+  logger?: Logger;
 }
 
 /** What was written, and the verification. */
@@ -74,6 +79,7 @@ export async function writeAndVerify(options: WriteAndVerifyOptions): Promise<Wr
     database,
     prepared.validation.fingerprint!,
     prepared.schema,
+    { parallel: options.parallel, logger: options.logger, signal: options.signal },
   );
   if (!verification.equal) {
     const read = { ...prepared.read, signal: options.signal };

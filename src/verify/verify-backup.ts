@@ -17,8 +17,11 @@ import {
 import { canonicalValue } from "../format/records.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { type EncodedValue, encodeProperties } from "../format/values.js";
+import { fingerprintOnWorkers } from "../graph/parallel-fingerprint.js";
+import type { ParallelReadOptions } from "../graph/parallel-read.js";
 import { readWholeGraph } from "../graph/read-graph.js";
 import { readSchema } from "../graph/schema-read.js";
+import type { Logger } from "../logger.js";
 import type { BackupStorage } from "../storage/contract.js";
 import { locateDifference, type RecordDifference } from "./locate.js";
 
@@ -36,6 +39,13 @@ export interface VerifyBackupOptions extends FileReadOptions {
   decryption?: DecryptionOptions;
   /** Cancels the comparison. */
   signal?: AbortSignal;
+  /**
+   * Read the database on worker threads, each with a driver of its own (as createBackup's
+   * `parallel`, docs/api.md#parallel-backups); the same result.
+   */
+  parallel?: ParallelReadOptions;
+  /** A pino-compatible logger; default silent. */
+  logger?: Logger;
 }
 
 /** What {@link verifyBackup} found. */
@@ -60,8 +70,28 @@ export interface VerifyResult {
 
 type Schema = { indexes: IndexDefinition[]; constraints: ConstraintDefinition[] };
 
-/** Fingerprints a live database in one read transaction. */
-export async function fingerprintDatabase(driver: Driver, database?: string): Promise<Fingerprint> {
+/** How a live database is read for its fingerprint: on worker threads, and where that is said. */
+export interface FingerprintReading {
+  parallel?: ParallelReadOptions;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Fingerprints a live database in one read transaction, or with `reading.parallel` on worker
+ * threads (one read transaction each; the same fingerprint).
+ */
+export async function fingerprintDatabase(
+  driver: Driver,
+  database?: string,
+  reading: FingerprintReading = {},
+): Promise<Fingerprint> {
+  if (reading.parallel) {
+    const log =
+      reading.logger && ((fields: object, message: string) => reading.logger!.info(fields, message));
+    const fingerprint = await fingerprintOnWorkers(driver, database, reading.parallel, log, reading.signal);
+    if (fingerprint) return fingerprint;
+  }
   const builder = new FingerprintBuilder();
   await readWholeGraph(driver, {
     database,
@@ -281,8 +311,9 @@ export async function compareWithDatabase(
   database: string | undefined,
   backup: Fingerprint,
   backupSchema: Schema | null,
+  reading: FingerprintReading = {},
 ): Promise<VerifyResult> {
-  const live = await fingerprintDatabase(driver, database);
+  const live = await fingerprintDatabase(driver, database, reading);
   const liveSchema = backupSchema ? await readSchema(driver, database) : null;
   const differences = compareFingerprints(backup, live, backupSchema, liveSchema);
   return {
@@ -328,7 +359,11 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   try {
     const decryption = options.decryption as ReadKeys | undefined;
     const file = await fingerprintBackup(storage, name, read, decryption);
-    const result = await compareWithDatabase(driver, database, file.fingerprint, file.schema);
+    const result = await compareWithDatabase(driver, database, file.fingerprint, file.schema, {
+      parallel: options.parallel,
+      logger: options.logger,
+      signal: options.signal,
+    });
     return await withFirstDifference(result, driver, database, storage, name, read, decryption);
   } catch (error) {
     if (error instanceof BackupError) throw error;

@@ -151,6 +151,11 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
     expect(await checksumOf("two")).toMatch(/^sha256:/);
     expect(await checksumOf("two")).toBe(await checksumOf("one"));
 
+    const two_ = (await readdir(dir)).find((f) => f.startsWith("two_"))!;
+    const verified = await cli(["--verbose", "verify", two_, "--threads", "2"]);
+    expect(verified.code).toBe(EXIT.ok);
+    expect(verified.stderr).toContain("fingerprint reads on worker threads");
+
     const refused = await cli(["create", "--threads", "0"]);
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.stderr).toContain("--threads");

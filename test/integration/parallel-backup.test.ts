@@ -10,8 +10,10 @@ import {
 import { BackupError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 import { createBackup } from "../../src/operations/create-backup.js";
+import { restoreBackup } from "../../src/operations/restore-backup.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { validateBackup } from "../../src/validate/validate-backup.js";
+import { verifyBackup } from "../../src/verify/verify-backup.js";
 import { driverFor, type TestServer, testServers } from "../support/servers.js";
 import type { WorkerDriverData } from "../support/worker-driver.js";
 
@@ -81,6 +83,92 @@ describe.each(testServers())("parallel backup on Neo4j $version ($label)", (serv
     expect(report.problems).toEqual([]);
     expect(report.labelCounts).toEqual(expected.labels);
     expect(report.relationshipTypeCounts).toEqual(expected.types);
+  });
+
+  it("a parallel snapshot and a parallel zstd file hold the same records as one thread's", async () => {
+    const storage = new MemoryStorage();
+    const parallel = {
+      driverModule: DRIVER_MODULE,
+      driverData: driverData(server),
+      threads: 2,
+      rangeSize: 300,
+    };
+    const keep = Number.POSITIVE_INFINITY;
+    const one = await createBackup({ driver, storage, reason: "one thread", keep });
+    const snapshot = await createBackup({
+      driver,
+      storage,
+      reason: "snapshot",
+      keep,
+      snapshot: true,
+      parallel,
+    });
+    const zstd = await createBackup({ driver, storage, reason: "zstd", keep, compression: "zstd", parallel });
+    expect(snapshot.name).toMatch(/\.snapshot$/);
+    expect(zstd.name).toMatch(/\.json\.zst$/);
+    for (const made of [snapshot, zstd]) {
+      expect(made.checksum, made.name).toBe(one.checksum);
+      expect((await validateBackup({ storage, name: made.name })).problems, made.name).toEqual([]);
+    }
+  });
+
+  it("verifies on worker threads with the fingerprint of one thread, and finds a changed property", async () => {
+    const storage = new MemoryStorage();
+    const { name } = await createBackup({ driver, storage, reason: "to verify" });
+    const parallel = {
+      driverModule: DRIVER_MODULE,
+      driverData: driverData(server),
+      threads: 2,
+      rangeSize: 128,
+    };
+    const logger = recordingLogger();
+    const one = await verifyBackup({ driver, storage, name });
+    const two = await verifyBackup({ driver, storage, name, parallel, logger });
+    expect(logger.messages).toContain("fingerprint reads on worker threads");
+    expect(two.equal).toBe(true);
+    expect(two.database).toEqual(one.database);
+
+    const changed = await driver.executeQuery(
+      "MATCH (n:Function) WITH n ORDER BY id(n) DESC LIMIT 1 SET n.parallel_probe = 1 RETURN id(n) AS id",
+    );
+    try {
+      const [serial, onWorkers] = [
+        await verifyBackup({ driver, storage, name }),
+        await verifyBackup({ driver, storage, name, parallel }),
+      ];
+      expect(onWorkers.equal).toBe(false);
+      expect(onWorkers.database).toEqual(serial.database);
+      expect(onWorkers.differences).toEqual(serial.differences);
+      expect(onWorkers.firstDifference).toEqual(serial.firstDifference);
+      expect(onWorkers.firstDifference?.kind).toBe("node");
+      expect(changed.records).toHaveLength(1);
+    } finally {
+      await driver.executeQuery("MATCH (n) WHERE n.parallel_probe IS NOT NULL REMOVE n.parallel_probe");
+    }
+  });
+
+  it("a replace restore with parallel takes its safety backup and verifies on worker threads", async () => {
+    const storage = new MemoryStorage();
+    const { name } = await createBackup({
+      driver,
+      storage,
+      reason: "to restore",
+      keep: Number.POSITIVE_INFINITY,
+    });
+    const logger = recordingLogger();
+    const restored = await restoreBackup({
+      driver,
+      storage,
+      name,
+      mode: "replace",
+      logger,
+      parallel: { driverModule: DRIVER_MODULE, driverData: driverData(server), threads: 2, rangeSize: 256 },
+    });
+    expect(restored.verification?.equal).toBe(true);
+    expect(logger.messages).toContain("backup reads on worker threads");
+    expect(logger.messages).toContain("fingerprint reads on worker threads");
+    const safety = await validateBackup({ storage, name: restored.safetyBackup! });
+    expect(safety.problems).toEqual([]);
   });
 
   it("says which driver module could not be loaded, and publishes nothing", async () => {

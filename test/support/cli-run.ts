@@ -46,7 +46,7 @@ export function prepareCli(): Promise<void> {
       entry: {
         cli: join(ROOT, "src", "cli", "bin.ts"),
         "cli-driver": join(ROOT, "src", "cli", "worker-driver.ts"),
-        "read-worker": join(ROOT, "src", "backup", "read-worker.ts"),
+        "read-worker": join(ROOT, "src", "graph", "read-worker.ts"),
       },
       format: ["esm"],
       outDir: buildDir,

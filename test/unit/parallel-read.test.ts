@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { RecordBody } from "../../src/backup/output.js";
-import { denseEnough, resolveParallel } from "../../src/backup/parallel-read.js";
 import { BackupError } from "../../src/errors.js";
+import {
+  FingerprintBuilder,
+  nodeHash,
+  relationshipInnerHash,
+  sortLabels,
+} from "../../src/format/fingerprint.js";
 import { IdSet } from "../../src/format/id-set.js";
 import { ContentChecksum } from "../../src/format/records.js";
+import type { EncodedValue } from "../../src/format/values.js";
+import { denseEnough, resolveParallel } from "../../src/graph/parallel-read.js";
 
 const nodeLines = [
   '{"_id":0,"_labels":["A"],"properties":{}}',
@@ -53,6 +60,51 @@ describe("the pieces a parallel backup hands lines on with", () => {
     other.addNodeLines(`${nodeLines.join("\n")}\n`);
     other.addRelationshipLines(`${relLines[0]} \n`);
     expect(other.digest()).not.toBe(expected);
+  });
+
+  it("a fingerprint summed in parts on other threads is the fingerprint of one builder", () => {
+    type Props = Record<string, EncodedValue>;
+    const nodes: { id: number; labels: string[]; properties: Props }[] = [
+      { id: 0, labels: ["B", "A"], properties: { x: 1 } },
+      { id: 1, labels: [], properties: { s: "t" } },
+      { id: 2, labels: ["A"], properties: {} },
+      { id: 7, labels: ["C"], properties: { y: [1, 2] } },
+    ];
+    const rels: { type: string; start: number; end: number; properties: Props }[] = [
+      { type: "R", start: 0, end: 1, properties: { w: 2 } },
+      { type: "S", start: 2, end: 0, properties: {} },
+      { type: "R", start: 7, end: 99, properties: {} }, // an end node that is not there
+    ];
+    const whole = new FingerprintBuilder();
+    for (const n of nodes) whole.addNode(n.id, n.labels, n.properties);
+    for (const r of rels) whole.addRelationship(r.type, r.start, r.end, r.properties);
+
+    const parts = new FingerprintBuilder();
+    for (const range of [nodes.slice(0, 3), nodes.slice(3)]) {
+      const worker = new FingerprintBuilder();
+      const ids: number[] = [];
+      const hashes: number[] = [];
+      for (const n of range) {
+        const sorted = sortLabels(n.labels);
+        const h = nodeHash(sorted, n.properties);
+        worker.addNodeHash(n.id, sorted, h);
+        ids.push(n.id);
+        hashes.push(h);
+      }
+      parts.addNodeSums(worker.nodeSums(), Float64Array.from(ids), Float64Array.from(hashes));
+    }
+    for (const r of rels)
+      parts.addRelationshipInner(r.type, r.start, r.end, relationshipInnerHash(r.type, r.properties));
+
+    expect(parts.result()).toEqual(whole.result());
+    expect(parts.unknownEndpoints).toBe(1);
+    // the end nodes are part of a relationship's hash: swapping them changes the fingerprint
+    const swapped = new FingerprintBuilder();
+    for (const n of nodes) swapped.addNode(n.id, n.labels, n.properties);
+    swapped.addRelationshipInner("R", 1, 0, relationshipInnerHash("R", { w: 2 }));
+    swapped.addRelationshipInner("S", 2, 0, relationshipInnerHash("S", {}));
+    swapped.addRelationshipInner("R", 7, 99, relationshipInnerHash("R", {}));
+    expect(swapped.result().total).not.toBe(whole.result().total);
   });
 
   it("an id set handed over as bitset pages has the same ids and size", () => {

@@ -14,13 +14,13 @@ import {
   addThresholdOptions,
   connectionOptions,
   lockTimeoutMs,
-  parseInteger,
   parseKeep,
   retentionFrom,
   thresholds,
 } from "../options.js";
 import { showBackupProgress } from "../phases.js";
 import { openStorage, runAction } from "../run.js";
+import { addThreadsOption, parallelFrom } from "../threads.js";
 import { printBackup } from "./backup-summary.js";
 
 /** The reason stored when none is given. */
@@ -44,13 +44,8 @@ export function registerCreate(program: Command): void {
     .option(
       "--snapshot",
       "store a snapshot: chunks the storage already has are not stored again (see docs/snapshots.md)",
-    )
-    .addOption(
-      new Option(
-        "--threads <n>",
-        "read and encode on n worker threads, each with its own connection (default 1: this thread only)",
-      ).argParser(parseInteger(1)),
     );
+  addThreadsOption(command, "read and encode");
   addSeriesOption(command);
   addPolicyOptions(command);
   addEncodingOptions(command);
@@ -69,15 +64,7 @@ async function create(cli: CliContext, opts: Record<string, unknown>): Promise<E
   const decryption = await decryptionFrom(cli, opts);
   const connection = await connect(cli, connectionOptions(opts));
   const progress = cli.progress();
-  const threads = typeof opts.threads === "number" ? opts.threads : 1;
-  const parallel =
-    threads > 1
-      ? {
-          driverModule: (await import("../worker-driver.js")).cliDriverModule(),
-          driverData: connection.driverData,
-          threads,
-        }
-      : undefined;
+  const parallel = await parallelFrom(opts, connection);
   const reason = typeof opts.reason === "string" ? opts.reason : undefined;
   const common = {
     driver: connection.driver,

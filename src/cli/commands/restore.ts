@@ -3,7 +3,13 @@
  * the target, what it holds now, and what comes in.
  */
 import { type Command, Option } from "commander";
-import type { BackupIndexEntry, BackupStorage, DatabaseIdentity, DecryptionOptions } from "../../index.js";
+import type {
+  BackupIndexEntry,
+  BackupStorage,
+  DatabaseIdentity,
+  DecryptionOptions,
+  ParallelReadOptions,
+} from "../../index.js";
 import { type Connection, connect, describeTarget } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -21,6 +27,7 @@ import { showRestoreProgress } from "../phases.js";
 import { confirm } from "../prompt.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 import { formatAge, formatCount, formatDuration, formatInstant, formatProblem, formatRows } from "../text.js";
+import { addThreadsOption, parallelFrom } from "../threads.js";
 
 /** Adds the `restore` command to `program`. */
 export function registerRestore(program: Command): void {
@@ -42,6 +49,7 @@ export function registerRestore(program: Command): void {
     .option("-y, --yes", "do not ask for confirmation (needed when not on a terminal)")
     .option("--dry-run", "validate the file and check the target; write nothing");
   addIdentityOption(command);
+  addThreadsOption(command, "take the safety backup and read the database back for the verification");
   addConnectionOptions(command);
   addLockTimeoutOption(command);
   addReadOptions(command);
@@ -69,6 +77,8 @@ interface RestorePlan {
   decryption: DecryptionOptions;
   /** Where the backup comes from, when it is not the target's own backup. */
   origin?: string;
+  /** `--threads` above 1: the safety backup and the verification on worker threads. */
+  parallel: ParallelReadOptions | undefined;
 }
 
 async function restore(cli: CliContext, opts: Record<string, unknown>): Promise<ExitCode> {
@@ -128,6 +138,7 @@ async function planRestore(cli: CliContext, opts: Record<string, unknown>): Prom
     incoming,
     origin: originOf(incoming.identity, identity),
     decryption,
+    parallel: await parallelFrom(opts, connection),
   };
 }
 
@@ -154,6 +165,7 @@ function restoreOptions(
     database: plan.database,
     mode: plan.mode,
     decryption: plan.decryption,
+    ...(plan.parallel ? { parallel: plan.parallel } : {}),
     lockTimeoutMs: lockTimeoutMs(opts),
     logger: cli.logger(),
     onProgress: showRestoreProgress(progress),

@@ -11,6 +11,7 @@ import { addIdentityOption, decryptionFrom, keysFor } from "../keys.js";
 import { addConnectionOptions, addReadOptions, connectionOptions, readOptions } from "../options.js";
 import { openBackup, openStorage, runAction } from "../run.js";
 import { capitalize, formatCount } from "../text.js";
+import { addThreadsOption, parallelFrom } from "../threads.js";
 
 /** Adds the `verify` command to `program`. */
 export function registerVerify(program: Command): void {
@@ -19,6 +20,7 @@ export function registerVerify(program: Command): void {
     .description("compare the database with a backup (default: the latest); exit 3 when they differ")
     .argument("[file]", "backup file: a name in the backup folder, or a path");
   addIdentityOption(command);
+  addThreadsOption(command, "read the database");
   addConnectionOptions(command);
   addReadOptions(command);
   command.action((file: string | undefined, _options, cmd: Command) =>
@@ -64,6 +66,8 @@ async function verify(
     ...readOptions(opts),
     decryption,
     signal: cli.signal,
+    parallel: await parallelFrom(opts, connection),
+    logger: cli.logger(),
   });
   progress.end();
   const { backup, database, ...rest } = result;

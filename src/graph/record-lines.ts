@@ -5,7 +5,7 @@
  */
 import { BackupError } from "../errors.js";
 import { encodeProperties } from "../format/values.js";
-import type { NodeRow, RelationshipRow } from "../graph/read-graph.js";
+import type { NodeRow, RelationshipRow } from "./read-graph.js";
 
 /** The line of a node (without "\n"). @throws BackupError `UNSUPPORTED_VALUE` naming the node. */
 export function nodeLine(node: NodeRow): string {

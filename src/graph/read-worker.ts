@@ -1,17 +1,20 @@
 /**
- * A read worker of a parallel backup (a worker thread, see parallel-read.ts): it gets a driver of
- * its own from the caller's driver module, opens one read transaction on the database being backed
- * up, and for each id range it is given reads the records, encodes them into their canonical lines
- * and posts them back in batches, in id order. Nothing here writes anywhere.
+ * A read worker (a worker thread, see parallel-read.ts): it gets a driver of its own from the
+ * caller's driver module, opens one read transaction on the database being read, and for each id
+ * range it is given reads the records and posts back, in id order, either their canonical backup
+ * lines in batches (a parallel backup) or their content-fingerprint hashes (a parallel
+ * verification). Nothing here writes anywhere.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Driver } from "neo4j-driver";
 import { BackupError } from "../errors.js";
+import { FingerprintBuilder, nodeHash, relationshipInnerHash, sortLabels } from "../format/fingerprint.js";
 import { IdSet } from "../format/id-set.js";
-import { GraphReader } from "../graph/read-graph.js";
-import { assertLosslessDriver } from "../graph/server.js";
+import { encodeProperties } from "../format/values.js";
 import type { ReadTask, ReadWorkerData, WorkerBatch, WorkerMessage } from "./parallel-read.js";
+import { GraphReader } from "./read-graph.js";
 import { nodeLine, relationshipLine } from "./record-lines.js";
+import { assertLosslessDriver } from "./server.js";
 
 /** A batch is posted after this many characters of lines (or at the end of its range). */
 const BATCH_CHARS = 256 * 1024;
@@ -114,7 +117,47 @@ class RangeLines {
   }
 }
 
+/** The fingerprint's hashes of one range, posted as one batch. */
+async function hashRange(task: ReadTask): Promise<void> {
+  const base = { type: "batch", seq: task.seq, text: "", counts: {}, skipped: 0, last: true } as const;
+  if (task.kind === "nodes") {
+    const sums = new FingerprintBuilder();
+    const ids: number[] = [];
+    const hashes: number[] = [];
+    await reader!.readNodeRange(task.first, task.last, (node) => {
+      const sorted = sortLabels(node.labels);
+      const h = nodeHash(sorted, encodeProperties(node.properties));
+      sums.addNodeHash(node.id, sorted, h);
+      ids.push(node.id);
+      hashes.push(h);
+    });
+    const batch: WorkerBatch = {
+      ...base,
+      count: ids.length,
+      ids: Float64Array.from(ids),
+      nodeHashes: { hashes: Float64Array.from(hashes), sums: sums.nodeSums() },
+    };
+    post(batch, [batch.ids!.buffer as ArrayBuffer, batch.nodeHashes!.hashes.buffer as ArrayBuffer]);
+    return;
+  }
+  const ends: number[] = [];
+  const inners: number[] = [];
+  const types: string[] = [];
+  await reader!.readRelationshipRange(task.first, task.last, (rel) => {
+    ends.push(rel.start, rel.end);
+    inners.push(relationshipInnerHash(rel.type, encodeProperties(rel.properties)));
+    types.push(rel.type);
+  });
+  const relationshipHashes = { ends: Float64Array.from(ends), inners: Float64Array.from(inners), types };
+  const batch: WorkerBatch = { ...base, count: types.length, ids: undefined, relationshipHashes };
+  post(batch, [
+    relationshipHashes.ends.buffer as ArrayBuffer,
+    relationshipHashes.inners.buffer as ArrayBuffer,
+  ]);
+}
+
 async function run(task: ReadTask): Promise<void> {
+  if (task.purpose === "hashes") return hashRange(task);
   const out = new RangeLines(task);
   if (task.kind === "nodes") {
     await reader!.readNodeRange(task.first, task.last, (node) => {

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { BackupError, type BackupErrorCode, classifyDriverError } from "../errors.js";
+import type { NodeSums } from "../format/fingerprint.js";
 import type { IdSet } from "../format/id-set.js";
 
 /**
@@ -40,16 +41,26 @@ export interface ReadWorkerData {
   fetchSize: number | undefined;
 }
 
+/**
+ * What a worker makes of the records it reads: their backup `lines`, or the `hashes` of the content
+ * fingerprint (format/fingerprint.ts) — a node's hash, a relationship's hash without its end nodes.
+ */
+export type ReadPurpose = "lines" | "hashes";
+
 /** A range of ids for a worker to read: `first` to `last`, inclusive. */
 export interface ReadTask {
   type: "task";
   seq: number;
+  purpose: ReadPurpose;
   kind: "nodes" | "relationships";
   first: number;
   last: number;
 }
 
-/** Lines of one range (all of it when `last`), each followed by "\n". */
+/**
+ * Part of one range (all of it when `last`): for `lines`, the lines, each followed by "\n"; for
+ * `hashes`, the hashes and what goes with them.
+ */
 export interface WorkerBatch {
   type: "batch";
   seq: number;
@@ -62,6 +73,10 @@ export interface WorkerBatch {
   /** Relationships left out because an endpoint was not among the nodes read. */
   skipped: number;
   last: boolean;
+  /** `hashes` of nodes: each node's hash (in the order of `ids`) and their sums. */
+  nodeHashes?: { hashes: Float64Array; sums: NodeSums };
+  /** `hashes` of relationships: start and end ids in pairs, the hashes without end nodes, the types. */
+  relationshipHashes?: { ends: Float64Array; inners: Float64Array; types: string[] };
 }
 
 /** Messages from a worker. */
@@ -213,9 +228,13 @@ export class ReadWorkers {
       });
       reader.worker.on("error", (error) =>
         fail(
-          new BackupError("WORKER_FAILED", `a read worker thread failed: ${error.message}; nothing was published`, {
-            cause: error,
-          }),
+          new BackupError(
+            "WORKER_FAILED",
+            `a read worker thread failed: ${error.message}; nothing was published`,
+            {
+              cause: error,
+            },
+          ),
         ),
       );
       reader.worker.on("exit", (code) => {
@@ -259,7 +278,13 @@ export class ReadWorkers {
    * Reads ids 0 to `highest` of `kind` in ranges, handing every batch to `sink` in id order;
    * at most two ranges per worker are read ahead of the one being handed on.
    */
-  async read(kind: ReadTask["kind"], highest: number, sink: BatchSink, signal?: AbortSignal): Promise<void> {
+  async read(
+    kind: ReadTask["kind"],
+    highest: number,
+    sink: BatchSink,
+    signal?: AbortSignal,
+    purpose: ReadPurpose = "lines",
+  ): Promise<void> {
     const tasks = Math.ceil((highest + 1) / this.rangeSize);
     const window = 2 * this.readers.length;
     let sent = 0;
@@ -272,6 +297,7 @@ export class ReadWorkers {
         const task: ReadTask = {
           type: "task",
           seq: sent,
+          purpose,
           kind,
           first,
           last: Math.min(highest, first + this.rangeSize - 1),
