@@ -106,6 +106,20 @@ const PARALLEL_POINTS: KillPoint[] = [
 /** The first kill point at which retention may have removed the previous backup. */
 const REMOVAL_POINT = BACKUP_POINTS.findIndex((p) => p.remove);
 
+/** Kill points of a replace restore whose safety backup and verification read on two worker threads. */
+const PARALLEL_RESTORE_POINTS: KillPoint[] = [
+  {
+    label: "parallel: safety backup, workers reading",
+    log: { message: "backup reads on worker threads", delayMs: 30 },
+  },
+  { label: "parallel: writing the safety backup", write: { prefix: "safety_backup", afterBytes: 32 * 1024 } },
+  { label: "parallel: mid-relationships", progress: { phase: "relationships", relationships: 1000 } },
+  {
+    label: "parallel: verifying, workers reading",
+    log: { message: "fingerprint reads on worker threads", delayMs: 30 },
+  },
+];
+
 const RESTORE_POINTS: KillPoint[] = [
   { label: "validating the file", progress: { phase: "validating" } },
   { label: "taking the safety backup", progress: { phase: "safety-backup" } },
@@ -380,6 +394,56 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
         });
       }
       return `previous contents in every trial: ${ended.recovered}× put back by the next writing call, ${ended.reported}× after backupStatus reported the unfinished restore and recoverInterruptedRestore put them back`;
+    });
+  });
+
+  it(`kill -9 during a parallel replace restore at ${PARALLEL_RESTORE_POINTS.length} points, and a read worker exiting in its verification: the previous contents come back`, async () => {
+    const trials = PARALLEL_RESTORE_POINTS.length + 1;
+    await runScenario("crash.parallel-restore", server.version, trials, async (scenario) => {
+      const b = await sourceTemplate(47, "parallel-restore-template", SCHEMA_B);
+      await loadA();
+      const printA = await fingerprintDatabase(driver);
+      const signatureA = await schemaSignature(driver);
+      const parallel = JSON.stringify({ threads: 2, rangeSize: 100 });
+      for (const [i, point] of PARALLEL_RESTORE_POINTS.entries()) {
+        await scenario.trial(point.label, async () => {
+          const current = await fingerprintDatabase(driver);
+          if (current.total !== printA.total || !equal(await schemaSignature(driver), signatureA))
+            await loadA();
+          const directory = join(root, `parallel-restore-${i}`);
+          await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
+          const run = await runCrashWorker(server, "restore", point, { directory }, [b.sourceName], {
+            CRASH_PARALLEL: parallel,
+          });
+          expect(run.out, point.label).toContain(`killed:${point.label}`);
+          expect(run.signal, point.label).toBe("SIGKILL");
+          const storage = new FileSystemStorage({ directory });
+          await recoverInterruptedRestore({ driver, storage, lockTimeoutMs: 30_000 });
+          expect((await fingerprintDatabase(driver)).total, `${point.label}: the previous data`).toBe(
+            printA.total,
+          );
+          expect(await schemaSignature(driver), `${point.label}: the previous schema`).toEqual(signatureA);
+          expect((await readIndex(storage)).pendingRestores, point.label).toEqual([]);
+        });
+      }
+      const label = "a read worker thread exits while the restored database is read back";
+      await scenario.trial(label, async () => {
+        await clearDatabase(driver);
+        const directory = join(root, "parallel-restore-worker-exit");
+        await cp(b.template, directory, { recursive: true, preserveTimestamps: true });
+        // an empty-mode restore: the only read workers are the verification's
+        const run = await runCrashWorker(server, "restore-empty", { label }, { directory }, [b.sourceName], {
+          CRASH_PARALLEL: JSON.stringify({ threads: 2, rangeSize: 100, exitAfterRanges: 5 }),
+        });
+        expect(run.out, label).toMatch(
+          /failed:.*a read worker thread stopped before the graph was read \(exit code 70\)/,
+        );
+        // the unverified restore was taken back: the target is empty again, nothing pending
+        const storage = new FileSystemStorage({ directory });
+        expect((await fingerprintDatabase(driver)).nodes, label).toBe(0);
+        expect((await readIndex(storage)).pendingRestores, label).toEqual([]);
+      });
+      return "previous data and schema after every kill (put back by recoverInterruptedRestore); a worker's exit in the verification failed the restore, which took its data back (the target empty again)";
     });
   });
 

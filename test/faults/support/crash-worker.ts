@@ -10,7 +10,7 @@
  * `{ "snapshot": true }` makes the backup a snapshot). `prune` removes every unreferenced chunk
  * (no grace period).
  * CRASH_PARALLEL (JSON `{ threads, rangeSize, exitAfterRanges? }`, optional) makes the backup a
- * parallel one, its read workers' drivers from test/support/worker-driver.ts (`exitAfterRanges`: a
+ * parallel one (and a restore's safety backup and verification), its read workers' drivers from test/support/worker-driver.ts (`exitAfterRanges`: a
  * worker thread exits after that many ranges).
  * CRASH_S3 (JSON S3StorageOptions, optional) works on that bucket prefix instead of the folder
  * (then `<directory>` is ignored; S3 has no in-place writer, so backups go through the spool).
@@ -63,6 +63,15 @@ const parallel = parallelTrial && {
     rangeSize: parallelTrial.rangeSize,
   },
 };
+/** Dies `point.log.delayMs` after the operation logs `point.log.message`. */
+const logger = {
+  info: (_fields: object, message?: string) => {
+    if (point.log && message === point.log.message) setTimeout(die, point.log.delayMs ?? 0);
+  },
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+};
 const atProgress = (p: { phase: string; nodes: number; relationships: number }) => {
   const at = point.progress;
   if (!at || p.phase !== at.phase) return;
@@ -77,6 +86,7 @@ try {
       storage,
       reason: "crash trial",
       onProgress: atProgress,
+      logger,
     });
   } else if (mode === "prune") {
     await pruneChunks({ storage, graceMs: 0 });
@@ -98,6 +108,8 @@ try {
       mode: restoreMode,
       batchSize: 200,
       onProgress: atProgress,
+      logger,
+      ...parallel,
     });
   }
   process.stdout.write("completed\n");

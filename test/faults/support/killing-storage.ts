@@ -27,6 +27,11 @@ export interface KillPoint {
   read?: { prefix: string; nth: number; afterBytes: number };
   /** At the `nth` index write (1-based) or the first one whose text contains `containing`. */
   writeIndex?: { nth?: number; containing?: string; when: "before" | "after" };
+  /**
+   * When the operation logs `message` (e.g. that its read workers started), after `delayMs`:
+   * handled by the caller's logger, like `progress`.
+   */
+  log?: { message: string; delayMs?: number };
   /** Just before the first removal. */
   remove?: boolean;
   /**

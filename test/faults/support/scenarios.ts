@@ -47,6 +47,14 @@ export const SCENARIOS = {
       "only complete valid files listed; the previous backup kept until a newer valid one exists; a worker's exit fails the backup (WORKER_FAILED) with nothing published; the next reader makes the index list exactly the files; the next backup succeeds and leaves nothing temporary",
     servers: "each",
   },
+  "crash.parallel-restore": {
+    area: "crash",
+    title:
+      "kill -9 during a replace restore on two read worker threads (the parallel safety backup, its writing, the writing of the data, the parallel verification), and a read worker thread exiting during a verification",
+    checked:
+      "after every kill the next call puts back exactly the previous data and schema, nothing pending; a worker's exit fails the unverified restore, which takes its data back (the target empty again)",
+    servers: "each",
+  },
   "crash.replace-restore": {
     area: "crash",
     title:
