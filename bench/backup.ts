@@ -74,8 +74,8 @@ async function main(): Promise<void> {
             ] as const) {
               const first = join(folder, `built-${n}`);
               mkdirSync(first);
-              const script = join(import.meta.dirname, "built-backup.mjs");
-              const args = [script, uri!, user, password, first, String(n)];
+              const script = join(import.meta.dirname, "built-run.mjs");
+              const args = [script, "backup", uri!, user, password, first, String(n)];
               list.push(runMeasurement(process.execPath, args, `built-${n}`) as Run);
             }
             console.log(
