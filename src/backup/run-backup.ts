@@ -145,7 +145,7 @@ export interface BackupResult {
   skippedRelationships: number;
   /** The metadata written at the top of the file. */
   metadata: BackupMetadata;
-  /** Older backups removed by retention after this one was validated. */
+  /** Older backups removed by retention after this one was read back as written. */
   removed: string[];
   /** For a snapshot: its sizes (`bytes` is then the size of its manifest). */
   snapshot?: SnapshotSizes;

@@ -3,7 +3,13 @@
  * every relationship. Shared by createBackup (which writes the file) and the database fingerprint
  * (which verifies a restore). Values come as the driver decodes them; the caller encodes them.
  */
-import neo4j, { type Driver, type Session, type Transaction } from "neo4j-driver";
+import neo4j, {
+  type Driver,
+  type Record as Neo4jRecord,
+  type Result,
+  type Session,
+  type Transaction,
+} from "neo4j-driver";
 import { throwIfAborted } from "../errors.js";
 import type { ConstraintDefinition, IndexDefinition } from "../format/schema.js";
 import { toSafeNumber } from "../format/values.js";
@@ -39,6 +45,34 @@ export interface GraphReaderOptions {
 }
 
 type Visit<T> = (row: T) => void | Promise<void>;
+
+const NODE_RETURN = "RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props";
+const RELATIONSHIP_RETURN =
+  "RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props";
+
+const nodeRow = (record: Neo4jRecord): NodeRow => ({
+  id: toSafeNumber(record.get(0)),
+  labels: record.get(1) as string[],
+  properties: record.get(2) as Record<string, unknown>,
+});
+
+const relationshipRow = (record: Neo4jRecord): RelationshipRow => ({
+  id: toSafeNumber(record.get(0)),
+  type: record.get(1) as string,
+  start: toSafeNumber(record.get(2)),
+  end: toSafeNumber(record.get(3)),
+  properties: record.get(4) as Record<string, unknown>,
+});
+
+const rangeParameters = (first: number, last: number) => ({ first: neo4j.int(first), last: neo4j.int(last) });
+
+/** Hands every record of `result` to `visit` as a row, waiting for it when it returns a promise. */
+async function stream<T>(result: Result, row: (record: Neo4jRecord) => T, visit: Visit<T>): Promise<void> {
+  for await (const record of result) {
+    const pending = visit(row(record));
+    if (pending) await pending;
+  }
+}
 
 /** One read transaction over a database; {@link GraphReader.close} it in every case. */
 export class GraphReader {
@@ -93,51 +127,27 @@ export class GraphReader {
   }
 
   /** Streams every node to `visit`, waiting for it when it returns a promise. */
-  async readNodes(visit: Visit<NodeRow>): Promise<void> {
-    const result = this.open.run("MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props");
-    for await (const record of result) {
-      const pending = visit({
-        id: toSafeNumber(record.get(0)),
-        labels: record.get(1) as string[],
-        properties: record.get(2) as Record<string, unknown>,
-      });
-      if (pending) await pending;
-    }
+  readNodes(visit: Visit<NodeRow>): Promise<void> {
+    return stream(this.open.run(`MATCH (n) ${NODE_RETURN}`), nodeRow, visit);
   }
 
   /** Streams the nodes with ids from `first` to `last` (inclusive) to `visit`, in id order. */
-  async readNodeRange(first: number, last: number, visit: Visit<NodeRow>): Promise<void> {
+  readNodeRange(first: number, last: number, visit: Visit<NodeRow>): Promise<void> {
     // NodeByIdSeek: each id looked up, no scan of the store
-    const result = this.open.run(
-      "MATCH (n) WHERE id(n) IN range($first, $last) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props",
-      { first: neo4j.int(first), last: neo4j.int(last) },
-    );
-    for await (const record of result) {
-      const pending = visit({
-        id: toSafeNumber(record.get(0)),
-        labels: record.get(1) as string[],
-        properties: record.get(2) as Record<string, unknown>,
-      });
-      if (pending) await pending;
-    }
+    const query = `MATCH (n) WHERE id(n) IN range($first, $last) ${NODE_RETURN}`;
+    return stream(this.open.run(query, rangeParameters(first, last)), nodeRow, visit);
+  }
+
+  /** Streams every relationship to `visit`, waiting for it when it returns a promise. */
+  readRelationships(visit: Visit<RelationshipRow>): Promise<void> {
+    return stream(this.open.run(`MATCH (a)-[r]->(b) ${RELATIONSHIP_RETURN}`), relationshipRow, visit);
   }
 
   /** Streams the relationships with ids from `first` to `last` (inclusive) to `visit`, in id order. */
-  async readRelationshipRange(first: number, last: number, visit: Visit<RelationshipRow>): Promise<void> {
-    const result = this.open.run(
-      "MATCH (a)-[r]->(b) WHERE id(r) IN range($first, $last) RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
-      { first: neo4j.int(first), last: neo4j.int(last) },
-    );
-    for await (const record of result) {
-      const pending = visit({
-        id: toSafeNumber(record.get(0)),
-        type: record.get(1) as string,
-        start: toSafeNumber(record.get(2)),
-        end: toSafeNumber(record.get(3)),
-        properties: record.get(4) as Record<string, unknown>,
-      });
-      if (pending) await pending;
-    }
+  readRelationshipRange(first: number, last: number, visit: Visit<RelationshipRow>): Promise<void> {
+    // DirectedRelationshipByIdSeek
+    const query = `MATCH (a)-[r]->(b) WHERE id(r) IN range($first, $last) ${RELATIONSHIP_RETURN}`;
+    return stream(this.open.run(query, rangeParameters(first, last)), relationshipRow, visit);
   }
 
   /** The highest node and relationship ids (-1 when there are none): what id ranges must cover. */
@@ -149,23 +159,6 @@ export class GraphReader {
     const id = (value: unknown) =>
       value === null || value === undefined ? -1 : toSafeNumber(value as number | bigint);
     return { node: id(record?.get("node")), relationship: id(record?.get("relationship")) };
-  }
-
-  /** Streams every relationship to `visit`, waiting for it when it returns a promise. */
-  async readRelationships(visit: Visit<RelationshipRow>): Promise<void> {
-    const result = this.open.run(
-      "MATCH (a)-[r]->(b) RETURN id(r) AS id, type(r) AS type, id(a) AS start, id(b) AS end, properties(r) AS props",
-    );
-    for await (const record of result) {
-      const pending = visit({
-        id: toSafeNumber(record.get(0)),
-        type: record.get(1) as string,
-        start: toSafeNumber(record.get(2)),
-        end: toSafeNumber(record.get(3)),
-        properties: record.get(4) as Record<string, unknown>,
-      });
-      if (pending) await pending;
-    }
   }
 
   /** Commits the read transaction (reads end cleanly); the session stays until {@link close}. */

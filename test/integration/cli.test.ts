@@ -135,15 +135,18 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
   });
 
   it("create --threads 2 reads on worker threads with connections of its own: the same records as one thread", async () => {
-    const one = await cli(["create", "--prefix", "one", "--keep", "all"]);
-    const two = await cli(["--verbose", "create", "--threads", "2", "--prefix", "two", "--keep", "all"]);
+    // a folder of its own: the other tests count the backups in theirs
+    const folder = join(root, "threads");
+    const inFolder = (args: string[]) => runCli(["--dir", folder, ...args], { env: serverEnv(server) });
+    const one = await inFolder(["create", "--prefix", "one", "--keep", "all"]);
+    const two = await inFolder(["--verbose", "create", "--threads", "2", "--prefix", "two", "--keep", "all"]);
     expect(one.code).toBe(EXIT.ok);
     expect(two.code).toBe(EXIT.ok);
     expect(two.stderr).toContain("backup reads on worker threads");
     expect(everything(two)).not.toContain(server.password);
     const checksumOf = async (prefix: string) => {
-      const name = (await readdir(dir)).find((f) => f.startsWith(`${prefix}_`))!;
-      const text = await readFile(join(dir, name), "utf8");
+      const name = (await readdir(folder)).find((f) => f.startsWith(`${prefix}_`))!;
+      const text = await readFile(join(folder, name), "utf8");
       return /[{,]"checksum":"(sha256:[0-9a-f]{64})"/.exec(
         text.slice(text.lastIndexOf("\n", text.length - 2)),
       )?.[1];
@@ -151,12 +154,12 @@ describe.each(testServers())("neo4j-backup CLI on Neo4j $version ($label)", (ser
     expect(await checksumOf("two")).toMatch(/^sha256:/);
     expect(await checksumOf("two")).toBe(await checksumOf("one"));
 
-    const two_ = (await readdir(dir)).find((f) => f.startsWith("two_"))!;
-    const verified = await cli(["--verbose", "verify", two_, "--threads", "2"]);
+    const two_ = (await readdir(folder)).find((f) => f.startsWith("two_"))!;
+    const verified = await inFolder(["--verbose", "verify", two_, "--threads", "2"]);
     expect(verified.code).toBe(EXIT.ok);
     expect(verified.stderr).toContain("fingerprint reads on worker threads");
 
-    const refused = await cli(["create", "--threads", "0"]);
+    const refused = await inFolder(["create", "--threads", "0"]);
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.stderr).toContain("--threads");
   });
