@@ -32,8 +32,9 @@ import { ContentChecksum, metadataChecksum } from "../format/records.js";
 import type { BackupMetadata, BackupStatistics } from "../format/schema.js";
 import { type SnapshotSizes, snapshotSizes } from "../format/snapshot-manifest.js";
 import {
-  denseEnough,
+  type HighestIds,
   type ParallelReadOptions,
+  planRangeRead,
   ReadWorkers,
   resolveParallel,
   type WorkerBatch,
@@ -114,7 +115,7 @@ export interface BackupPipelineOptions extends EncodingOptions {
   /**
    * Read and encode on worker threads, each with a driver of its own from a driver module
    * (docs/api.md#parallel-backups); the file is the same as one read on one thread. Without it,
-   * or when the graph is small or its ids are sparse, the backup reads on this thread.
+   * or when the database does not say its identity or its ids are sparse, the backup reads on this thread.
    */
   parallel?: ParallelReadOptions;
 }
@@ -327,31 +328,21 @@ class BackupRun {
 
   /**
    * Starts the read workers of a parallel backup, or returns undefined (logged) when the graph is
-   * read on this thread after all: it fits in one range, its ids are sparse, or the database does
-   * not say its identity (the workers could not be shown to read the same database).
+   * read on this thread after all (see planRangeRead).
    */
   private async startWorkers(
     reader: GraphReader,
     parallel: ParallelReadOptions,
-  ): Promise<{ workers: ReadWorkers; highest: { node: number; relationship: number } } | undefined> {
+  ): Promise<{ workers: ReadWorkers; highest: HighestIds } | undefined> {
     const { threads, rangeSize } = resolveParallel(parallel);
-    const identity = reader.server.identity?.id;
-    const highest = await reader.highestIds();
-    const oneThread = (why: string) => {
-      this.logger.info({ database: this.database, why }, "backup reads on one thread");
+    const plan = await planRangeRead(reader, this.before!);
+    if ("why" in plan) {
+      this.logger.info({ database: this.database, why: plan.why }, "backup reads on one thread");
       return undefined;
-    };
-    if (!identity) return oneThread("the database does not say its identity (db.info())");
-    if (
-      !denseEnough(highest.node, this.before!.nodes) ||
-      !denseEnough(highest.relationship, this.before!.relationships)
-    )
-      return oneThread("the ids are sparse");
-    if (threads < 2 && highest.node < rangeSize && highest.relationship < rangeSize)
-      return oneThread("the graph fits in one range");
-    this.workers = await ReadWorkers.start(parallel, this.database, identity, this.options.fetchSize);
+    }
+    this.workers = await ReadWorkers.start(parallel, this.database, plan.identity, this.options.fetchSize);
     this.logger.info({ database: this.database, threads, rangeSize }, "backup reads on worker threads");
-    return { workers: this.workers, highest };
+    return { workers: this.workers, highest: plan.highest };
   }
 
   /** Node lines a worker read, in order. */

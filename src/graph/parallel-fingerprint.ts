@@ -7,7 +7,7 @@
  */
 import type { Driver } from "neo4j-driver";
 import { type Fingerprint, FingerprintBuilder } from "../format/fingerprint.js";
-import { denseEnough, type ParallelReadOptions, ReadWorkers } from "./parallel-read.js";
+import { type ParallelReadOptions, planRangeRead, ReadWorkers } from "./parallel-read.js";
 import { GraphReader } from "./read-graph.js";
 import { readChangeMarker } from "./server.js";
 
@@ -27,17 +27,14 @@ export async function fingerprintOnWorkers(
   const reader = await GraphReader.open(driver, { database, signal });
   try {
     await reader.begin();
-    const { identity, database: name } = reader.server;
-    const counts = await readChangeMarker(driver, name);
-    const highest = await reader.highestIds();
-    const oneThread = (why: string) => {
-      log?.({ database: name, why }, "fingerprint reads on one thread");
+    const name = reader.server.database;
+    const plan = await planRangeRead(reader, await readChangeMarker(driver, name));
+    if ("why" in plan) {
+      log?.({ database: name, why: plan.why }, "fingerprint reads on one thread");
       return undefined;
-    };
-    if (!identity) return oneThread("the database does not say its identity (db.info())");
-    if (!denseEnough(highest.node, counts.nodes) || !denseEnough(highest.relationship, counts.relationships))
-      return oneThread("the ids are sparse");
-    const workers = await ReadWorkers.start(parallel, name, identity.id, undefined);
+    }
+    const { highest } = plan;
+    const workers = await ReadWorkers.start(parallel, name, plan.identity, undefined);
     try {
       log?.({ database: name }, "fingerprint reads on worker threads");
       const builder = new FingerprintBuilder();

@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { BackupError, type BackupErrorCode, classifyDriverError } from "../errors.js";
 import type { NodeSums } from "../format/fingerprint.js";
 import type { IdSet } from "../format/id-set.js";
+import type { GraphReader } from "./read-graph.js";
 
 /**
  * Options of a parallel backup (`createBackup`'s `parallel`). A driver cannot cross into another
@@ -139,6 +140,29 @@ export function denseEnough(highest: number, records: number): boolean {
   return highest + 1 <= Math.max(4 * records, records + 100_000);
 }
 
+/** The highest node and relationship ids: what the ranges of a parallel read cover. */
+export interface HighestIds {
+  node: number;
+  relationship: number;
+}
+
+/**
+ * Whether the database `reader` reads can be read on worker threads, with what is needed for it:
+ * its identity (each worker must reach it) and its highest ids; or why not — it does not say its
+ * identity (`db.info()`), or its ids are sparse for its `counts`.
+ */
+export async function planRangeRead(
+  reader: GraphReader,
+  counts: { nodes: number; relationships: number },
+): Promise<{ identity: string; highest: HighestIds } | { why: string }> {
+  const identity = reader.server.identity?.id;
+  if (!identity) return { why: "the database does not say its identity (db.info())" };
+  const highest = await reader.highestIds();
+  if (!denseEnough(highest.node, counts.nodes) || !denseEnough(highest.relationship, counts.relationships))
+    return { why: "the ids are sparse" };
+  return { identity, highest };
+}
+
 /** One worker thread and what it is doing. */
 interface Reader {
   worker: Worker;
@@ -208,7 +232,7 @@ export class ReadWorkers {
             fail(
               new BackupError(
                 "INVALID_OPTIONS",
-                `parallel.driverModule: a worker's driver reaches database ${message.database} (id ${message.identity ?? "unknown"}), not ${database} (id ${identity}) that is being backed up; it must connect to the same server`,
+                `parallel.driverModule: a worker's driver reaches database ${message.database} (id ${message.identity ?? "unknown"}), not ${database} (id ${identity}) that is being read; it must connect to the same server`,
               ),
             );
             return;
@@ -310,7 +334,7 @@ export class ReadWorkers {
     dispatch();
     while (handed < tasks) {
       if (this.failure) throw this.failure;
-      if (signal?.aborted) throw new BackupError("ABORTED", "the backup was aborted");
+      if (signal?.aborted) throw new BackupError("ABORTED", "reading the graph was aborted");
       const list = this.batches.get(handed);
       const batch = list?.shift();
       if (!batch) {
