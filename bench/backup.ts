@@ -8,24 +8,29 @@
  * new file is read back as written), each in a fresh process. Prints medians, spread, nodes/s,
  * MB/s, peak RSS, the backup/drain ratio and the steady-state/first ratio.
  *
- * With BENCH_THREADS (default 2; 1 leaves it out) each run also takes two first backups from the
- * built package (it runs `npm run build`), on one thread and on BENCH_THREADS read worker threads,
- * and prints their ratios.
+ * With BENCH_THREADS (default 2; 1 leaves it out) each run also takes a first backup on
+ * BENCH_THREADS read worker threads, and prints its ratios to the one-thread backup. Every
+ * measurement runs the built package (`npm run build`, see `builtWorker` in common.ts).
  *
  * Environment: BENCH_SIZES (e.g. "100000,1000000"), BENCH_RUNS (default 3), NEO4J_URI/… to use
  * your own server (it is emptied!).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { median, type Run, runMeasurement, runWorkerOnce, spreadMs as spread } from "./common.js";
+import { median, type Run, runWorkerOnce, spreadMs as spread } from "./common.js";
 
-const runWorker = (mode: string, uri: string, user: string, password: string, dir: string): Run =>
-  runWorkerOnce([mode, uri, user, password, dir]);
+const runWorker = (
+  mode: string,
+  uri: string,
+  user: string,
+  password: string,
+  dir: string,
+  threads = 1,
+): Run => runWorkerOnce([mode, uri, user, password, dir, "", JSON.stringify({ threads })]);
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
@@ -43,9 +48,7 @@ async function main(): Promise<void> {
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user, password));
   const rows: string[] = [];
   const parallelRows: string[] = [];
-  // parallel backups run from the built package, as users run them (its read workers load no TypeScript)
   const threads = Number(process.env.BENCH_THREADS ?? 2);
-  if (threads > 1) execFileSync("npm", ["run", "build"], { stdio: "ignore" });
   try {
     for (const size of sizes) {
       await clearDatabase(driver);
@@ -57,8 +60,7 @@ async function main(): Promise<void> {
       const drains: Run[] = [];
       const backups: Run[] = [];
       const steady: Run[] = [];
-      const builtOne: Run[] = [];
-      const builtMany: Run[] = [];
+      const many: Run[] = [];
       try {
         runWorker("drain", uri!, user, password, dir); // warm the page cache
         for (let i = 0; i < runs; i++) {
@@ -68,19 +70,10 @@ async function main(): Promise<void> {
           backups.push(runWorker("backup", uri!, user, password, folder));
           steady.push(runWorker("backup", uri!, user, password, folder));
           if (threads > 1) {
-            for (const [list, n] of [
-              [builtOne, 1],
-              [builtMany, threads],
-            ] as const) {
-              const first = join(folder, `built-${n}`);
-              mkdirSync(first);
-              const script = join(import.meta.dirname, "built-run.mjs");
-              const args = [script, "backup", uri!, user, password, first, String(n)];
-              list.push(runMeasurement(process.execPath, args, `built-${n}`) as Run);
-            }
-            console.log(
-              `  run ${i + 1}: built package, first backup on one thread ${builtOne[i]!.ms.toFixed(0)} ms, on ${threads} threads ${builtMany[i]!.ms.toFixed(0)} ms`,
-            );
+            const first = join(folder, "threads");
+            mkdirSync(first);
+            many.push(runWorker("backup", uri!, user, password, first, threads));
+            console.log(`  run ${i + 1}: first backup on ${threads} threads ${many[i]!.ms.toFixed(0)} ms`);
           }
           console.log(
             `  run ${i + 1}: drain ${drains[i]!.ms.toFixed(0)} ms, first backup ${backups[i]!.ms.toFixed(0)} ms, steady-state ${steady[i]!.ms.toFixed(0)} ms`,
@@ -111,19 +104,17 @@ async function main(): Promise<void> {
         ].join(" | "),
       );
       if (threads > 1) {
-        const one = median(builtOne.map((r) => r.ms));
-        const many = median(builtMany.map((r) => r.ms));
+        const m = median(many.map((r) => r.ms));
         parallelRows.push(
           [
             size.toLocaleString("en-US"),
             `${(d / 1000).toFixed(2)} s`,
-            `${(one / 1000).toFixed(2)} s (${spread(builtOne.map((r) => r.ms))} ms)`,
-            `${(many / 1000).toFixed(2)} s (${spread(builtMany.map((r) => r.ms))} ms)`,
-            `${(one / d).toFixed(2)}×`,
-            `${(many / d).toFixed(2)}×`,
-            `${(many / one).toFixed(2)}×`,
-            `${median(builtOne.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} / ${median(builtMany.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} ms`,
-            `${median(builtOne.map((r) => r.peakRssMb)).toFixed(0)} / ${median(builtMany.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+            `${(b / 1000).toFixed(2)} s`,
+            `${(m / 1000).toFixed(2)} s (${spread(many.map((r) => r.ms))} ms)`,
+            `${(m / d).toFixed(2)}×`,
+            `${(m / b).toFixed(2)}×`,
+            `${median(backups.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} / ${median(many.map((r) => r.cpuMs ?? Number.NaN)).toFixed(0)} ms`,
+            `${median(many.map((r) => r.peakRssMb)).toFixed(0)} MB`,
           ].join(" | "),
         );
       }
@@ -139,11 +130,11 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
   if (parallelRows.length === 0) return;
-  console.log(`\nFirst backups from the built package: one thread against ${threads} read worker threads`);
+  console.log(`\nFirst backups on ${threads} read worker threads`);
   console.log(
-    `| nodes | drain | one thread | ${threads} threads | one/drain | ${threads} threads/drain | ${threads} threads/one | CPU time one / ${threads} | peak RSS one / ${threads} |`,
+    `| nodes | drain | one thread | ${threads} threads | ${threads} threads/drain | ${threads} threads/one | CPU time one / ${threads} | ${threads} threads peak RSS |`,
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const row of parallelRows) console.log(`| ${row} |`);
 }
 

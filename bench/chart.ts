@@ -197,7 +197,7 @@ export function renderChart(result: BenchResult): string {
   const backup = panel(
     top,
     "Backup: median time ÷ raw driver drain (log scale, lower is better)",
-    ratioGroups(result, ["drain", "backup", "apoc-export", "python-backup"], "drain"),
+    ratioGroups(result, ["drain", "backup", "backup-threads", "apoc-export", "python-backup"], "drain"),
     "log",
     [{ value: 1.15, label: "goal 1.15×" }],
     "×",
@@ -207,7 +207,11 @@ export function renderChart(result: BenchResult): string {
   const restore = panel(
     top,
     "Restore: median time ÷ plain UNWIND … CREATE (log scale, lower is better)",
-    ratioGroups(result, ["plain", "restore", "apoc-import", "apoc-restore", "python-restore"], "plain"),
+    ratioGroups(
+      result,
+      ["plain", "restore", "restore-threads", "apoc-import", "apoc-restore", "python-restore"],
+      "plain",
+    ),
     "log",
     [{ value: 1.3, label: "goal 1.3×" }],
     "×",

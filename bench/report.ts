@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { median, sizeLabel } from "./common.js";
 import {
+  BENCH_THREADS,
   type BenchResult,
   checkGoals,
   METHOD_INFO,
@@ -65,7 +66,14 @@ function backupTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const drain = summarise(size.measurements.drain);
     const apoc = summarise(size.measurements["apoc-export"]);
-    for (const m of ["drain", "backup", "backup-steady", "apoc-export", "python-backup"] as MethodId[]) {
+    for (const m of [
+      "drain",
+      "backup",
+      "backup-steady",
+      "backup-threads",
+      "apoc-export",
+      "python-backup",
+    ] as MethodId[]) {
       const meas = size.measurements[m];
       const s = summarise(meas);
       if (!meas) continue;
@@ -96,7 +104,14 @@ function restoreTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const plain = summarise(size.measurements.plain);
     const lib = summarise(size.measurements.restore);
-    for (const m of ["plain", "restore", "apoc-import", "apoc-restore", "python-restore"] as MethodId[]) {
+    for (const m of [
+      "plain",
+      "restore",
+      "restore-threads",
+      "apoc-import",
+      "apoc-restore",
+      "python-restore",
+    ] as MethodId[]) {
       const meas = size.measurements[m];
       if (!meas) continue;
       const s = summarise(meas);
@@ -104,7 +119,7 @@ function restoreTable(result: BenchResult): string[] {
       lines.push(
         `| ${sizeLabel(size.size)} | ${label} | ${timeCell(s, meas)} | ${throughput(s, size)} | ${rss(s)} | ${exactCell(
           meas,
-        )} | ${m === "plain" ? "1" : ratioCell(ratio(s, plain))} | ${m === "restore" || m === "plain" ? "—" : speedupCell(ratio(s, lib))} |`,
+        )} | ${m === "plain" ? "1" : ratioCell(ratio(s, plain))} | ${m === "restore" || m === "restore-threads" || m === "plain" ? "—" : speedupCell(ratio(s, lib))} |`,
       );
     }
   }
@@ -238,7 +253,8 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     `![Backup and restore time relative to their baselines, and client peak RSS](${chartFile})`,
     "",
     "Every measurement is a fresh process (Node.js for this library, the drain, the plain writer and the",
-    "APOC calls; Python for the Python package), so its peak RSS is its own. Times are medians with",
+    "APOC calls; Python for the Python package), so its peak RSS is its own. The Node.js processes run",
+    "the built package (`dist/`) in plain Node.js, as users run it. Times are medians with",
     "(min–max); every ratio divides two medians of the same run on the same data. APOC works inside the",
     "server: its client RSS is just the Node.js process that calls the procedure.",
     "",
@@ -279,8 +295,11 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "  read transaction, discarding the records: the least any client-side backup must do.",
     "- **createBackup**: this library's backup to a `FileSystemStorage` (encode, checksum, write in place,",
     "  publish with fsync), each run into an empty folder. That is a first backup: with an older backup",
-    "  in the folder, retention first reads the new file back and validates it before it removes the",
-    "  older one, which this table does not include (see Findings).",
+    "  in the folder, retention first reads the new file back and checks it before it removes the",
+    "  older one: that is the next row, a second backup into the same folder (the nightly case).",
+    `- **createBackup on ${BENCH_THREADS} read worker threads**: the same first backup with \`parallel\``,
+    "  (`threads: 2`, a driver module with the same URI and credentials): workers read and encode id",
+    "  ranges, this thread writes them in order; the file is the one-thread file byte for byte.",
     "- **apoc.export.json.all**: APOC's JSON-lines export (default config) to a file in the server's",
     "  import folder, written by the server.",
     "- **neo4j-backup (Python) Extractor**: `Extractor(...).extract_data()` with the package's defaults",
@@ -289,6 +308,8 @@ export function renderReport(result: BenchResult, allSizes: readonly number[], c
     "  as batched `UNWIND … CREATE` (5,000 per transaction), without validation, schema or verification.",
     '- **restoreBackup**: this library\'s restore into the emptied database (`mode: "empty"`): validation',
     "  pass, write, schema, verification.",
+    `- **restoreBackup verifying on ${BENCH_THREADS} read worker threads**: the same restore with \`parallel\`:`,
+    "  its verification (and nothing else) reads the database back on worker threads.",
     "- **apoc.import.json**: of APOC's own export file, with what it takes to get the same graph back: a",
     "  uniqueness constraint on the import id per label (APOC refuses to import without), property type",
     "  mappings for the temporal properties, then dropping the constraints and removing the import id",

@@ -8,26 +8,19 @@
  * baseline writer (bench/worker.ts `plain`: same reader and decoder, no validation or verification).
  * Each run is a fresh process, so its peak RSS is its own.
  *
- * With BENCH_THREADS (default 2; 1 leaves it out) each run also restores from the built package
- * (it runs `npm run build`) with the verification on one thread and on BENCH_THREADS read worker
- * threads (`parallel`), and prints their ratios and the verification phase.
+ * With BENCH_THREADS (default 2; 1 leaves it out) each run also restores with the verification on
+ * BENCH_THREADS read worker threads (`parallel`), and prints its ratios and the verification phase.
+ * Every measurement runs the built package (`npm run build`, see `builtWorker` in common.ts).
  *
  * Environment: BENCH_SIZES, BENCH_RUNS (default 3), NEO4J_URI/… to use your own server (emptied!).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import {
-  median,
-  type Run,
-  runMeasurement,
-  runWorkerOnce as runWorker,
-  spreadSeconds as spread,
-} from "./common.js";
+import { median, type Run, runWorkerOnce as runWorker, spreadSeconds as spread } from "./common.js";
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
@@ -45,13 +38,6 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const parallelRows: string[] = [];
   const threads = Number(process.env.BENCH_THREADS ?? 2);
-  if (threads > 1) execFileSync("npm", ["run", "build"], { stdio: "ignore" });
-  const built = (dir: string, name: string, n: number): Run =>
-    runMeasurement(
-      process.execPath,
-      [join(import.meta.dirname, "built-run.mjs"), "restore", ...conn, dir, String(n), name],
-      `restore-built-${n}`,
-    ) as Run;
   try {
     for (const size of sizes) {
       await clearDatabase(driver);
@@ -63,8 +49,7 @@ async function main(): Promise<void> {
         const name = runWorker(["backup", ...conn, dir]).name!;
         const restores: Run[] = [];
         const plains: Run[] = [];
-        const builtOne: Run[] = [];
-        const builtMany: Run[] = [];
+        const many: Run[] = [];
         for (let i = 0; i < runs; i++) {
           await clearDatabase(driver);
           plains.push(runWorker(["plain", ...conn, dir, name]));
@@ -75,31 +60,27 @@ async function main(): Promise<void> {
           );
           if (threads > 1) {
             await clearDatabase(driver);
-            builtOne.push(built(dir, name, 1));
-            await clearDatabase(driver);
-            builtMany.push(built(dir, name, threads));
+            many.push(runWorker(["restore", ...conn, dir, name, JSON.stringify({ threads })]));
             console.log(
-              `  run ${i + 1}: built package, restore verifying on one thread ${builtOne[i]!.ms.toFixed(0)} ms, on ${threads} threads ${builtMany[i]!.ms.toFixed(0)} ms`,
+              `  run ${i + 1}: restore verifying on ${threads} threads ${many[i]!.ms.toFixed(0)} ms`,
             );
           }
         }
         const p = median(plains.map((r) => r.ms));
         const r = median(restores.map((x) => x.ms));
         if (threads > 1) {
-          const one = median(builtOne.map((x) => x.ms));
-          const many = median(builtMany.map((x) => x.ms));
+          const m = median(many.map((x) => x.ms));
           const verifying = (list: Run[]) =>
             median(list.map((x) => (x.phases as Record<string, number>).verifying ?? Number.NaN));
           parallelRows.push(
             [
               size.toLocaleString("en-US"),
               `${(p / 1000).toFixed(1)} s`,
-              `${(one / 1000).toFixed(1)} s (${spread(builtOne.map((x) => x.ms))})`,
-              `${(many / 1000).toFixed(1)} s (${spread(builtMany.map((x) => x.ms))})`,
-              `${(one / p).toFixed(2)}×`,
-              `${(many / p).toFixed(2)}×`,
-              `${(verifying(builtOne) / 1000).toFixed(1)} / ${(verifying(builtMany) / 1000).toFixed(1)} s`,
-              `${median(builtOne.map((x) => x.peakRssMb)).toFixed(0)} / ${median(builtMany.map((x) => x.peakRssMb)).toFixed(0)} MB`,
+              `${(r / 1000).toFixed(1)} s`,
+              `${(m / 1000).toFixed(1)} s (${spread(many.map((x) => x.ms))})`,
+              `${(m / p).toFixed(2)}×`,
+              `${(verifying(restores) / 1000).toFixed(1)} / ${(verifying(many) / 1000).toFixed(1)} s`,
+              `${median(many.map((x) => x.peakRssMb)).toFixed(0)} MB`,
             ].join(" | "),
           );
         }
@@ -130,13 +111,11 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
   if (parallelRows.length === 0) return;
+  console.log(`\nRestores verifying on ${threads} read worker threads`);
   console.log(
-    `\nRestores from the built package: the verification on one thread against ${threads} read worker threads`,
+    `| nodes | plain | restore (one thread) | verifying on ${threads} threads | ${threads} threads/plain | verification phase one / ${threads} | ${threads} threads peak RSS |`,
   );
-  console.log(
-    `| nodes | plain | verifying on one thread | on ${threads} threads | one/plain | ${threads} threads/plain | verification phase one / ${threads} | peak RSS one / ${threads} |`,
-  );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|");
   for (const row of parallelRows) console.log(`| ${row} |`);
 }
 

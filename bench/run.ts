@@ -10,12 +10,13 @@
  * every run in a fresh process:
  *
  * - backup side: the raw driver drain, createBackup (a first backup into an empty folder, then the
- *   nightly case: a second one beside it, whose default retention removes the first),
- *   `apoc.export.json.all`, and the Python package `neo4j-backup` (PyPI) Extractor;
+ *   nightly case: a second one beside it, whose default retention removes the first), a first
+ *   backup on two read worker threads (`parallel`), `apoc.export.json.all`, and the Python package `neo4j-backup` (PyPI) Extractor;
  * - restore side, each into the emptied database: the plain batched `UNWIND … CREATE`,
- *   restoreBackup, `apoc.import.json` of APOC's file, restoreBackup of the same APOC file, and the
+ *   restoreBackup (verifying on one thread, then on two read worker threads), `apoc.import.json` of APOC's file, restoreBackup of the same APOC file, and the
  *   Python package's Importer.
  *
+ * The library and the baselines run from the built package (`builtWorker` in common.ts).
  * It writes the report block of docs/performance.md (between `<!-- bench:start -->` and
  * `<!-- bench:end -->`), the chart docs/performance.svg, and the raw results as JSON under bench/results/ (committed).
  * The Python package is installed with pip into .bench/venv on first use. Measurements of the peers
@@ -49,6 +50,7 @@ import {
 import { ensurePythonPeer, type PythonPeer } from "./python.js";
 import { renderReport, writeReport } from "./report.js";
 import {
+  BENCH_THREADS,
   type BenchResult,
   combineResults,
   type Machine,
@@ -350,6 +352,12 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
       : undefined;
     if (steady && !library) library = { dir, name: steady.name! };
     else rmSync(dir, { recursive: true, force: true });
+    const threadsDir = join(work, `backup-threads-${i}`);
+    mkdirSync(threadsDir, { recursive: true });
+    await measure(ctx, res, "backup-threads", () =>
+      runWorker(["backup", ...conn, threadsDir, "", JSON.stringify({ threads: BENCH_THREADS })]),
+    );
+    rmSync(threadsDir, { recursive: true, force: true });
     rmSync(apocPath, { force: true });
     await measure(ctx, res, "apoc-export", () =>
       runWorker(["apoc-export", ...conn, ctx.importDir, apocFile], {
@@ -380,9 +388,24 @@ async function benchSize(ctx: Context, size: number, work: string): Promise<Size
         runWorker(["restore", ...conn, library!.dir, library!.name]),
       );
       if (r) res.measurements.restore!.exact = { equal: true }; // restoreBackup verifies every run
+      await clearDatabase(driver);
+      const t = await measure(ctx, res, "restore-threads", () =>
+        runWorker([
+          "restore",
+          ...conn,
+          library!.dir,
+          library!.name,
+          JSON.stringify({ threads: BENCH_THREADS }),
+        ]),
+      );
+      if (t) res.measurements["restore-threads"]!.exact = { equal: true };
     } else {
       res.measurements.plain = { runs: [], error: "no backup file: createBackup did not complete" };
       res.measurements.restore = { runs: [], error: "no backup file: createBackup did not complete" };
+      res.measurements["restore-threads"] = {
+        runs: [],
+        error: "no backup file: createBackup did not complete",
+      };
     }
     if (apocReady) {
       await clearDatabase(driver);

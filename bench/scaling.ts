@@ -14,6 +14,10 @@
  *   through bench/delay-proxy.mjs (pinned to the server's core), which forwards every byte n/2 ms
  *   after it arrived, in both directions.
  *
+ * With BENCH_THREADS (default 2; 1 leaves them out) every run also takes a first backup and a restore
+ * whose verification read on that many worker threads: what the extra threads buy in each setup.
+ * Every measurement runs the built package (`builtWorker` in common.ts).
+ *
  * For each it prints the wall time, the client's CPU time (the measuring process, user + system),
  * the server's (the JVM's, from /proc/<pid>/stat) and the proxy's, as medians. Client CPU close to
  * the wall time means the client's one thread is the limit: a faster or bigger server would not
@@ -29,7 +33,7 @@ import { join } from "node:path";
 import neo4j from "neo4j-driver";
 import { startNeo4j } from "../scripts/neo4j/server.mjs";
 import { clearDatabase, loadSampleGraph } from "../scripts/sample-graph/index.js";
-import { median, type Run, runMeasurement, runWorkerOnce } from "./common.js";
+import { builtWorker, median, type Run, runMeasurement, runWorkerOnce } from "./common.js";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -102,7 +106,7 @@ interface Sample extends Run {
 }
 
 function measure(setup: Setup, serverPid: number, proxyPid: number | undefined, args: string[]): Sample {
-  const worker = ["--import", "tsx", join(import.meta.dirname, "worker.ts"), ...args];
+  const worker = [builtWorker(), ...args];
   const [command, commandArgs] = setup.split
     ? ["taskset", ["-c", "1", process.execPath, ...worker]]
     : [process.execPath, worker];
@@ -118,21 +122,31 @@ function measure(setup: Setup, serverPid: number, proxyPid: number | undefined, 
 /**
  * What is measured, in this order in every run: the drain; a first backup (into an empty folder);
  * a backup into a folder that holds one earlier backup (the default retention keeps one: the new
- * file is read back and validated before the older one is removed); the plain writer; the restore.
+ * file is read back and validated before the older one is removed); the plain writer; the restore;
+ * then, with `threads` above 1, a first backup and a restore whose verification read on that many
+ * worker threads (`parallel`).
  */
-const MODES = ["drain", "first backup", "backup", "plain", "restore"] as const;
+function modesOf(threads: number): string[] {
+  const modes = ["drain", "first backup", "backup", "plain", "restore"];
+  return threads > 1 ? [...modes, `first backup, ${threads} threads`, `restore, ${threads} threads`] : modes;
+}
 
 /** The worker's arguments for `mode`: backups go to folders of their own, never to `dir`. */
 function workerArgs(
-  mode: (typeof MODES)[number],
+  mode: string,
   conn: string[],
   dir: string,
   name: string,
   round: number,
+  threads: number,
 ): string[] {
+  const parallel = JSON.stringify({ threads });
   if (mode === "first backup") return ["backup", ...conn, join(dir, `first-${round}`)];
+  if (mode.startsWith("first backup, "))
+    return ["backup", ...conn, join(dir, `first-${round}`), "", parallel];
   // measured backups stay apart from `dir`: their retention would remove the restores' file
   if (mode === "backup") return ["backup", ...conn, join(dir, "steady")];
+  if (mode.startsWith("restore, ")) return ["restore", ...conn, dir, name, parallel];
   return [mode, ...conn, dir, name];
 }
 
@@ -140,6 +154,8 @@ async function main(): Promise<void> {
   const size = Number(process.env.BENCH_SIZES ?? 100_000);
   const runs = Number(process.env.BENCH_RUNS ?? 3);
   const setups = (process.env.BENCH_SETUPS ?? "shared,split,split+2ms").split(",").map(parseSetup);
+  const threads = Number(process.env.BENCH_THREADS ?? 2);
+  const modes = modesOf(threads);
   const server = await startNeo4j({ line: "5.26", heap: "2g", pageCache: "2g" });
   const driver = neo4j.driver(server.uri, neo4j.auth.basic(server.username, server.password));
   const conn = [server.uri, server.username, server.password];
@@ -156,14 +172,14 @@ async function main(): Promise<void> {
       pinServer(server.pid, setup.split ? "0" : "0-1");
       proxy = setup.rttMs > 0 ? await startProxy(server.uri, setup.rttMs) : undefined;
       const uri = proxy?.uri ?? server.uri;
-      const samples = new Map<string, Sample[]>(MODES.map((m) => [m, []]));
+      const samples = new Map<string, Sample[]>(modes.map((m) => [m, []]));
       try {
         for (let i = 0; i < runs; i++) {
-          for (const mode of MODES) {
-            if (mode === "plain" || mode === "restore") await clearDatabase(driver);
-            const args = workerArgs(mode, [uri, ...conn.slice(1)], dir, name, i);
+          for (const mode of modes) {
+            if (mode === "plain" || mode.startsWith("restore")) await clearDatabase(driver);
+            const args = workerArgs(mode, [uri, ...conn.slice(1)], dir, name, i, threads);
             const s = measure(setup, server.pid, proxy?.process.pid, args);
-            if (mode === "first backup") rmSync(args[4]!, { recursive: true, force: true });
+            if (mode.startsWith("first backup")) rmSync(args[4]!, { recursive: true, force: true });
             samples.get(mode)!.push(s);
             console.log(
               `${setup.name} ${mode} run ${i + 1}: ${(s.ms / 1000).toFixed(2)} s, client CPU ${(s.clientCpuMs / 1000).toFixed(2)} s, server CPU ${(s.serverCpuMs / 1000).toFixed(2)} s`,
@@ -175,7 +191,7 @@ async function main(): Promise<void> {
         proxy = undefined;
         pinServer(server.pid, "0-1");
       }
-      for (const mode of MODES) {
+      for (const mode of modes) {
         const list = samples.get(mode)!;
         const wall = median(list.map((s) => s.ms));
         const client = median(list.map((s) => s.clientCpuMs));

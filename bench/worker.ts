@@ -7,7 +7,8 @@
  * Modes: `drain` (raw driver read of all nodes and relationships), `backup` (createBackup into
  * `dir`), `restore` (restoreBackup of `dir`/`name` into an empty database; both take their
  * compression, encryption and decryption options from the options JSON, and `dir` may be
- * `s3://bucket/prefix` for both, see `storageAt`), `plain` (batched
+ * `s3://bucket/prefix` for both, see `storageAt`; `{"threads": 2}` reads on worker threads, see
+ * `libraryOptions`), `plain` (batched
  * `UNWIND … CREATE` of the same records), `apoc-export` (`apoc.export.json.all` to `name` in the
  * server's import folder `dir`), `apoc-import` (`apoc.import.json` of that file; options:
  * {@link ApocImportOptions}) and `apoc-restore` (restoreBackup of APOC's file `dir`/`name`, with the
@@ -216,6 +217,22 @@ function storageAt(location: string): BackupStorage {
   });
 }
 
+/**
+ * The options JSON of `backup` and `restore`: passed on to createBackup / restoreBackup, except
+ * `threads` — above 1, the backup, or the restore's verification, reads on that many worker
+ * threads whose drivers come from bench/driver-module.mjs (the same URI and credentials).
+ */
+function libraryOptions(json: string | undefined, uri: string, user: string, password: string) {
+  const { threads, ...rest } = (json ? JSON.parse(json) : {}) as { threads?: number } & Record<
+    string,
+    unknown
+  >;
+  if (!threads || threads <= 1) return rest;
+  // from bench/worker.ts and from its bundle in .bench/ alike
+  const driverModule = new URL("../bench/driver-module.mjs", import.meta.url);
+  return { ...rest, parallel: { driverModule, driverData: { uri, user, password }, threads } };
+}
+
 async function main(): Promise<void> {
   const [mode, uri, user, password, dir, name, json] = process.argv.slice(2);
   const driver = neo4j.driver(uri!, neo4j.auth.basic(user!, password!));
@@ -226,7 +243,7 @@ async function main(): Promise<void> {
     if (mode === "drain") extra = await drain(driver);
     else if (mode === "backup") {
       const r = await createBackup({
-        ...(json ? JSON.parse(json) : {}),
+        ...libraryOptions(json, uri!, user!, password!),
         driver,
         storage: storageAt(dir!),
         reason: "benchmark",
@@ -241,7 +258,7 @@ async function main(): Promise<void> {
     } else if (mode === "restore") {
       const phases = new PhaseClock();
       const r = await restoreBackup({
-        ...(json ? JSON.parse(json) : {}),
+        ...libraryOptions(json, uri!, user!, password!),
         driver,
         storage: storageAt(dir!),
         name: name!,
