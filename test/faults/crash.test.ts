@@ -90,7 +90,7 @@ const BACKUP_POINTS: KillPoint[] = [
 /** Kill points of a parallel backup (two read workers): the reading differs, the writing is the same. */
 const PARALLEL_POINTS: KillPoint[] = [
   { label: "parallel: first nodes", progress: { phase: "nodes", nodes: 5000 } },
-  { label: "parallel: mid-relationships", progress: { phase: "relationships", relationships: 20000 } },
+  { label: "parallel: mid-relationships", progress: { phase: "relationships", relationships: 10000 } },
   {
     label: "parallel: writing the file, first 64 KB",
     write: { prefix: "neo4j_backup", afterBytes: 64 * 1024 },
@@ -270,14 +270,14 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
       PARALLEL_POINTS.length + 1,
       async (scenario) => {
         await clearDatabase(driver);
-        await loadSampleGraph(driver, { seed: 33, nodes: 12_000, special: false });
+        await loadSampleGraph(driver, { seed: 33, nodes: 6_000, special: false });
         const template = join(root, "parallel-template");
         const previous = await createBackup({
           driver,
           storage: new FileSystemStorage({ directory: template }),
           reason: "previous",
         });
-        const parallel = { threads: 2, rangeSize: 1000 };
+        const parallel = { threads: 2, rangeSize: 500 };
         /** Every listed file valid, the previous one among them, nothing temporary left after the next backup. */
         const expectIntact = async (directory: string, label: string, previousKept: boolean) => {
           const storage = new FileSystemStorage({ directory });
@@ -314,7 +314,8 @@ describe.each(testServers())("crash safety on Neo4j $version ($label)", (server)
         await scenario.trial(label, async () => {
           const directory = join(root, "parallel-worker-exit");
           await cp(template, directory, { recursive: true, preserveTimestamps: true });
-          // 12 node ranges and 36 relationship ranges over two workers: the 20th range of one is a relationship range
+          // 12 node ranges and 36 relationship ranges of 500 over two workers: the 20th range of one
+          // is a relationship range
           const run = await runCrashWorker(server, "backup", { label }, { directory }, [], {
             CRASH_PARALLEL: JSON.stringify({ ...parallel, exitAfterRanges: 20 }),
           });
