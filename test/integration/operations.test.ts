@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition } from "../../scripts/prometheus/parser.mjs";
 import { clearDatabase, loadSampleGraph } from "../../scripts/sample-graph/index.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { FileSystemStorage, listBackups, readIndex } from "../../src/index.js";
+import { FileSystemStorage, listBackups, readIndex, validateBackup } from "../../src/index.js";
 import { disposeCli, jsonOf, prepareCli, runCli, serverEnv } from "../support/cli-run.js";
 import {
   commandFolder,
@@ -258,6 +258,39 @@ describe.each(testServers())("operations recipes on Neo4j $version ($label)", (s
     expect(code).toBe(aborted ? EXIT.interrupted : EXIT.ok);
     expect(proc.lines.at(-1)).toMatch(new RegExp(`"event":"stopped","exitCode":${code}`));
     expect(proc.lines.join("\n") + proc.stderr()).not.toContain(server.password);
+  });
+
+  it("schedule --threads 2: each run reads on worker threads with connections of their own, and publishes a valid backup", async () => {
+    const dir = join(root, "schedule-threads");
+    // human lines: --verbose's log lines go to stderr (with --json they are not written)
+    const proc = startSchedule(
+      ["--dir", dir, "--verbose", "schedule", "*/2 * * * * *", "--threads", "2", "--keep", "all"],
+      env(),
+    );
+    let name: string | undefined;
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!name && Date.now() < deadline) {
+        name = proc.lines.map((l) => / backed up (\S+):/.exec(l)?.[1]).find(Boolean);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      proc.child.kill("SIGTERM");
+    }
+    await proc.exited;
+    expect(name, `${proc.lines.join("\n")}\n${proc.stderr()}`).toBeDefined();
+    expect(proc.stderr()).toContain("backup reads on worker threads");
+    const storage = new FileSystemStorage({ directory: dir });
+    const report = await validateBackup({ storage, name: name! });
+    expect(report.valid, JSON.stringify(report.problems)).toBe(true);
+    const { records } = await driver.executeQuery("MATCH (n) RETURN count(n) AS n");
+    expect(report.nodeCount).toBe(records[0]!.get("n").toNumber());
+    expect(proc.lines.join("\n") + proc.stderr()).not.toContain(server.password);
+    const refused = await runCli(["--dir", dir, "schedule", "0 3 * * *", "--threads", "0"], {
+      env: serverEnv(server),
+    }).catch((e) => e);
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.stderr).toContain("--threads");
   });
 
   it("metrics once: healthy and changed counts; --storage-only needs no server; exit 0 when unhealthy", async () => {

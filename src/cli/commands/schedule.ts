@@ -27,6 +27,7 @@ import {
 } from "../options.js";
 import { openStorage, runAction } from "../run.js";
 import { formatBytes, formatCount, formatDuration } from "../text.js";
+import { addThreadsOption, parallelFrom } from "../threads.js";
 import { metricsOptions } from "./metrics.js";
 
 /** Adds the `schedule` command to `program`. */
@@ -65,6 +66,7 @@ export function registerSchedule(program: Command): void {
   addEncodingOptions(command);
   addIdentityOption(command);
   addThresholdOptions(command);
+  addThreadsOption(command, "each run reads and encodes");
   addConnectionOptions(command);
   addLockTimeoutOption(command);
   command.action((pattern: string, _options, cmd: Command) =>
@@ -98,6 +100,7 @@ async function schedule(cli: CliContext, pattern: string, opts: Record<string, u
   const storage = await openStorage(cli, false);
   const connection = await connect(cli, connectionOptions(opts), { check: false });
   const log = runLog(cli);
+  const parallel = await parallelFrom(opts, connection);
   let handle: BackupSchedule;
   try {
     handle = lib.scheduleBackups({
@@ -114,6 +117,7 @@ async function schedule(cli: CliContext, pattern: string, opts: Record<string, u
       ...retention,
       requireConsistent: opts.consistent === true,
       ...(opts.snapshot === true ? { snapshot: true } : {}),
+      ...(parallel ? { parallel } : {}),
       thresholds: thresholds(opts),
       lockTimeoutMs: lockTimeoutMs(opts),
       logger: cli.logger(),
