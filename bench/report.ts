@@ -9,6 +9,7 @@ import {
   type BenchResult,
   checkGoals,
   METHOD_INFO,
+  METHODS,
   type MethodId,
   type Ratio,
   ratio,
@@ -58,6 +59,10 @@ const rss = (s: Summary | undefined) =>
   s && Number.isFinite(s.peakRssMb) ? `${s.peakRssMb.toFixed(0)} MB` : "—";
 const mb = (bytes: number | undefined) => (bytes === undefined ? "—" : `${(bytes / 1e6).toFixed(1)} MB`);
 
+/** The methods of one side, in report order. */
+const methodsOf = (side: "backup" | "restore"): MethodId[] =>
+  METHODS.filter((m) => METHOD_INFO[m].side === side);
+
 function backupTable(result: BenchResult): string[] {
   const lines = [
     "| size | method | time, median (min–max) | nodes+rels/s | MB/s | client peak RSS | output | ÷ raw drain | ÷ APOC export |",
@@ -66,14 +71,7 @@ function backupTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const drain = summarise(size.measurements.drain);
     const apoc = summarise(size.measurements["apoc-export"]);
-    for (const m of [
-      "drain",
-      "backup",
-      "backup-steady",
-      "backup-threads",
-      "apoc-export",
-      "python-backup",
-    ] as MethodId[]) {
+    for (const m of methodsOf("backup")) {
       const meas = size.measurements[m];
       const s = summarise(meas);
       if (!meas) continue;
@@ -104,14 +102,7 @@ function restoreTable(result: BenchResult): string[] {
   for (const size of result.sizes) {
     const plain = summarise(size.measurements.plain);
     const lib = summarise(size.measurements.restore);
-    for (const m of [
-      "plain",
-      "restore",
-      "restore-threads",
-      "apoc-import",
-      "apoc-restore",
-      "python-restore",
-    ] as MethodId[]) {
+    for (const m of methodsOf("restore")) {
       const meas = size.measurements[m];
       if (!meas) continue;
       const s = summarise(meas);
