@@ -288,6 +288,15 @@ function verdictOf(cells: GoalCheck["cells"], complete: boolean): GoalCheck["ver
 
 const fmtRatio = (r: Ratio) => `${r.bound ?? ""}${r.value.toFixed(2)}×`;
 
+/** How the memory goals name the methods they judge. */
+const GOAL_NAMES: Partial<Record<MethodId, string>> = {
+  backup: "backup",
+  "backup-steady": "steady backup",
+  restore: "restore",
+  "backup-threads": "backup",
+  "restore-threads": "restore",
+};
+
 /** Checks each goal at each measured size. `allSizes` are the sizes the goals are stated for. */
 export function checkGoals(result: BenchResult, allSizes: readonly number[]): GoalCheck[] {
   const at = (size: SizeResult, m: MethodId) => summarise(size.measurements[m]);
@@ -360,24 +369,26 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
   const complete = allSizes.every((n) => result.sizes.some((s) => s.size === n));
   const s100k = result.sizes.find((s) => s.size === 100_000);
   const s1m = result.sizes.find((s) => s.size === 1_000_000);
-  for (const [backup, restore, how] of [
-    ["backup", "restore", "one thread"],
-    ["backup-threads", "restore-threads", `${BENCH_THREADS} read worker threads`],
+  // the memory goals hold for every backup and restore of a group: on one thread the nightly
+  // backup beside an older one (which reads the new file back) counts as a backup too
+  for (const [methods, how] of [
+    [["backup", "backup-steady", "restore"], "one thread"],
+    [["backup-threads", "restore-threads"], `${BENCH_THREADS} read worker threads`],
   ] as const) {
+    const names = methods.map((m) => GOAL_NAMES[m] ?? m).join(" / ");
     const rssCells = result.sizes.map((s) => {
-      const peaks = [backup, restore]
-        .map((m) => at(s, m)?.peakRssMb)
-        .filter((x): x is number => x !== undefined && Number.isFinite(x));
-      if (peaks.length < 2) return { size: s.size, text: "—", met: undefined };
-      const [b, r] = peaks as [number, number];
-      return { size: s.size, text: `${b.toFixed(0)} / ${r.toFixed(0)} MB`, met: Math.max(b, r) < limit };
+      const peaks = methods.map((m) => at(s, m)?.peakRssMb);
+      if (!peaks.every((x): x is number => x !== undefined && Number.isFinite(x)))
+        return { size: s.size, text: "—", met: undefined };
+      const text = `${peaks.map((p) => p.toFixed(0)).join(" / ")} MB`;
+      return { size: s.size, text, met: Math.max(...peaks) < limit };
     });
     goals.push({
-      goal: `client peak RSS < ${limit} MB (backup / restore, ${how})`,
+      goal: `client peak RSS < ${limit} MB (${names}, ${how})`,
       cells: rssCells,
       verdict: verdictOf(rssCells, complete),
     });
-    // flat: the 1M peak at most 1.1× the 100k peak, for both backup and restore
+    // flat: the 1M peak at most 1.1× the 100k peak, for each method of the group
     const flatCells = result.sizes.map((s) => ({
       size: s.size,
       text: "",
@@ -385,18 +396,18 @@ export function checkGoals(result: BenchResult, allSizes: readonly number[]): Go
     }));
     let flatVerdict: GoalCheck["verdict"] = "not measured";
     if (s100k && s1m) {
-      const growth = [backup, restore].map(
+      const growth = methods.map(
         (m) => (at(s1m, m)?.peakRssMb ?? Number.NaN) / (at(s100k, m)?.peakRssMb ?? Number.NaN),
       );
       const cell = flatCells.find((c) => c.size === 1_000_000)!;
       if (growth.every(Number.isFinite)) {
-        cell.text = `${growth[0]!.toFixed(2)}× / ${growth[1]!.toFixed(2)}× of 100k`;
+        cell.text = `${growth.map((g) => `${g.toFixed(2)}×`).join(" / ")} of 100k`;
         cell.met = growth.every((g) => g <= 1.1);
         flatVerdict = cell.met ? "met" : "missed";
       }
     }
     goals.push({
-      goal: `client peak RSS flat from 100k to 1M (1M ≤ 1.1× 100k, backup / restore, ${how})`,
+      goal: `client peak RSS flat from 100k to 1M (1M ≤ 1.1× 100k, ${names}, ${how})`,
       cells: flatCells.map((c) => ({ ...c, text: c.text || "—" })),
       verdict: flatVerdict,
     });

@@ -96,4 +96,31 @@ describe("checkGoals", () => {
     ]);
     expect(goal?.verdict).toBe("missed");
   });
+
+  it("counts the steady backup's peak RSS in the one-thread memory goals", () => {
+    const run = (peakRssMb: number) => ({ mode: "backup", ms: 1000, cpuMs: 1000, peakRssMb });
+    const r = result("2026-01-01T00:00:00Z", [100_000, 1_000_000]);
+    const at = (backup: number, steady: number, restore: number) => ({
+      backup: { runs: [run(backup)] },
+      "backup-steady": { runs: [run(steady)] },
+      restore: { runs: [run(restore)] },
+    });
+    r.sizes[0]!.measurements = at(180, 200, 210);
+    r.sizes[1]!.measurements = at(185, 260, 215);
+    const goals = checkGoals(r, [100_000, 1_000_000]);
+    const under = goals.find(
+      (g) => g.goal.startsWith("client peak RSS < 250 MB") && g.goal.endsWith("one thread)"),
+    );
+    expect(under?.goal).toBe("client peak RSS < 250 MB (backup / steady backup / restore, one thread)");
+    expect(under?.cells.map((c) => [c.text, c.met])).toEqual([
+      ["180 / 200 / 210 MB", true],
+      ["185 / 260 / 215 MB", false],
+    ]);
+    expect(under?.verdict).toBe("missed");
+    const flat = goals.find(
+      (g) => g.goal.startsWith("client peak RSS flat") && g.goal.endsWith("one thread)"),
+    );
+    expect(flat?.cells.find((c) => c.size === 1_000_000)?.text).toBe("1.03× / 1.30× / 1.02× of 100k");
+    expect(flat?.verdict).toBe("missed");
+  });
 });
